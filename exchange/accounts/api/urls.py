@@ -1,0 +1,18 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from exchange.accounts.api import views
+
+app_name = "accounts-api"
+
+router = SimpleRouter()
+router.register("organisations", views.OrganisationViewSet, basename="organisation")
+router.register("invitations", views.InvitationViewSet, basename="invitation")
+
+urlpatterns = [
+    path("auth/token/", views.TokenView.as_view(), name="token"),
+    path("auth/signup/", views.SignUpView.as_view(), name="signup"),
+    path("auth/accept-invitation/", views.AcceptInvitationView.as_view(), name="accept-invitation"),
+    path("me/", views.MeView.as_view(), name="me"),
+    *router.urls,
+]

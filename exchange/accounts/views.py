@@ -1,0 +1,104 @@
+"""Accounts pages: sign-up, members and invitations (login and passwords are Django's own views)."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from exchange.accounts import selectors, services
+from exchange.accounts.errors import InvitationNotUsable
+from exchange.accounts.forms import AcceptInvitationForm, InviteForm, SignUpForm
+from exchange.errors import DomainError
+from exchange.web import show_refusal
+
+AUTH_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def signup(request):
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "password_again"}
+        try:
+            user = services.sign_up(**data)
+        except (DomainError, ValidationError) as error:
+            show_refusal(request, error, form)
+        else:
+            login(request, user, backend=AUTH_BACKEND)
+            messages.success(request, _("Welcome! Your account is ready."))
+            return redirect("merchants:mine" if user.role == "merchant_admin" else "home")
+    return render(request, "accounts/signup.html", {"form": form})
+
+
+@login_required
+def members(request):
+    if not request.user.is_organisation_admin:
+        raise PermissionDenied
+    organisation = request.user.organisation
+    form = InviteForm(request.POST or None, organisation=organisation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.invite_member(
+                organisation=organisation, actor=request.user, **form.cleaned_data
+            )
+        except (DomainError, ValidationError) as error:
+            show_refusal(request, error, form)
+        else:
+            messages.success(
+                request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]}
+            )
+            return redirect("accounts:members")
+    context = {
+        "organisation": organisation,
+        "members": selectors.members_visible_to(request.user).filter(organisation=organisation),
+        "invitations": selectors.invitations_visible_to(request.user).filter(
+            organisation=organisation
+        ),
+        "form": form,
+    }
+    return render(request, "accounts/members.html", context)
+
+
+@login_required
+@require_POST
+def revoke_invitation(request, pk):
+    invitation = get_object_or_404(selectors.invitations_visible_to(request.user), pk=pk)
+    try:
+        services.revoke_invitation(invitation=invitation, actor=request.user)
+    except DomainError as error:
+        show_refusal(request, error)
+    else:
+        messages.success(request, _("Invitation revoked."))
+    return redirect("accounts:members")
+
+
+def accept_invitation(request, token):
+    try:
+        invitation = services.invitation_for_token(token)
+    except InvitationNotUsable as error:
+        return render(
+            request, "accounts/invitation_unusable.html", {"message": error.message}, status=410
+        )
+    form = AcceptInvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.accept_invitation(
+                token=token,
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password"],
+                full_name=form.cleaned_data["full_name"],
+                language=request.LANGUAGE_CODE,
+            )
+        except (DomainError, ValidationError) as error:
+            show_refusal(request, error, form)
+        else:
+            login(request, user, backend=AUTH_BACKEND)
+            messages.success(
+                request, _("Welcome to %(organisation)s.") % {"organisation": user.organisation}
+            )
+            return redirect("home")
+    return render(
+        request, "accounts/accept_invitation.html", {"form": form, "invitation": invitation}
+    )

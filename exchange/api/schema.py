@@ -1,0 +1,52 @@
+"""OpenAPI: every operation documents the one error body for every refusal it can give."""
+
+ERROR_STATUSES = {
+    "400": "The input breaks a rule; `errors` names each field and rule.",
+    "401": "Not signed in.",
+    "403": "Signed in, but not allowed to do this.",
+    "404": "Not found, or not visible to you.",
+    "409": "Conflicts with the current state (an illegal transition, a duplicate).",
+}
+
+
+def document_error_responses(result, generator, request, public):
+    """Add the error responses to every operation that does not document them itself."""
+    components = result.setdefault("components", {}).setdefault("schemas", {})
+    components.setdefault(
+        "Error",
+        {
+            "type": "object",
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "errors": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "field": {"type": "string", "nullable": True},
+                            "code": {"type": "string"},
+                            "message": {"type": "string"},
+                        },
+                        "required": ["field", "code", "message"],
+                    },
+                },
+            },
+            "required": ["code", "message", "errors"],
+        },
+    )
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            for status, description in ERROR_STATUSES.items():
+                operation["responses"].setdefault(
+                    status,
+                    {
+                        "description": description,
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                        },
+                    },
+                )
+    return result

@@ -1,0 +1,34 @@
+"""What every page needs: the navigation for the visitor's role and their unread count."""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from exchange.accounts.roles import MERCHANT_ROLES, Role
+from exchange.models import Notification
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+
+
+def navigation(request) -> dict:
+    user = request.user
+    items = [NavItem(_("Merchant directory"), reverse("merchants:directory"))]
+    if user.is_authenticated:
+        if user.has_role(*MERCHANT_ROLES):
+            items.append(NavItem(_("Our application"), reverse("merchants:mine")))
+        if user.has_role(Role.OPERATOR, Role.AUDITOR):
+            items.append(NavItem(_("Review queue"), reverse("merchants:queue")))
+            items.append(NavItem(_("All applications"), reverse("merchants:all")))
+        if user.is_organisation_admin:
+            items.append(NavItem(_("Members"), reverse("accounts:members")))
+        if user.is_staff:
+            items.append(NavItem(_("Admin"), reverse("admin:index")))
+        unread = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    else:
+        unread = 0
+    return {"nav_items": items, "unread_notifications": unread}

@@ -1,0 +1,97 @@
+"""Notifications: an in-app row written with the decision, and an e-mail sent after commit."""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+
+from exchange.errors import PermissionDeniedError
+from exchange.models import Notification
+from exchange.tasks import deliver_notification, enqueue_on_commit
+
+
+@transaction.atomic
+def notify(
+    *,
+    recipients,
+    title,
+    body="",
+    params: dict | None = None,
+    url: str = "",
+    kind: str = "",
+    dedupe_key: str = "",
+) -> list[Notification]:
+    """Write one notification per recipient, in the recipient's language, and e-mail it after commit.
+
+    ``title`` and ``body`` are lazy translatable templates filled with ``params``. With a
+    ``dedupe_key``, a recipient who already has that key gets nothing new.
+    """
+    params = params or {}
+    created = []
+    for recipient in recipients:
+        with translation.override(recipient.language):
+            notification = Notification(
+                recipient=recipient,
+                kind=kind,
+                dedupe_key=dedupe_key,
+                title=_fill(title, params),
+                body=_fill(body, params) if body else "",
+                url=url,
+            )
+        try:
+            with transaction.atomic():
+                notification.save()
+        except IntegrityError:
+            if not dedupe_key:
+                raise
+            continue  # already told: the de-duplication key held
+        created.append(notification)
+        if recipient.email:
+            enqueue_on_commit(deliver_notification, notification_id=notification.pk)
+    return created
+
+
+def _fill(template, params: dict) -> str:
+    return str(template) % params if params else str(template)
+
+
+def email_notification(*, notification_id: int) -> bool:
+    """E-mail a notification once. Returns False when it was already sent (a task may run twice).
+
+    The mail is sent without holding a row lock (no network I/O under locks); the mark is then set
+    only if still empty, so a concurrent duplicate cannot overwrite the first time.
+    """
+    notification = Notification.objects.select_related("recipient").get(pk=notification_id)
+    if notification.emailed_at is not None:
+        return False
+    link = f"{settings.SITE_URL}{notification.url}" if notification.url else ""
+    send_mail(
+        subject=notification.title,
+        message="\n\n".join(part for part in (notification.body, link) if part),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[notification.recipient.email],
+    )
+    Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(
+        emailed_at=timezone.now()
+    )
+    return True
+
+
+def mark_read(*, notification: Notification, actor) -> Notification:
+    """Mark one of the actor's own notifications as read (idempotent).
+
+    Raises:
+        PermissionDeniedError ``not_recipient`` for someone else's notification.
+    """
+    if notification.recipient_id != actor.pk:
+        raise PermissionDeniedError(code="not_recipient")
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at", "updated_at"])
+    return notification
+
+
+def mark_all_read(*, actor) -> int:
+    return Notification.objects.filter(recipient=actor, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

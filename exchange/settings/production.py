@@ -1,0 +1,58 @@
+"""Production profile: PostgreSQL, Redis, real workers, HTTPS behind a proxy.
+
+Configured only by the environment, and it refuses to start without what it needs.
+"""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from exchange.settings.base import *  # noqa: F403
+from exchange.settings.base import INSECURE_SECRET_KEY, env
+
+DEBUG = False
+
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
+if not SECRET_KEY or SECRET_KEY == INSECURE_SECRET_KEY or SECRET_KEY.startswith("django-insecure"):
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY must be set to a long random value in production (the embedded default key is refused)."
+    )
+if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY must have at least 50 characters and 5 distinct ones."
+    )
+
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
+if not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must name the hosts this exchange serves.")
+
+if not env("DATABASE_URL", default=""):
+    raise ImproperlyConfigured("DATABASE_URL must point at the production database (postgres://…).")
+if not env("CELERY_BROKER_URL", default=""):
+    raise ImproperlyConfigured("CELERY_BROKER_URL must point at the broker (redis://…).")
+
+# HTTPS is terminated by the proxy in front of gunicorn.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+# /healthz is probed over plain HTTP from inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+# Shared by every web process (locmem would give each its own); the broker's Redis by default.
+CACHES = {"default": env.cache("CACHE_URL", default=env("CELERY_BROKER_URL"))}
+
+LOGGING = {
+    **LOGGING,  # noqa: F405
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+}

@@ -1,0 +1,136 @@
+"""Template tags shared by every app: the lifecycle timeline, status badges, dates."""
+
+from dataclasses import dataclass
+
+from django import template
+from django.utils import timezone
+
+from exchange.lifecycle import NOTE_LABELS, graph_layout
+
+register = template.Library()
+
+NODE_WIDTH, NODE_HEIGHT = 116, 40
+COLUMN_GAP, ROW_GAP = 26, 26
+MARGIN = 12
+WRAP_AT = 14
+
+
+@dataclass(frozen=True)
+class Node:
+    value: str
+    lines: list[str]
+    x: int
+    y: int
+    css: str
+
+    @property
+    def text_y(self) -> int:
+        return self.y + NODE_HEIGHT // 2 - (len(self.lines) - 1) * 7 + 4
+
+
+@dataclass(frozen=True)
+class Edge:
+    path: str
+    css: str
+
+
+def _wrap(label: str) -> list[str]:
+    if len(label) <= WRAP_AT or " " not in label:
+        return [label]
+    words, lines, line = label.split(), [], ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > WRAP_AT:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    lines.append(line)
+    return lines[:2]
+
+
+def _box(position):
+    column, row = position
+    return MARGIN + column * (NODE_WIDTH + COLUMN_GAP), MARGIN + row * (NODE_HEIGHT + ROW_GAP)
+
+
+def _edge_path(source, target) -> str:
+    (sx, sy), (tx, ty) = _box(source), _box(target)
+    if target[0] > source[0]:  # forward: right side to left side
+        x1, y1, x2, y2 = sx + NODE_WIDTH, sy + NODE_HEIGHT / 2, tx, ty + NODE_HEIGHT / 2
+        bend = (x2 - x1) / 2
+        return f"M{x1},{y1} C{x1 + bend},{y1} {x2 - bend},{y2} {x2 - 2},{y2}"
+    if target[0] == source[0]:  # straight down or up, in the same column
+        x = sx + NODE_WIDTH / 2
+        y1, y2 = (sy + NODE_HEIGHT, ty) if ty > sy else (sy, ty + NODE_HEIGHT)
+        offset = 10 if ty > sy else -10
+        return f"M{x - offset},{y1} L{x - offset},{y2 + (-2 if ty > sy else 2)}"
+    # backward: loop under the boxes, from the bottom of the source to the bottom of the target
+    x1, y1 = sx + NODE_WIDTH / 2 - 14, sy + NODE_HEIGHT
+    x2, y2 = tx + NODE_WIDTH / 2 + 14, ty + NODE_HEIGHT
+    depth = max(y1, y2) + ROW_GAP * 0.8
+    return f"M{x1},{y1} C{x1},{depth} {x2},{depth} {x2},{y2 + 2}"
+
+
+@register.inclusion_tag("exchange/includes/timeline.html")
+def lifecycle_timeline(obj, events):
+    """The state graph of ``obj``'s lifecycle, current state highlighted, and the events that moved it."""
+    transitions = type(obj).TRANSITIONS
+    status_enum = type(next(iter(transitions)))
+    positions = graph_layout(transitions, type(obj).MAIN_PATH)
+    events = list(events)
+    visited = {e.to_status for e in events} | {e.from_status for e in events if e.from_status}
+    travelled = {(e.from_status, e.to_status) for e in events if e.from_status != e.to_status}
+    nodes = []
+    for state, position in positions.items():
+        x, y = _box(position)
+        css = "current" if state == obj.status else ("visited" if state.value in visited else "")
+        if not transitions[state]:
+            css += " terminal"
+        nodes.append(Node(state.value, _wrap(str(state.label)), x, y, css.strip()))
+    # Drawn: the road travelled, the moves open from here, and the main path. Every other edge
+    # would only add noise (a dozen ways to withdraw cross the whole graph).
+    main_steps = set(zip(type(obj).MAIN_PATH, type(obj).MAIN_PATH[1:], strict=False))
+    edges = []
+    for source, targets in transitions.items():
+        for target in targets:
+            if (source.value, target.value) in travelled:
+                css = "travelled"
+            elif source == obj.status:
+                css = "open"
+            elif (source, target) in main_steps:
+                css = ""
+            else:
+                continue
+            edges.append(Edge(_edge_path(positions[source], positions[target]), css))
+    columns = max(c for c, _ in positions.values()) + 1
+    rows = max(r for _, r in positions.values()) + 1
+    return {
+        "nodes": nodes,
+        "edges": edges,
+        "width": MARGIN * 2 + columns * NODE_WIDTH + (columns - 1) * COLUMN_GAP,
+        "height": MARGIN * 2 + rows * NODE_HEIGHT + (rows - 1) * ROW_GAP + ROW_GAP,
+        "node_width": NODE_WIDTH,
+        "node_centre": NODE_WIDTH // 2,
+        "node_height": NODE_HEIGHT,
+        "events": events,
+        "current": status_enum(obj.status),
+        "status_labels": {s.value: s.label for s in status_enum} | NOTE_LABELS,
+    }
+
+
+@register.filter
+def status_label(value, labels):
+    return labels.get(value, value)
+
+
+@register.filter
+def days_since(since, now):
+    """Whole days from ``since`` to ``now`` (the business time the view read once)."""
+    if since is None or now is None:
+        return ""
+    return (now - since).days
+
+
+@register.filter
+def local(value):
+    return timezone.localtime(value) if value else value

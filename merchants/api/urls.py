@@ -1,0 +1,14 @@
+from rest_framework.routers import SimpleRouter
+
+from merchants.api.views import CategoryViewSet, MerchantDocumentViewSet, MerchantViewSet
+
+app_name = "merchants-api"
+
+router = SimpleRouter()
+router.register("merchants", MerchantViewSet, basename="merchant")
+router.register(
+    r"merchants/(?P<merchant_pk>[0-9]+)/documents", MerchantDocumentViewSet, basename="document"
+)
+router.register("merchant-categories", CategoryViewSet, basename="category")
+
+urlpatterns = router.urls

@@ -1,0 +1,40 @@
+"""Who may do what to a merchant application: role predicates, used by services and views."""
+
+from exchange.accounts.roles import MERCHANT_ROLES, Role
+
+# Roles that oversee merchants and see every submitted application (never others' drafts).
+SUPERVISOR_ROLES = frozenset({Role.OPERATOR, Role.AUDITOR})
+
+
+def is_member(user, merchant) -> bool:
+    """Someone from the applicant organisation who works on its merchant standing."""
+    return (
+        user.is_authenticated
+        and user.has_role(*MERCHANT_ROLES)
+        and user.organisation_id == merchant.organisation_id
+    )
+
+
+def is_applicant_admin(user, merchant) -> bool:
+    return (
+        user.is_authenticated
+        and user.has_role(Role.MERCHANT_ADMIN)
+        and user.organisation_id == merchant.organisation_id
+    )
+
+
+def can_apply(user) -> bool:
+    return user.is_authenticated and user.has_role(Role.MERCHANT_ADMIN)
+
+
+def can_edit(user, merchant) -> bool:
+    return is_member(user, merchant)
+
+
+def can_review(user) -> bool:
+    """Operators review applications and govern merchants (own organisation excluded by the service)."""
+    return user.is_authenticated and user.has_role(Role.OPERATOR)
+
+
+def can_see_queue(user) -> bool:
+    return user.is_authenticated and user.has_role(*SUPERVISOR_ROLES)
