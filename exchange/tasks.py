@@ -25,7 +25,7 @@ def enqueue_on_commit(task, **kwargs) -> None:
     transaction.on_commit(partial(task.delay, **kwargs))
 
 
-@shared_task(name="exchange.deliver_notification", queue="notifications", **TASK_DEFAULTS)
+@shared_task(name="exchange.deliver_notification", **TASK_DEFAULTS)
 def deliver_notification(notification_id: int) -> None:
     from exchange.notifications import email_notification
 

@@ -152,8 +152,29 @@ UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 
 # --- E-mail -------------------------------------------------------------------------------------
-EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
-EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
+FILE_EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+
+
+def mailer_from_env(default_backend: str) -> dict:
+    """The default mailer: EMAIL_BACKEND (a backend path) or EMAIL_URL (smtp://user:pass@host:587)."""
+    if env("EMAIL_URL", default=""):
+        config = env.email_url("EMAIL_URL")
+        options = {
+            "host": config["EMAIL_HOST"],
+            "port": config["EMAIL_PORT"],
+            "username": config["EMAIL_HOST_USER"],
+            "password": config["EMAIL_HOST_PASSWORD"],
+            "use_tls": config.get("EMAIL_USE_TLS", False),
+            "use_ssl": config.get("EMAIL_USE_SSL", False),
+        }
+        return {"BACKEND": config["EMAIL_BACKEND"], "OPTIONS": options}
+    backend = env("EMAIL_BACKEND", default=default_backend)
+    options = {"file_path": env("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))} if backend == FILE_EMAIL_BACKEND else {}
+    return {"BACKEND": backend, "OPTIONS": options}
+
+
+# The embedded default prints e-mail on the console.
+MAILERS = {"default": mailer_from_env("django.core.mail.backends.console.EmailBackend")}
 DEFAULT_FROM_EMAIL = env(
     "DEFAULT_FROM_EMAIL", default="上海数据交易所模拟 <noreply@exchange.example>"
 )
@@ -172,7 +193,10 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Queues: default, checks, notifications, settlement (STYLE §11); workers listen on all four.
-CELERY_WORKER_QUEUES = "default,checks,notifications,settlement"
+CELERY_TASK_ROUTES = {
+    "exchange.deliver_notification": {"queue": "notifications"},
+    "accounts.send_invitation": {"queue": "notifications"},
+}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

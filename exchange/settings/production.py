@@ -6,7 +6,7 @@ Configured only by the environment, and it refuses to start without what it need
 from django.core.exceptions import ImproperlyConfigured
 
 from exchange.settings.base import *  # noqa: F403
-from exchange.settings.base import INSECURE_SECRET_KEY, env
+from exchange.settings.base import INSECURE_SECRET_KEY, env, mailer_from_env
 
 DEBUG = False
 
@@ -48,7 +48,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+MAILERS = {"default": mailer_from_env("django.core.mail.backends.smtp.EmailBackend")}
 # Shared by every web process (locmem would give each its own); the broker's Redis by default.
 CACHES = {"default": env.cache("CACHE_URL", default=env("CELERY_BROKER_URL"))}
 

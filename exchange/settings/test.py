@@ -3,13 +3,18 @@
 It still honours DATABASE_URL and CELERY_BROKER_URL, so one suite runs on both profiles.
 """
 
+import tempfile
+
 from exchange.settings.base import *  # noqa: F403
-from exchange.settings.base import env
+from exchange.settings.base import env, mailer_from_env
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default="/tmp/exchange-test-uploads"))  # noqa: F405
+# Uploads of one test run go to a fresh temporary folder.
+PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=tempfile.mkdtemp(prefix="exchange-test-uploads-")))  # noqa: F405
 STORAGES["private"]["OPTIONS"]["location"] = PRIVATE_MEDIA_ROOT  # noqa: F405
+# In-memory e-mail; a worker process started by the integration tests sets EMAIL_BACKEND to the
+# file backend instead, so that the tests can read what it sent.
+MAILERS = {"default": mailer_from_env("django.core.mail.backends.locmem.EmailBackend")}
 # Tests drive the throttle explicitly; a low limit keeps them quick.
 AXES_FAILURE_LIMIT = 3
 LOGGING = {"version": 1, "disable_existing_loggers": False}

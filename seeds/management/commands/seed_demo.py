@@ -19,7 +19,7 @@ class Command(BaseCommand):
     def handle(self, *args, send_mail=False, **options):
         if not send_mail:
             # Demo accounts have made-up addresses; in-process e-mail (eager Celery) stays in memory.
-            settings.EMAIL_BACKEND = QUIET_MAIL
+            settings.MAILERS = {**settings.MAILERS, "default": {"BACKEND": QUIET_MAIL}}
         report = seed_demo(progress=lambda message: self.stdout.write(f"  {message}"))
         if report.changed:
             self.stdout.write(
