@@ -54,6 +54,7 @@ def service_action(service, description: str, *, needs_reason: bool = False):
 
     action.short_description = description
     action.__name__ = service.__name__
+    action.allowed_permissions = ("change",)  # auditors look, never act
     return action
 
 

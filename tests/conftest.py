@@ -54,7 +54,7 @@ def require_redis() -> None:
     try:
         with Connection(url, connect_timeout=3) as broker:
             broker.ensure_connection(max_retries=1)
-    except Exception as error:  # noqa: BLE001 - report whatever stopped the connection
+    except Exception as error:
         pytest.fail(
             f"Redis at {url} is not reachable ({error}). Start it: redis-server --daemonize yes "
             "--bind 127.0.0.1 --port 6379",

@@ -28,7 +28,9 @@ def credit_code(number: int | None = None) -> str:
     for _ in range(5):
         number, digit = divmod(number, 30)
         digits.append(CREDIT_CODE_ALPHABET[digit])
-    return build_credit_code(authority_type="91", region="310115", organisation_base=base + "".join(digits))
+    return build_credit_code(
+        authority_type="91", region="310115", organisation_base=base + "".join(digits)
+    )
 
 
 def make_organisation(*, kind=OrganisationKind.MERCHANT, name: str | None = None) -> Organisation:
@@ -68,7 +70,9 @@ class ApplicationFactory(factory.DictFactory):
     contact_phone = "13812345678"
     contact_email = factory.LazyFunction(fake.email)
     business_scope = "数据产品开发与服务"
-    data_sources = factory.LazyFunction(lambda: [{"name": "自有业务数据", "acquisition": "collected", "description": ""}])
+    data_sources = factory.LazyFunction(
+        lambda: [{"name": "自有业务数据", "acquisition": "collected", "description": ""}]
+    )
     has_data_security_system = True
     clean_record_declared = True
 
@@ -78,9 +82,17 @@ def create_application(actor, **overrides) -> Merchant:
     categories = overrides.pop("categories", None)
     if categories is None:
         categories = list(Category.objects.filter(code__in=["supply_demand", "supplier"]))
-    merchant = merchants.create_application(actor=actor, categories=categories, **ApplicationFactory(**overrides))
-    for kind in (DocumentKind.BUSINESS_LICENCE, DocumentKind.SECURITY_SYSTEM, DocumentKind.CLEAN_RECORD):
-        merchants.add_document(merchant=merchant, actor=actor, kind=kind, upload=pdf_upload(f"{kind}.pdf", kind))
+    merchant = merchants.create_application(
+        actor=actor, categories=categories, **ApplicationFactory(**overrides)
+    )
+    for kind in (
+        DocumentKind.BUSINESS_LICENCE,
+        DocumentKind.SECURITY_SYSTEM,
+        DocumentKind.CLEAN_RECORD,
+    ):
+        merchants.add_document(
+            merchant=merchant, actor=actor, kind=kind, upload=pdf_upload(f"{kind}.pdf", kind)
+        )
     return merchant
 
 
@@ -88,10 +100,14 @@ def create_application(actor, **overrides) -> Merchant:
 STEPS = {
     S.SUBMITTED: lambda m, a, o: merchants.submit_application(merchant=m, actor=a),
     S.UNDER_REVIEW: lambda m, a, o: merchants.start_review(merchant=m, actor=o),
-    S.INFO_REQUESTED: lambda m, a, o: merchants.request_information(merchant=m, actor=o, reason="补充材料"),
+    S.INFO_REQUESTED: lambda m, a, o: merchants.request_information(
+        merchant=m, actor=o, reason="补充材料"
+    ),
     S.RESUBMITTED: lambda m, a, o: merchants.resubmit_application(merchant=m, actor=a),
     S.APPROVED: lambda m, a, o: merchants.approve_application(merchant=m, actor=o),
-    S.REJECTED: lambda m, a, o: merchants.reject_application(merchant=m, actor=o, reason="不符合条件"),
+    S.REJECTED: lambda m, a, o: merchants.reject_application(
+        merchant=m, actor=o, reason="不符合条件"
+    ),
     S.SIGNING: lambda m, a, o: merchants.issue_agreement(merchant=m, actor=o),
     S.ACTIVE: lambda m, a, o: (
         merchants.sign_agreement(merchant=m, actor=a)

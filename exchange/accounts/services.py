@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -15,6 +16,7 @@ from exchange import clock
 from exchange.accounts.errors import InvitationNotUsable
 from exchange.accounts.models import Invitation, InvitationStatus, Organisation, User
 from exchange.accounts.roles import ADMIN_ROLES, OrganisationKind, Role
+from exchange.accounts.staff import admin_group_for
 from exchange.accounts.tasks import send_invitation
 from exchange.errors import DuplicateError, PermissionDeniedError, RuleViolation
 from exchange.tasks import enqueue_on_commit
@@ -90,6 +92,8 @@ def create_user(
             raise ValidationError({"password": error.error_list}) from error
         user.set_password(password)
     user.full_clean(exclude=["password"], validate_unique=False, validate_constraints=False)
+    group = admin_group_for(role)
+    user.is_staff = group is not None  # operators and auditors use the Django admin
     try:
         with transaction.atomic():
             user.save()
@@ -100,6 +104,8 @@ def create_user(
             field="username",
             params={"username": user.username},
         ) from error
+    if group:
+        user.groups.add(Group.objects.get_or_create(name=group)[0])
     return user
 
 

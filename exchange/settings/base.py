@@ -169,7 +169,11 @@ def mailer_from_env(default_backend: str) -> dict:
         }
         return {"BACKEND": config["EMAIL_BACKEND"], "OPTIONS": options}
     backend = env("EMAIL_BACKEND", default=default_backend)
-    options = {"file_path": env("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))} if backend == FILE_EMAIL_BACKEND else {}
+    options = (
+        {"file_path": env("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))}
+        if backend == FILE_EMAIL_BACKEND
+        else {}
+    )
     return {"BACKEND": backend, "OPTIONS": options}
 
 

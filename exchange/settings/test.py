@@ -4,13 +4,16 @@ It still honours DATABASE_URL and CELERY_BROKER_URL, so one suite runs on both p
 """
 
 import tempfile
+from pathlib import Path
 
 from exchange.settings.base import *  # noqa: F403
 from exchange.settings.base import env, mailer_from_env
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Uploads of one test run go to a fresh temporary folder.
-PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=tempfile.mkdtemp(prefix="exchange-test-uploads-")))  # noqa: F405
+PRIVATE_MEDIA_ROOT = Path(
+    env("PRIVATE_MEDIA_ROOT", default=tempfile.mkdtemp(prefix="exchange-test-uploads-"))
+)
 STORAGES["private"]["OPTIONS"]["location"] = PRIVATE_MEDIA_ROOT  # noqa: F405
 # In-memory e-mail; a worker process started by the integration tests sets EMAIL_BACKEND to the
 # file backend instead, so that the tests can read what it sent.

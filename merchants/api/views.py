@@ -55,16 +55,18 @@ class MerchantFilter(django_filters.FilterSet):
 def _transition_action(service, input_serializer, summary: str, url_path: str):
     """A POST action that validates ``input_serializer`` and calls ``service`` once."""
 
-    @extend_schema(request=input_serializer, responses=MerchantSerializer, summary=summary)
-    @action(detail=True, methods=["post"], url_path=url_path)
     def handler(self, request, pk=None):
         merchant = self.get_object()
         data = self.validated(input_serializer, request)
         service(merchant=merchant, actor=request.user, **data)
         return Response(self.output(merchant.pk))
 
+    # The router maps the HTTP method to the attribute's name: name the function before decorating.
     handler.__name__ = url_path.replace("-", "_")
-    return handler
+    handler = action(detail=True, methods=["post"], url_path=url_path)(handler)
+    return extend_schema(request=input_serializer, responses=MerchantSerializer, summary=summary)(
+        handler
+    )
 
 
 class MerchantViewSet(

@@ -15,7 +15,14 @@ from merchants.errors import (
 )
 from merchants.models import Agreement, DocumentKind, Merchant, MerchantDocument
 from merchants.states import MerchantStatus
-from tests.factories import ApplicationFactory, advance_to, create_application, credit_code, make_user, merchant_in
+from tests.factories import (
+    ApplicationFactory,
+    advance_to,
+    create_application,
+    credit_code,
+    make_user,
+    merchant_in,
+)
 
 pytestmark = pytest.mark.django_db
 S = MerchantStatus
@@ -23,10 +30,17 @@ S = MerchantStatus
 
 def snapshot(merchant):
     merchant.refresh_from_db()
-    return (merchant.status, merchant.events.count(), merchant.documents.count(), Notification.objects.count())
+    return (
+        merchant.status,
+        merchant.events.count(),
+        merchant.documents.count(),
+        Notification.objects.count(),
+    )
 
 
-def test_whole_onboarding_path_records_every_step(applicant, operator, django_capture_on_commit_callbacks):
+def test_whole_onboarding_path_records_every_step(
+    applicant, operator, django_capture_on_commit_callbacks
+):
     # given a complete draft
     merchant = create_application(applicant)
     # when it goes all the way
@@ -46,7 +60,10 @@ def test_whole_onboarding_path_records_every_step(applicant, operator, django_ca
     assert agreement.term_months == 24
     assert agreement.signed_by == applicant
     assert (agreement.ends_on - agreement.signed_on).days in range(728, 732)
-    moves = [(e.from_status, e.to_status) for e in merchant.events.exclude(from_status="draft", to_status="draft")]
+    moves = [
+        (e.from_status, e.to_status)
+        for e in merchant.events.exclude(from_status="draft", to_status="draft")
+    ]
     assert moves == [
         ("draft", "submitted"),
         ("submitted", "under_review"),
@@ -66,13 +83,17 @@ def test_more_information_path(applicant, operator):
     assert merchant.status == S.INFO_REQUESTED
     assert merchant.events.last().reason == "请补充DCMM证书"
     # the applicant may edit now, then resubmit
-    services.update_application(merchant=merchant, actor=applicant, business_scope="更新后的经营范围")
+    services.update_application(
+        merchant=merchant, actor=applicant, business_scope="更新后的经营范围"
+    )
     services.resubmit_application(merchant=merchant, actor=applicant, reason="已补充")
     services.start_review(merchant=merchant, actor=operator)
     merchant.refresh_from_db()
     assert merchant.status == S.UNDER_REVIEW
     assert merchant.business_scope == "更新后的经营范围"
-    assert list(merchant.events.filter(kind="edited").values_list("data", flat=True)) == [{"fields": ["business_scope"]}]
+    assert list(merchant.events.filter(kind="edited").values_list("data", flat=True)) == [
+        {"fields": ["business_scope"]}
+    ]
 
 
 def test_reject_needs_a_reason_and_is_final(applicant, operator):
@@ -101,7 +122,9 @@ def test_suspend_reinstate_terminate(applicant, operator):
 
 def test_invalid_credit_code_is_refused_and_nothing_is_saved(applicant):
     with pytest.raises(ValidationError) as caught:
-        services.create_application(actor=applicant, **ApplicationFactory(credit_code="9144030071526726XH"))
+        services.create_application(
+            actor=applicant, **ApplicationFactory(credit_code="9144030071526726XH")
+        )
     assert caught.value.error_dict["credit_code"][0].code == "check_character"
     assert Merchant.objects.count() == 0
 
@@ -109,19 +132,29 @@ def test_invalid_credit_code_is_refused_and_nothing_is_saved(applicant):
 def test_credit_code_is_normalised(applicant):
     code = credit_code()
     spaced = " ".join([code[:6].lower(), code[6:12], code[12:]])
-    merchant = services.create_application(actor=applicant, **ApplicationFactory(credit_code=spaced))
+    merchant = services.create_application(
+        actor=applicant, **ApplicationFactory(credit_code=spaced)
+    )
     assert merchant.credit_code == code
 
 
 def test_duplicate_live_credit_code_is_refused(applicant, other_applicant, operator):
     first = create_application(applicant)
     with pytest.raises(CreditCodeTaken) as caught:
-        services.create_application(actor=other_applicant, **ApplicationFactory(credit_code=first.credit_code))
-    assert (caught.value.code, caught.value.field, caught.value.http_status) == ("credit_code_taken", "credit_code", 409)
+        services.create_application(
+            actor=other_applicant, **ApplicationFactory(credit_code=first.credit_code)
+        )
+    assert (caught.value.code, caught.value.field, caught.value.http_status) == (
+        "credit_code_taken",
+        "credit_code",
+        409,
+    )
     assert Merchant.objects.count() == 1
     # once the first is closed, the code is free again
     services.withdraw_application(merchant=first, actor=applicant)
-    second = services.create_application(actor=other_applicant, **ApplicationFactory(credit_code=first.credit_code))
+    second = services.create_application(
+        actor=other_applicant, **ApplicationFactory(credit_code=first.credit_code)
+    )
     assert second.credit_code == first.credit_code
 
 
@@ -153,7 +186,9 @@ def test_incomplete_application_lists_every_problem_and_stays_a_draft(applicant)
 def test_subtype_needs_its_category(applicant):
     from merchants.models import Category
 
-    merchant = create_application(applicant, categories=list(Category.objects.filter(code="api_gateway")))
+    merchant = create_application(
+        applicant, categories=list(Category.objects.filter(code="api_gateway"))
+    )
     with pytest.raises(ApplicationIncomplete) as caught:
         services.submit_application(merchant=merchant, actor=applicant)
     codes = {p.code for p in caught.value.field_problems()}
@@ -201,7 +236,11 @@ def test_illegal_transition_changes_nothing(applicant, operator):
     before = snapshot(merchant)
     with pytest.raises(InvalidTransition) as caught:
         services.approve_application(merchant=merchant, actor=operator)
-    assert (caught.value.code, caught.value.from_status, caught.value.to_status) == ("invalid_transition", S.DRAFT, S.APPROVED)
+    assert (caught.value.code, caught.value.from_status, caught.value.to_status) == (
+        "invalid_transition",
+        S.DRAFT,
+        S.APPROVED,
+    )
     assert snapshot(merchant) == before
     with pytest.raises(InvalidTransition):
         services.sign_agreement(merchant=merchant, actor=applicant)
@@ -215,7 +254,10 @@ def test_edits_only_while_editable(applicant, operator):
         services.update_application(merchant=merchant, actor=applicant, business_scope="改")
     with pytest.raises(NotEditable):
         services.add_document(
-            merchant=merchant, actor=applicant, kind=DocumentKind.OTHER, upload=SimpleUploadedFile("a.pdf", b"%PDF-1.4")
+            merchant=merchant,
+            actor=applicant,
+            kind=DocumentKind.OTHER,
+            upload=SimpleUploadedFile("a.pdf", b"%PDF-1.4"),
         )
     assert snapshot(merchant) == before
 
@@ -224,7 +266,11 @@ def test_edits_only_while_editable(applicant, operator):
     ("name", "content", "rule"),
     [
         ("licence.pdf", b"MZ\x90\x00 not a pdf at all", "file_type"),
-        ("licence.png", b"%PDF-1.4\n%%EOF\n", "file_type"),  # the name says PNG, the content is a PDF
+        (
+            "licence.png",
+            b"%PDF-1.4\n%%EOF\n",
+            "file_type",
+        ),  # the name says PNG, the content is a PDF
         ("../../etc/passwd.pdf", b"%PDF-1.4\n%%EOF\n", None),  # the path is dropped, the name kept
         ("营业执照<script>.pdf", b"%PDF-1.4\n%%EOF\n", "file_name"),
         (".hidden.pdf", b"%PDF-1.4\n%%EOF\n", "file_name"),
@@ -236,12 +282,16 @@ def test_uploads_are_checked_by_content_name_and_size(applicant, name, content, 
     before = snapshot(merchant)
     upload = SimpleUploadedFile(name, content)
     if rule is None:
-        document = services.add_document(merchant=merchant, actor=applicant, kind=DocumentKind.OTHER, upload=upload)
+        document = services.add_document(
+            merchant=merchant, actor=applicant, kind=DocumentKind.OTHER, upload=upload
+        )
         assert document.original_name == "passwd.pdf"
         assert "/" not in document.file.name.removeprefix(f"merchants/{merchant.pk}/")
         return
     with pytest.raises(RuleViolation) as caught:
-        services.add_document(merchant=merchant, actor=applicant, kind=DocumentKind.OTHER, upload=upload)
+        services.add_document(
+            merchant=merchant, actor=applicant, kind=DocumentKind.OTHER, upload=upload
+        )
     assert (caught.value.code, caught.value.field) == (rule, "file")
     assert snapshot(merchant) == before
 
@@ -259,7 +309,9 @@ def test_upload_size_limit(applicant, settings):
     assert caught.value.code == "file_too_large"
 
 
-def test_removing_a_document_deletes_its_file_after_commit(applicant, django_capture_on_commit_callbacks):
+def test_removing_a_document_deletes_its_file_after_commit(
+    applicant, django_capture_on_commit_callbacks
+):
     merchant = create_application(applicant)
     document = merchant.documents.first()
     storage, name = document.file.storage, document.file.name
@@ -271,7 +323,9 @@ def test_removing_a_document_deletes_its_file_after_commit(applicant, django_cap
     assert merchant.events.filter(kind="document_removed").count() == 1
 
 
-def test_decision_notifies_the_applicant_by_email_after_commit(applicant, operator, mailoutbox, django_capture_on_commit_callbacks):
+def test_decision_notifies_the_applicant_by_email_after_commit(
+    applicant, operator, mailoutbox, django_capture_on_commit_callbacks
+):
     merchant = merchant_in(S.UNDER_REVIEW, applicant=applicant, operator=operator)
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -288,7 +342,9 @@ def test_decision_notifies_the_applicant_by_email_after_commit(applicant, operat
 def test_notification_is_in_the_recipients_language(applicant, operator):
     from exchange.accounts.roles import Role
 
-    english = make_user(role=Role.MERCHANT_STAFF, organisation=applicant.organisation, language="en")
+    english = make_user(
+        role=Role.MERCHANT_STAFF, organisation=applicant.organisation, language="en"
+    )
     merchant = merchant_in(S.UNDER_REVIEW, applicant=applicant, operator=operator)
     services.reject_application(merchant=merchant, actor=operator, reason="x")
     title_en = Notification.objects.get(recipient=english, kind="merchant_rejected").title

@@ -29,7 +29,11 @@ def test_every_state_is_reachable_from_draft():
 
 
 def test_terminal_states_have_no_exits():
-    assert {s for s, targets in TRANSITIONS.items() if not targets} == {S.REJECTED, S.WITHDRAWN, S.TERMINATED}
+    assert {s for s, targets in TRANSITIONS.items() if not targets} == {
+        S.REJECTED,
+        S.WITHDRAWN,
+        S.TERMINATED,
+    }
 
 
 def test_main_path_is_a_road_through_the_table():
@@ -37,7 +41,9 @@ def test_main_path_is_a_road_through_the_table():
         assert target in TRANSITIONS[source]
 
 
-@pytest.mark.parametrize(("source", "target"), ALL_PAIRS, ids=[f"{a.value}->{b.value}" for a, b in ALL_PAIRS])
+@pytest.mark.parametrize(
+    ("source", "target"), ALL_PAIRS, ids=[f"{a.value}->{b.value}" for a, b in ALL_PAIRS]
+)
 def test_each_pair_is_allowed_exactly_when_the_table_says(source, target):
     merchant = Merchant(status=source)
     if target in TRANSITIONS[source]:

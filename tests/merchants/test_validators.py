@@ -14,7 +14,12 @@ from merchants.validators import (
     validate_credit_code,
 )
 
-REAL_CODES = ["9144030071526726XG", "91330100716105852F", "91110000802100433B", "91350200776049653A"]
+REAL_CODES = [
+    "9144030071526726XG",
+    "91330100716105852F",
+    "91110000802100433B",
+    "91350200776049653A",
+]
 
 
 def failed_rule(value: str) -> str:
@@ -69,7 +74,9 @@ def test_central_registrations_use_region_100000():
 @pytest.mark.parametrize("authority", sorted(AUTHORITY_TYPES))
 def test_every_authority_type_pair_of_the_standard_is_accepted(authority):
     for kind in AUTHORITY_TYPES[authority]:
-        code = build_credit_code(authority_type=authority + kind, region="310000", organisation_base="12345678")
+        code = build_credit_code(
+            authority_type=authority + kind, region="310000", organisation_base="12345678"
+        )
         assert validate_credit_code(code) is None
 
 
@@ -98,7 +105,9 @@ def test_built_codes_validate_and_any_other_check_character_fails(pair, region, 
         assert failed_rule(code[:17] + wrong) == "check_character"
 
 
-@pytest.mark.parametrize("phone", ["13812345678", "021-12345678", "02112345678", "0571-8765432", "021-12345678-123"])
+@pytest.mark.parametrize(
+    "phone", ["13812345678", "021-12345678", "02112345678", "0571-8765432", "021-12345678-123"]
+)
 def test_contact_phone_accepts_mobiles_and_landlines(phone):
     assert validate_contact_phone(phone) is None
 

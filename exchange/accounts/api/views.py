@@ -1,11 +1,13 @@
 """Accounts API: tokens, sign-up, the current user, organisations and invitations."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, inline_serializer
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
+from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -26,9 +28,26 @@ TokenSerializer = inline_serializer("Token", {"token": serializers.CharField()})
 class TokenView(ObtainAuthToken):
     """Exchange a username and password for an API token (failed attempts are throttled)."""
 
-    @extend_schema(responses={200: TokenSerializer}, summary="Get an API token", auth=[])
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        responses={
+            200: TokenSerializer,
+            429: OpenApiResponse(description="Too many failed attempts."),
+        },
+        summary="Get an API token",
+        auth=[],
+    )
     def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)
+        try:
+            return super().post(request, *args, **kwargs)
+        except ValidationError:
+            # django-axes refused before the password was checked: say so, rather than "wrong password".
+            if getattr(request, "axes_locked_out", False):
+                raise Throttled(
+                    detail=_("Too many failed logins. Try again later or reset your password.")
+                ) from None
+            raise
 
 
 class MeView(APIView):

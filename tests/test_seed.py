@@ -1,0 +1,32 @@
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+
+from exchange import clock
+from exchange.accounts.models import User
+from exchange.accounts.roles import Role
+from merchants.models import Merchant
+from merchants.states import MerchantStatus
+from seeds.demo import DEMO_PASSWORD
+
+
+def row_counts() -> dict[str, int]:
+    return {model._meta.label: model.objects.count() for model in apps.get_models()}
+
+
+@pytest.mark.django_db
+def test_seed_demo_covers_every_role_and_state_and_is_idempotent():
+    call_command("seed_demo", verbosity=0)
+    assert set(Merchant.objects.values_list("status", flat=True)) == set(MerchantStatus.values)
+    assert set(User.objects.exclude(role="").values_list("role", flat=True)) == set(Role.values)
+    assert not clock.is_simulated()
+    operator = User.objects.get(username="operator")
+    assert operator.check_password(DEMO_PASSWORD) and operator.is_staff
+    # the demo's ages look real: the queue holds applications submitted on different days
+    submitted = Merchant.objects.filter(submitted_at__isnull=False).values_list(
+        "submitted_at", flat=True
+    )
+    assert len({moment.date() for moment in submitted}) > 5
+    before = row_counts()
+    call_command("seed_demo", verbosity=0)
+    assert row_counts() == before

@@ -1,0 +1,97 @@
+"""Structural checks that keep the API's conventions true as it grows (STYLE §9, §13)."""
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from rest_framework.permissions import AllowAny
+from rest_framework.viewsets import ViewSetMixin
+
+from tests.test_permissions import API_MATRIX
+
+# Routes not in the permission matrix, each for a reason. This list may only shrink.
+NOT_IN_MATRIX = {
+    "/api/schema/": "public OpenAPI document",
+    "/api/docs/": "public Swagger UI",
+    "/api/redoc/": "public ReDoc",
+    "/api/auth/token/": "login: anyone may try (throttled by django-axes); tested in test_api",
+    "/api/auth/signup/": "sign-up is public; tested in accounts tests",
+    "/api/auth/accept-invitation/": "public with a secret token; tested in accounts tests",
+    "/api/merchants/{id}/documents/{id}/": "document detail/delete: covered by the documents tests",
+    "/api/merchants/{id}/documents/{id}/download/": "binary download: covered by test_api and test_views",
+    "/api/merchant-categories/{id}/": "reference data detail, same view as the list",
+    "/api/organisations/{id}/": "same scoping as the list; covered by accounts tests",
+    "/api/invitations/{id}/": "same scoping as the list; covered by accounts tests",
+    "/api/invitations/{id}/revoke/": "covered by accounts tests",
+    "/api/notifications/{id}/": "own notifications only; covered by test_notifications",
+    "/api/notifications/{id}/read/": "covered by test_notifications",
+    "/api/notifications/read-all/": "covered by test_notifications",
+}
+PUBLIC_VIEWS = {
+    "TokenView",
+    "SignUpView",
+    "AcceptInvitationView",
+    "SpectacularAPIView",
+    "SpectacularSwaggerView",
+    "SpectacularRedocView",
+}
+
+
+def api_routes():
+    """(normalised path, view callback) for every URL under /api/."""
+
+    def walk(patterns, prefix=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern))
+            elif isinstance(pattern, URLPattern):
+                yield prefix + str(pattern.pattern), pattern.callback
+
+    for raw, callback in walk(get_resolver().url_patterns):
+        path = "/" + raw.replace("^", "").replace("$", "").replace("\\Z", "")
+        path = re.sub(r"\(\?P<[^>]+>[^)]+\)|<[^>]+>", "{id}", path)
+        if path.startswith("/api/"):
+            yield path, callback
+
+
+ROUTES = sorted(set(api_routes()), key=lambda r: r[0])
+
+
+def test_routes_were_found():
+    assert len(ROUTES) > 20
+
+
+@pytest.mark.parametrize(("path", "callback"), ROUTES, ids=[p for p, _ in ROUTES])
+def test_every_route_is_in_the_matrix_or_a_named_exception(path, callback):
+    matrix_paths = {entry[3] for entry in API_MATRIX}
+    assert path in matrix_paths or path in NOT_IN_MATRIX, (
+        f"{path} is neither in the permission matrix nor excused"
+    )
+
+
+@pytest.mark.parametrize(("path", "callback"), ROUTES, ids=[p for p, _ in ROUTES])
+def test_every_route_has_permission_classes(path, callback):
+    view = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
+    assert view is not None, f"{path} is not a DRF view"
+    permissions = getattr(view, "permission_classes", [])
+    assert permissions, f"{path} has no permission classes"
+    if view.__name__ not in PUBLIC_VIEWS:
+        assert AllowAny not in permissions, f"{path} is open to anyone"
+
+
+@pytest.mark.parametrize(("path", "callback"), ROUTES, ids=[p for p, _ in ROUTES])
+def test_every_list_is_paginated(path, callback):
+    view = getattr(callback, "cls", None)
+    actions = getattr(callback, "actions", {}) or {}
+    is_list = actions.get("get") == "list" or (
+        view is not None
+        and issubclass(view, ViewSetMixin)
+        and actions.get("get") in {"queue", "events"}
+    )
+    if is_list:
+        assert view.pagination_class is not None, f"{path} is a list without pagination"
+
+
+def test_no_excuse_is_stale():
+    paths = {p for p, _ in ROUTES}
+    assert set(NOT_IN_MATRIX) <= paths, f"remove stale entries: {set(NOT_IN_MATRIX) - paths}"
