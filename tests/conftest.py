@@ -24,12 +24,23 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True)
 def _services_required(request):
-    """Integration and PostgreSQL tests fail loudly when their services are not configured."""
+    """Integration and PostgreSQL tests fail loudly when their services are not configured.
+
+    Every other test runs its Celery tasks in-process, even on the services profile: only the
+    integration tests talk to the real broker and worker.
+    """
+    from exchange.celery import app
+
     marks = {m.name for m in request.node.iter_markers()}
     if "postgres" in marks or "integration" in marks:
         require_postgres()
-    if "integration" in marks:
+    eager = "integration" not in marks
+    if not eager:
         require_redis()
+    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager, app.conf.task_eager_propagates = eager or saved[0], True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
 
 
 def require_postgres() -> None:

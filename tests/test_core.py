@@ -96,10 +96,20 @@ def test_a_task_sends_each_email_once(mailoutbox):
 
 
 @pytest.mark.django_db
-def test_healthz_reports_database_and_broker():
+def test_healthz_reports_database_and_broker(settings):
     response = Client().get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "broker": "eager"}
+    broker = "eager" if settings.CELERY_TASK_ALWAYS_EAGER else "ok"  # the embedded default has none
+    assert response.json() == {"status": "ok", "database": "ok", "broker": broker}
+
+
+@pytest.mark.django_db
+def test_healthz_is_503_when_the_broker_is_down(settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    response = Client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["broker"].startswith("error")
 
 
 @pytest.mark.django_db
