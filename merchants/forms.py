@@ -1,5 +1,6 @@
 from django import forms
 from django.conf import settings
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from merchants.models import (
@@ -24,6 +25,15 @@ class ApplicationForm(forms.Form):
         label=_("Unified social credit code"),
         max_length=40,
         help_text=_("18 characters, e.g. 91310115MA1K3YJ20X; blanks are ignored."),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "hx-get": reverse_lazy("merchants:check-credit-code"),
+                "hx-trigger": "keyup changed delay:400ms, change",
+                "hx-target": "#credit-code-check",
+                "hx-swap": "innerHTML",
+            }
+        ),
     )
     legal_representative = forms.CharField(
         label=_("Legal representative"), max_length=60, required=False

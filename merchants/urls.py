@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.directory, name="directory"),
     path("mine/", views.mine, name="mine"),
     path("apply/", views.apply, name="apply"),
+    path("check-credit-code/", views.check_credit_code, name="check-credit-code"),
     path("queue/", views.queue, name="queue"),
     path("all/", views.all_merchants, name="all"),
     path("<int:pk>/", views.detail, name="detail"),

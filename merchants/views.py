@@ -27,7 +27,7 @@ from merchants.forms import (
 )
 from merchants.models import Category, District, Merchant
 from merchants.states import EDITABLE, MerchantStatus
-from merchants.validators import credit_code_warnings
+from merchants.validators import credit_code_warnings, normalize_credit_code, validate_credit_code
 
 S = MerchantStatus
 
@@ -179,6 +179,20 @@ def directory(request):
         "query": _querystring(request),
     }
     return render(request, "merchants/directory.html", context)
+
+
+def check_credit_code(request):
+    """HTMX: check a credit code while it is typed; answers a small fragment, changes nothing."""
+    code = normalize_credit_code(request.GET.get("credit_code", ""))
+    context = {"code": code, "error": None, "warnings": []}
+    if code:
+        try:
+            validate_credit_code(code)
+        except ValidationError as error:
+            context["error"] = error.messages[0]
+        else:
+            context["warnings"] = credit_code_warnings(code)
+    return render(request, "merchants/_credit_code_check.html", context)
 
 
 @login_required

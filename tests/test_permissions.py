@@ -166,6 +166,7 @@ def test_api_matrix(people, entry, role):
 PAGE_MATRIX = [
     ("directory", None, "/merchants/", row(200, 200, 200, 200, 200, 200, 200, 200, 200)),
     ("home", None, "/", row(200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    ("credit code check", None, "/merchants/check-credit-code/?credit_code=9144030071526726XG", row(200, 200, 200, 200, 200, 200, 200, 200, 200)),
     ("detail of draft", S.DRAFT, "/merchants/{id}/", row(302, 200, 200, 404, 404, 404, 404, 404, 404)),
     ("detail of submitted", S.SUBMITTED, "/merchants/{id}/", row(302, 200, 200, 404, 404, 404, 404, 200, 200)),
     ("detail of active", S.ACTIVE, "/merchants/{id}/", row(302, 200, 200, 200, 200, 200, 200, 200, 200)),

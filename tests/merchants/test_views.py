@@ -177,3 +177,16 @@ def test_language_switch(applicant):
     assert 'lang="en"' in client.get("/").content.decode()
     client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
     assert 'lang="zh-hans"' in client.get("/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [("9144030071526726XG", "✓"), ("9144030071526726XH", "G"), ("914403", "18"), ("", "")],
+)
+def test_credit_code_check_fragment(code, expected):
+    response = Client().get(
+        "/merchants/check-credit-code/", {"credit_code": code}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    assert expected in response.content.decode()
+    assert Merchant.objects.count() == 0
