@@ -234,6 +234,14 @@ class Merchant(TimeStampedModel):
             raise ValidationError(errors)
 
     @property
+    def declared_sources(self) -> list[tuple[str, str]]:
+        """(name, how obtained) of each declared data source, for display."""
+        labels = dict(DataAcquisition.choices)
+        return [
+            (s.get("name", ""), labels.get(s.get("acquisition"), "")) for s in self.data_sources
+        ]
+
+    @property
     def is_closed(self) -> bool:
         return self.status in CLOSED
 

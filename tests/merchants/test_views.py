@@ -190,3 +190,15 @@ def test_credit_code_check_fragment(code, expected):
     assert response.status_code == 200
     assert expected in response.content.decode()
     assert Merchant.objects.count() == 0
+
+
+def test_pages_default_to_chinese_whatever_the_browser_asks():
+    page = Client().get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert 'lang="zh-hans"' in page.content.decode()
+    assert "数商名录" in page.content.decode()
+
+
+def test_api_follows_accept_language(api, applicant):
+    english = api(applicant).get("/api/merchants/queue/", HTTP_ACCEPT_LANGUAGE="en")
+    chinese = api(applicant).get("/api/merchants/queue/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert english.json()["message"] != chinese.json()["message"]
