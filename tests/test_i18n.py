@@ -43,7 +43,9 @@ def test_every_message_is_translated():
 def test_compiled_catalogue_matches_the_po_file():
     with MO.open("rb") as handle:
         catalogue = gettext.GNUTranslations(handle)._catalog
-    compiled = {key if isinstance(key, str) else key[0]: value for key, value in catalogue.items() if key}
+    compiled = {
+        key if isinstance(key, str) else key[0]: value for key, value in catalogue.items() if key
+    }
     assert {k: v for k, v in po_entries().items() if k} == compiled
 
 
