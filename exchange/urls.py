@@ -4,6 +4,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from exchange import health, views
 
+# An unmatched /api/ URL answers with the API's JSON error body, like every other API refusal.
+handler404 = "exchange.api.errors.not_found"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),

@@ -42,7 +42,13 @@ def settings_variables() -> set[str]:
 
 def clean_environ(**values: str) -> dict[str, str]:
     """os.environ without anything the settings or compose read, plus ``values``."""
-    blocked = settings_variables() | {"DJANGO_SETTINGS_MODULE", "SITE_URL", "DEFAULT_FROM_EMAIL"}
+    # DJANGO_ALLOW_ASYNC_UNSAFE: set by the browser tests for this process; production never has it.
+    blocked = settings_variables() | {
+        "DJANGO_SETTINGS_MODULE",
+        "SITE_URL",
+        "DEFAULT_FROM_EMAIL",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+    }
     environ = {
         key: value
         for key, value in os.environ.items()

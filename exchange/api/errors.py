@@ -6,8 +6,9 @@ Renders DRF errors, Django ``ValidationError``, ``Http404``, ``PermissionDenied`
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -31,6 +32,13 @@ def exception_handler(exc, context):
         return None  # not ours to render: a 500, logged by Django
     response.data = _body_for(exc)
     return response
+
+
+def not_found(request, exception=None):
+    """``handler404``: an ``/api/`` URL that matches no route answers with the error body too."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(_body_for(exceptions.NotFound()), status=status.HTTP_404_NOT_FOUND)
+    return defaults.page_not_found(request, exception)
 
 
 def error_body(code: str, message: str, errors: list[dict] | None = None) -> dict:

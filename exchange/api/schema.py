@@ -7,6 +7,11 @@ ERROR_STATUSES = {
     "404": "Not found, or not visible to you.",
     "409": "Conflicts with the current state (an illegal transition, a duplicate).",
 }
+# Only operations that read a request body can refuse its media type.
+BODY_ERROR_STATUSES = {
+    "415": "The request body's media type is not one this operation accepts.",
+}
+BODY_METHODS = {"post", "put", "patch"}
 
 
 def document_error_responses(result, generator, request, public):
@@ -36,10 +41,11 @@ def document_error_responses(result, generator, request, public):
         },
     )
     for path_item in result.get("paths", {}).values():
-        for operation in path_item.values():
+        for method, operation in path_item.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
-            for status, description in ERROR_STATUSES.items():
+            statuses = ERROR_STATUSES | (BODY_ERROR_STATUSES if method in BODY_METHODS else {})
+            for status, description in statuses.items():
                 operation["responses"].setdefault(
                     status,
                     {

@@ -32,7 +32,7 @@ class CreditCodeField(serializers.CharField):
 
 
 class CategorySerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     name = serializers.CharField(read_only=True)
 
     class Meta:
@@ -103,7 +103,7 @@ class MerchantSerializer(serializers.ModelSerializer):
     categories = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     data_sources = DataSourceSerializer(many=True)
     credit_code_warnings = serializers.SerializerMethodField()
-    reviewer = serializers.StringRelatedField()
+    reviewer = serializers.StringRelatedField(allow_null=True)
     agreement = serializers.SerializerMethodField()
 
     class Meta:
