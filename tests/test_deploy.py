@@ -9,7 +9,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -22,6 +21,7 @@ import pytest
 import yaml
 
 from exchange.settings.base import INSECURE_SECRET_KEY
+from tests.processes import stop_process_group
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
@@ -376,9 +376,4 @@ def test_gunicorn_serves_hashed_static_files_and_healthz_in_production(tmp_path)
         assert health["status"] == "unavailable"
         assert headers["Content-Type"] == "application/json"
     finally:
-        os.killpg(gunicorn.pid, signal.SIGTERM)
-        try:
-            gunicorn.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(gunicorn.pid, signal.SIGKILL)
-            gunicorn.wait(timeout=5)
+        stop_process_group(gunicorn, timeout=15)

@@ -1,7 +1,6 @@
 """A real Celery worker process for the integration tests, on the test database and the real broker."""
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -11,6 +10,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
+
+from tests.processes import stop_process_group
 
 ROOT = Path(__file__).resolve().parents[2]
 QUEUES = "default,checks,notifications,settlement"
@@ -82,10 +83,5 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
         wait_for(ready, timeout=60, what="the Celery worker to report ready")
         yield mail_dir
     finally:
-        os.killpg(worker.pid, signal.SIGTERM)
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(worker.pid, signal.SIGKILL)
-            worker.wait(timeout=10)
+        stop_process_group(worker)
         log.close()

@@ -26,6 +26,8 @@ import redis
 from django.conf import settings
 from django.db import connection
 
+from tests.processes import stop_process_group
+
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -118,19 +120,6 @@ def healthz(url: str) -> tuple[int, dict | None]:
         return 0, None
 
 
-def stop_group(process: subprocess.Popen) -> None:
-    """SIGTERM to the whole process group, then SIGKILL if it has not exited in time."""
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    try:
-        process.wait(timeout=STOP_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-
-
 def test_bin_stack_runs_web_worker_and_beat_and_stops_cleanly(tmp_path):
     server = postgres_server()
     admin_connection(server).close()  # fail early, with what to start, when PostgreSQL is down
@@ -216,7 +205,7 @@ def test_bin_stack_runs_web_worker_and_beat_and_stops_cleanly(tmp_path):
         # 4. one SIGTERM to the process group stops everything bin/stack started
         members = session_members(stack.pid)
         assert len(members) >= 4, f"expected honcho, gunicorn, worker and beat, found {members}"
-        stop_group(stack)
+        stop_process_group(stack, timeout=STOP_TIMEOUT)
         deadline = time.monotonic() + 15
         while left := session_members(stack.pid):
             assert time.monotonic() < deadline, f"still running after the stack stopped: {left}"
@@ -227,7 +216,7 @@ def test_bin_stack_runs_web_worker_and_beat_and_stops_cleanly(tmp_path):
         raise
     finally:
         if stack.poll() is None or session_members(stack.pid):
-            stop_group(stack)
+            stop_process_group(stack, timeout=STOP_TIMEOUT)
             for pid in session_members(stack.pid):  # children that outlived honcho
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
