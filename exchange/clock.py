@@ -24,6 +24,11 @@ def now() -> datetime:
     return simulated or timezone.now()
 
 
+def real_now() -> datetime:
+    """Wall-clock time, for the rare code that must know it (e.g. to end a demo walk before it)."""
+    return timezone.now()
+
+
 def today() -> date:
     """The current business date in the exchange's time zone."""
     return timezone.localdate(now())

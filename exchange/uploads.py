@@ -69,23 +69,25 @@ def check_upload(
             field=field,
             params={"max": MAX_NAME_LENGTH},
         )
-    upload.seek(0)
-    head = upload.read(8192)
-    upload.seek(0)
-    kind = filetype.guess(head)
-    suffix = PurePosixPath(name).suffix.lower()
-    allowed_suffixes = sorted({s for suffixes in allowed.values() for s in suffixes})
-    if kind is None or kind.mime not in allowed or suffix not in allowed[kind.mime]:
-        raise RuleViolation(
-            _("Only %(types)s files are accepted, and the name must match the content."),
-            code="file_type",
-            field=field,
-            params={"types": " ".join(allowed_suffixes)},
-        )
+    content_type = "text/plain"
+    if allowed is not None:
+        upload.seek(0)
+        kind = filetype.guess(upload.read(8192))
+        upload.seek(0)
+        suffix = PurePosixPath(name).suffix.lower()
+        allowed_suffixes = sorted({s for suffixes in allowed.values() for s in suffixes})
+        if kind is None or kind.mime not in allowed or suffix not in allowed[kind.mime]:
+            raise RuleViolation(
+                _("Only %(types)s files are accepted, and the name must match the content."),
+                code="file_type",
+                field=field,
+                params={"types": " ".join(allowed_suffixes)},
+            )
+        content_type = kind.mime
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
     return CheckedUpload(
-        original_name=name, content_type=kind.mime, size=size, sha256=digest.hexdigest()
+        original_name=name, content_type=content_type, size=size, sha256=digest.hexdigest()
     )

@@ -16,6 +16,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("exchange.accounts.urls")),
     path("merchants/", include("merchants.urls")),
+    path("", include("listings.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
@@ -23,4 +24,5 @@ urlpatterns = [
     path("api/", include("exchange.accounts.api.urls")),
     path("api/", include("exchange.api.urls")),
     path("api/", include("merchants.api.urls")),
+    path("api/", include("listings.api.urls")),
 ]

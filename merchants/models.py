@@ -202,13 +202,13 @@ class Merchant(TimeStampedModel):
             # A credit code belongs to one live application or merchant at a time.
             models.UniqueConstraint(
                 fields=["credit_code"],
-                condition=~models.Q(status__in=[s.value for s in CLOSED]),
+                condition=~models.Q(status__in=sorted(s.value for s in CLOSED)),
                 name="merchants_merchant_unique_live_credit_code",
             ),
             # An organisation has one live application or merchant standing.
             models.UniqueConstraint(
                 fields=["organisation"],
-                condition=~models.Q(status__in=[s.value for s in CLOSED]),
+                condition=~models.Q(status__in=sorted(s.value for s in CLOSED)),
                 name="merchants_merchant_one_live_per_organisation",
             ),
         ]

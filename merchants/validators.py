@@ -9,10 +9,12 @@ import re
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from exchange.checkcodes import ALPHABET, VALUE, mod31_check_character
+
 CREDIT_CODE_LENGTH = 18
 # GB 32100-2015 table 2: no I, O, S, V or Z, to avoid confusion with digits.
-CREDIT_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_VALUE = {char: index for index, char in enumerate(CREDIT_CODE_ALPHABET)}
+CREDIT_CODE_ALPHABET = ALPHABET
+_VALUE = VALUE
 # Weights of positions 1..17 are 3^(i−1) mod 31 (GB 32100-2015 §5).
 CREDIT_CODE_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))
 
@@ -52,10 +54,7 @@ def normalize_credit_code(value: str) -> str:
 
 def credit_code_check_character(first_17: str) -> str:
     """The check character (position 18) for the first seventeen characters."""
-    total = sum(
-        _VALUE[char] * weight for char, weight in zip(first_17, CREDIT_CODE_WEIGHTS, strict=True)
-    )
-    return CREDIT_CODE_ALPHABET[(31 - total % 31) % 31]
+    return mod31_check_character(first_17)
 
 
 def organisation_code_check_character(first_8: str) -> str:

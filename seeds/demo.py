@@ -18,6 +18,7 @@ from merchants import services as merchants
 from merchants.models import Category, DocumentKind, Merchant
 from merchants.states import MerchantStatus
 from merchants.validators import build_credit_code
+from seeds import products
 from seeds.documents import pdf_upload
 
 S = MerchantStatus
@@ -242,10 +243,11 @@ class SeedReport:
     password_hash: str = ""
     created_accounts: list[str] = field(default_factory=list)
     created_merchants: list[str] = field(default_factory=list)
+    created_products: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
-        return bool(self.created_accounts or self.created_merchants)
+        return bool(self.created_accounts or self.created_merchants or self.created_products)
 
 
 def seed_demo(*, progress=lambda message: None) -> SeedReport:
@@ -257,12 +259,14 @@ def seed_demo(*, progress=lambda message: None) -> SeedReport:
     assessor_org = _organisation(ASSESSOR[0], OrganisationKind.SERVICE_PROVIDER)
     for account in ASSESSOR[1]:
         _account(assessor_org, account, report)
+    _make_senior("compliance")
     _buyer(report)
-    if not missing:
+    specs = products.missing_specs()
+    if not missing and not specs:
         return report
     operator = User.objects.get(username="operator")
-    # Walk the business clock through the last few weeks so the queue shows real ages,
-    # unless a classroom scenario already runs a simulated clock.
+    # Walk the business clock through the last few weeks so that queues show real ages and
+    # notices run their days, unless a classroom scenario already runs a simulated clock.
     owns_clock = not clock.is_simulated()
 
     def tick(by: timedelta) -> None:
@@ -270,16 +274,22 @@ def seed_demo(*, progress=lambda message: None) -> SeedReport:
             clock.advance(by=by)
 
     if owns_clock:
-        clock.set_simulated_time(at=clock.now() - timedelta(days=len(missing) + 6))
+        clock.set_simulated_time(at=clock.now() - timedelta(days=len(missing) + 16))
     try:
         for number, company in enumerate(missing, start=1):
             progress(f"[{number}/{len(missing)}] {company.name} → {company.target.label}")
             _company(company, operator, report, tick)
             tick(timedelta(days=1, hours=3))
+        report.created_products = products.seed_products(specs, tick=tick, progress=progress)
     finally:
         if owns_clock:
             clock.use_real_time()
     return report
+
+
+def _make_senior(username: str) -> None:
+    """The exchange's own compliance reviewer takes the senior queue (high-risk products)."""
+    User.objects.filter(username=username, is_senior_reviewer=False).update(is_senior_reviewer=True)
 
 
 def _organisation(name: str, kind: OrganisationKind) -> Organisation:

@@ -1,6 +1,7 @@
 """Builders of valid rows in their initial state, through the services. Later states: ``advance_to``."""
 
 import itertools
+from decimal import Decimal
 
 import factory
 from faker import Faker
@@ -148,3 +149,84 @@ def advance_to(merchant: Merchant, status, *, applicant, operator) -> Merchant:
 
 def merchant_in(status, *, applicant, operator) -> Merchant:
     return advance_to(create_application(applicant), status, applicant=applicant, operator=operator)
+
+
+# --- data products -------------------------------------------------------------------------------
+
+CLEAN_SAMPLE = (
+    "企业名称,统一社会信用代码,注册资本万元,成立日期,行业\n"
+    "上海浦数科技有限公司,91310115MA1K3YJ23L,1000,2019-03-01,信息技术\n"
+    "上海航运数据服务有限公司,91310115MA1G8B6T6Q,5000,2016-07-15,航运\n"
+    "长三角信用信息有限公司,91320500MA1N2QL47B,2000,2018-11-20,信用服务\n"
+).encode()
+
+
+def pi_sample() -> bytes:
+    """A sample holding valid resident IDs and mobile numbers (which a clean sheet does not declare)."""
+    from listings.pii import resident_id_check_character
+
+    rows = ["客户编号,身份证号,手机,城市"]
+    for number in range(1, 6):
+        first = f"11010519850{number}0{number}12{number}"[:17]
+        rows.append(
+            f"C{number:04d},{first}{resident_id_check_character(first)},1381234{number:04d},上海"
+        )
+    return ("\n".join(rows) + "\n").encode()
+
+
+SHEET = {
+    "name": "企业工商信息数据集",
+    "summary": "覆盖长三角地区企业的工商登记信息，按日更新。",
+    "product_type": "dataset",
+    "data_source": "公开的企业信用信息公示系统",
+    "acquisition": "public",
+    "fields_schema": [
+        {"name": "企业名称", "type": "text"},
+        {"name": "统一社会信用代码", "type": "text"},
+        {"name": "注册资本万元", "type": "integer"},
+        {"name": "成立日期", "type": "date"},
+        {"name": "行业", "type": "text"},
+    ],
+    "spatial_coverage": "长三角",
+    "record_count": 1200000,
+    "update_frequency": "daily",
+    "delivery_modes": ["api", "file"],
+}
+
+
+def create_version(
+    merchant_admin, *, sample: bytes = CLEAN_SAMPLE, board: str = "credit", **overrides
+):
+    """A complete draft product (sheet, scenario, plans, sample, material), ready to submit."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from listings import services as listings
+    from listings.models import Board, ProductDocumentKind, Scenario
+
+    merchant = merchant_admin.organisation.merchants.get(status="active")
+    sheet = {**SHEET, **overrides}
+    version = listings.create_product(
+        actor=merchant_admin,
+        merchant=merchant,
+        board=Board.objects.get(code=board),
+        scenarios=list(Scenario.objects.filter(code__in=["financial_services"])),
+        plans=[
+            {"kind": "monthly", "price_amount": Decimal("3000.00")},
+            {"kind": "per_call", "price_amount": Decimal("0.0028")},
+        ],
+        **sheet,
+    )
+    listings.attach_sample(
+        version=version, actor=merchant_admin, upload=SimpleUploadedFile("sample.csv", sample)
+    )
+    for kind in (
+        ProductDocumentKind.SOURCE_PROOF,
+        ProductDocumentKind.LAWFUL_SOURCE,
+        ProductDocumentKind.COMPLIANCE_REPORT,
+        ProductDocumentKind.SAMPLE_AGREEMENT,
+    ):
+        listings.add_product_document(
+            version=version, actor=merchant_admin, kind=kind, upload=pdf_upload(f"{kind}.pdf", kind)
+        )
+    version.refresh_from_db()
+    return version

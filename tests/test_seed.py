@@ -27,6 +27,15 @@ def test_seed_demo_covers_every_role_and_state_and_is_idempotent():
         "submitted_at", flat=True
     )
     assert len({moment.date() for moment in submitted}) > 5
+    # data products at every stage of the pipeline, and a listed product on every board
+    from listings.models import Board, CatalogEntry, ProductVersion
+    from listings.states import VersionStatus
+
+    stages = set(ProductVersion.objects.values_list("status", flat=True))
+    transient = {VersionStatus.SUBMITTED, VersionStatus.AUTO_CHECKS}  # a worker moves these on at once
+    assert stages == set(VersionStatus.values) - {s.value for s in transient}
+    listed_boards = {code for entry in CatalogEntry.objects.all() for code in entry.board_codes.split()}
+    assert listed_boards == set(Board.objects.values_list("code", flat=True))
     before = row_counts()
     call_command("seed_demo", verbosity=0)
     assert row_counts() == before

@@ -51,6 +51,9 @@ class User(AbstractUser):
     language = models.CharField(
         _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
+    # Senior compliance reviewers take the items the automated checks flag as high risk
+    # (undeclared personal information, important data).
+    is_senior_reviewer = models.BooleanField(_("senior compliance reviewer"), default=False)
 
     class Meta:
         verbose_name = _("user")

@@ -43,7 +43,9 @@ INSTALLED_APPS = [
     "axes",
     "exchange.apps.ExchangeConfig",
     "exchange.accounts.apps.AccountsConfig",
+    "exchange.registry.apps.RegistryConfig",
     "merchants.apps.MerchantsConfig",
+    "listings.apps.ListingsConfig",
     "seeds.apps.SeedsConfig",
 ]
 
@@ -200,6 +202,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "exchange.deliver_notification": {"queue": "notifications"},
     "accounts.send_invitation": {"queue": "notifications"},
+    "listings.run_automated_checks": {"queue": "checks"},
 }
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -216,6 +219,21 @@ CELERY_BEAT_SCHEDULE = {
     "remind-overdue-reviews": {
         "task": "merchants.remind_overdue_reviews",
         "schedule": crontab(hour=8, minute=0),
+    },
+    # Every minute: lapsed review claims go back to their queues.
+    "release-expired-claims": {
+        "task": "listings.release_expired_claims",
+        "schedule": crontab(),
+    },
+    # Every five minutes: public notices that have run their time register their products.
+    "close-public-notices": {
+        "task": "listings.close_public_notices",
+        "schedule": crontab(minute="*/5"),
+    },
+    # Every hour at :30: review items past their time limit are escalated to the operators.
+    "escalate-overdue-reviews": {
+        "task": "listings.escalate_overdue",
+        "schedule": crontab(minute=30),
     },
 }
 
@@ -264,6 +282,24 @@ SPECTACULAR_SETTINGS = {
 MERCHANT_REVIEW_SLA_DAYS = env.int("MERCHANT_REVIEW_SLA_DAYS", default=5)
 # Default term of a merchant agreement (签约), in months (simulator rule).
 MERCHANT_AGREEMENT_TERM_MONTHS = env.int("MERCHANT_AGREEMENT_TERM_MONTHS", default=36)
+# A registration certificate is valid one year, renewable (DOMAIN.md §6, one published rule).
+CERTIFICATE_VALID_DAYS = env.int("CERTIFICATE_VALID_DAYS", default=365)
+# Product review (simulator rules): the public notice (公示) lasts this many days on the business
+# clock; a reviewer's claim lapses after this many minutes; an item waiting longer than the review
+# time limit in one stage is escalated to the operators.
+PUBLIC_NOTICE_DAYS = env.int("PUBLIC_NOTICE_DAYS", default=3)
+REVIEW_CLAIM_MINUTES = env.int("REVIEW_CLAIM_MINUTES", default=120)
+REVIEW_TIME_LIMIT_DAYS = env.int("REVIEW_TIME_LIMIT_DAYS", default=5)
+# Quality grades from the average of the six GB/T 36344 indicators (simulator rule): the lowest
+# average that earns each grade, best first; below the last one is E.
+QUALITY_GRADE_THRESHOLDS = [("A", 90), ("B", 80), ("C", 70), ("D", 60)]
+# Price sanity (simulator rule): list prices outside these bounds, in CNY, are flagged for review.
+PRICE_SANITY_BOUNDS = {
+    "per_call": ("0.0001", "1000"),
+    "monthly": ("1", "5000000"),
+    "yearly": ("1", "50000000"),
+    "one_off": ("1", "100000000"),
+}
 
 LOGGING = {
     "version": 1,

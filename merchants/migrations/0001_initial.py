@@ -154,11 +154,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='merchant',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['terminated', 'rejected', 'withdrawn']), _negated=True), fields=('credit_code',), name='merchants_merchant_unique_live_credit_code'),
+            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['rejected', 'terminated', 'withdrawn']), _negated=True), fields=('credit_code',), name='merchants_merchant_unique_live_credit_code'),
         ),
         migrations.AddConstraint(
             model_name='merchant',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['terminated', 'rejected', 'withdrawn']), _negated=True), fields=('organisation',), name='merchants_merchant_one_live_per_organisation'),
+            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['rejected', 'terminated', 'withdrawn']), _negated=True), fields=('organisation',), name='merchants_merchant_one_live_per_organisation'),
         ),
         migrations.AddIndex(
             model_name='agreement',

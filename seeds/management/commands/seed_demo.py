@@ -25,7 +25,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.SUCCESS(
                     f"Demo data loaded: {len(report.created_accounts)} accounts, "
-                    f"{len(report.created_merchants)} merchants. Demo password: {DEMO_PASSWORD}"
+                    f"{len(report.created_merchants)} merchants, {len(report.created_products)} data products. "
+                    f"Demo password: {DEMO_PASSWORD}"
                 )
             )
         else:

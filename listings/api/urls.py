@@ -1,0 +1,21 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from listings.api import views
+
+app_name = "listings-api"
+
+router = SimpleRouter()
+router.register("products", views.ProductViewSet, basename="product")
+router.register("product-versions", views.VersionViewSet, basename="version")
+router.register("listings", views.ListingViewSet, basename="listing")
+router.register("objections", views.ObjectionViewSet, basename="objection")
+router.register("catalog", views.CatalogViewSet, basename="catalog")
+router.register("boards", views.BoardViewSet, basename="board")
+router.register("scenarios", views.ScenarioViewSet, basename="scenario")
+
+urlpatterns = [
+    path("samples/scan/", views.SampleScanView.as_view(), name="sample-scan"),
+    path("queue-health/", views.QueueHealthView.as_view(), name="queue-health"),
+    *router.urls,
+]

@@ -1,0 +1,39 @@
+"""What reviewers record at each stage (DOMAIN.md §4): checklist dimensions and quality indicators."""
+
+from django.utils.translation import gettext_lazy as _
+
+from listings.states import ReviewStage
+
+# The checklist of each stage (DOMAIN.md §4): every dimension gets pass or fail and a comment.
+CHECKLISTS = {
+    ReviewStage.COMPLIANCE: {
+        "party": _("Trading party: lawful status, clean record (主体合规)"),
+        "security_system": _("Data-security management system"),
+        "lawful_source": _("Lawful data source (数据来源合法)"),
+        "tradability": _(
+            "Tradability: important data, substantive processing, scenario, agreement (可交易性)"
+        ),
+        "personal_information": _("Personal information: basis and protection"),
+        "cross_border": _("Cross-border route and evidence"),
+    },
+    ReviewStage.QUALITY: {},  # scored instead: QUALITY_INDICATORS
+    ReviewStage.REGISTRATION: {
+        "completeness": _("The sheet and its material are complete and consistent"),
+        "rights": _("The rights to register are supported (持有权, 加工使用权, 经营权)"),
+        "source_chain": _("The source and authorisation chain is documented"),
+    },
+    ReviewStage.LISTING: {
+        "scenario": _("No scenario, no trade: the application scenarios are real"),
+        "pricing": _("The plans and prices are clear and reasonable"),
+        "board": _("The boards fit the product"),
+    },
+}
+# GB/T 36344-2018's six quality indicators, each scored 0–100.
+QUALITY_INDICATORS = {
+    "conformity": _("Conformity to standards (规范性)"),
+    "completeness": _("Completeness (完整性)"),
+    "accuracy": _("Accuracy (准确性)"),
+    "consistency": _("Consistency (一致性)"),
+    "timeliness": _("Timeliness (时效性)"),
+    "accessibility": _("Accessibility (可访问性)"),
+}

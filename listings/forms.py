@@ -1,0 +1,279 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from listings.checklists import CHECKLISTS, QUALITY_INDICATORS
+from listings.models import (
+    Board,
+    Classification,
+    Decision,
+    DeliveryMode,
+    LegalBasis,
+    PersonalInformationKind,
+    PlanKind,
+    ProductDocumentKind,
+    ProductType,
+    Scenario,
+    UpdateFrequency,
+)
+from merchants.models import DataAcquisition
+
+
+class SheetForm(forms.Form):
+    """The description sheet (数据产品说明书) as a page form."""
+
+    name = forms.CharField(label=_("Product name"), max_length=120)
+    summary = forms.CharField(
+        label=_("Summary"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    product_type = forms.ChoiceField(label=_("Type"), choices=ProductType.choices)
+    board = forms.ModelChoiceField(
+        label=_("Board"), queryset=Board.objects.all(), to_field_name="code"
+    )
+    scenarios = forms.ModelMultipleChoiceField(
+        label=_("Application scenarios"),
+        queryset=Scenario.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    data_source = forms.CharField(
+        label=_("Data source"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    acquisition = forms.ChoiceField(
+        label=_("How the data was obtained"),
+        choices=[("", "—"), *DataAcquisition.choices],
+        required=False,
+    )
+    fields_schema = forms.CharField(
+        label=_("Fields"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text=_(
+            "One field a line: name, type (text, integer, decimal, date, boolean), description."
+        ),
+    )
+    time_coverage_start = forms.DateField(
+        label=_("Coverage from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    time_coverage_end = forms.DateField(
+        label=_("Coverage to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    spatial_coverage = forms.CharField(label=_("Spatial coverage"), max_length=200, required=False)
+    record_count = forms.IntegerField(label=_("Records"), min_value=0, required=False)
+    volume_note = forms.CharField(label=_("Volume"), max_length=200, required=False)
+    update_frequency = forms.ChoiceField(
+        label=_("Update frequency"), choices=[("", "—"), *UpdateFrequency.choices], required=False
+    )
+    classification = forms.ChoiceField(
+        label=_("Classification level"),
+        choices=Classification.choices,
+        initial=Classification.GENERAL,
+    )
+    personal_information_kinds = forms.MultipleChoiceField(
+        label=_("Personal information the data holds"),
+        choices=PersonalInformationKind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    personal_information_basis = forms.ChoiceField(
+        label=_("Legal basis"), choices=[("", "—"), *LegalBasis.choices], required=False
+    )
+    is_cross_border = forms.BooleanField(label=_("Provided across the border"), required=False)
+    exporter_is_ciio = forms.BooleanField(
+        label=_("Exporter is a critical-infrastructure operator"), required=False
+    )
+    personal_information_people = forms.IntegerField(
+        label=_("People whose personal information leaves China this year"), min_value=0, initial=0
+    )
+    sensitive_information_people = forms.IntegerField(
+        label=_("People whose sensitive personal information leaves China this year"),
+        min_value=0,
+        initial=0,
+    )
+    usage_restrictions = forms.CharField(
+        label=_("Usage restrictions"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    delivery_modes = forms.MultipleChoiceField(
+        label=_("Delivery modes"),
+        choices=DeliveryMode.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    def clean_fields_schema(self):
+        fields = []
+        for number, line in enumerate(self.cleaned_data["fields_schema"].splitlines(), start=1):
+            parts = [part.strip() for part in line.replace("，", ",").split(",")]
+            if not parts[0]:
+                continue
+            if len(parts) > 3:
+                raise forms.ValidationError(
+                    _("Line %(line)d has more than three parts."),
+                    params={"line": number},
+                    code="format",
+                )
+            name, kind, description = ([*parts, "", ""])[:3]
+            fields.append({"name": name, "type": kind or "text", "description": description})
+        return fields
+
+    @staticmethod
+    def fields_text(fields: list[dict]) -> str:
+        return "\n".join(
+            ", ".join([f.get("name", ""), f.get("type", ""), f.get("description", "")]).rstrip(", ")
+            for f in fields
+        )
+
+
+class PlansForm(forms.Form):
+    """One price field per plan kind; a ticked negotiated box offers agreement trading."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for kind in PlanKind:
+            if kind == PlanKind.NEGOTIATED:
+                self.fields[f"plan_{kind}"] = forms.BooleanField(label=kind.label, required=False)
+            else:
+                self.fields[f"plan_{kind}"] = forms.DecimalField(
+                    label=_("%(plan)s price (CNY)") % {"plan": kind.label},
+                    min_value=0,
+                    max_digits=18,
+                    decimal_places=4,
+                    required=False,
+                )
+
+    def plans(self) -> list[dict]:
+        result = []
+        for kind in PlanKind:
+            value = self.cleaned_data.get(f"plan_{kind}")
+            if kind == PlanKind.NEGOTIATED and value:
+                result.append({"kind": kind.value, "price_amount": None})
+            elif kind != PlanKind.NEGOTIATED and value:
+                result.append({"kind": kind.value, "price_amount": value})
+        return result
+
+    @staticmethod
+    def initial_for(plans) -> dict:
+        return {
+            f"plan_{p.kind}": (True if p.kind == PlanKind.NEGOTIATED else p.price_amount)
+            for p in plans
+        }
+
+
+class DocumentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Material"), choices=ProductDocumentKind.choices)
+    file = forms.FileField(label=_("File"), help_text=_("PDF, PNG or JPEG."))
+
+
+class SampleForm(forms.Form):
+    file = forms.FileField(
+        label=_("Sample"), help_text=_("CSV (UTF-8, header row) or a JSON array of objects.")
+    )
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(label=_("Decision"), choices=Decision.choices)
+    comments = forms.CharField(
+        label=_("Comments (the merchant reads them)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+
+    def __init__(self, *args, stage, prefill=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stage = stage
+        for key, label in CHECKLISTS[stage].items():
+            self.fields[f"check_{key}"] = forms.ChoiceField(
+                label=label,
+                choices=[("", "—"), ("pass", _("Pass")), ("fail", _("Fail"))],
+                required=False,
+            )
+            self.fields[f"note_{key}"] = forms.CharField(
+                label=_("Comment"), required=False, max_length=2000
+            )
+        if stage == "quality":
+            for key, label in QUALITY_INDICATORS.items():
+                self.fields[f"score_{key}"] = forms.IntegerField(
+                    label=label,
+                    min_value=0,
+                    max_value=100,
+                    required=False,
+                    initial=(prefill or {}).get(key),
+                )
+
+    def arguments(self) -> dict:
+        data = self.cleaned_data
+        checklist = {
+            key: {"result": data[f"check_{key}"], "comment": data[f"note_{key}"]}
+            for key in CHECKLISTS[self.stage]
+            if data.get(f"check_{key}")
+        }
+        scores = {
+            key: data[f"score_{key}"]
+            for key in QUALITY_INDICATORS
+            if data.get(f"score_{key}") is not None
+        }
+        arguments = {
+            "decision": data["decision"],
+            "checklist": checklist,
+            "comments": data["comments"],
+        }
+        if self.stage != "listing":
+            arguments["scores"] = scores
+        return arguments
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=4000
+    )
+
+
+class ObjectionDecisionForm(forms.Form):
+    uphold = forms.TypedChoiceField(
+        label=_("Decision"),
+        choices=[("1", _("Uphold: withdraw the product")), ("0", _("Dismiss"))],
+        coerce=lambda v: v == "1",
+    )
+    note = forms.CharField(
+        label=_("Why"), widget=forms.Textarea(attrs={"rows": 2}), max_length=4000
+    )
+
+
+class ListingForm(forms.Form):
+    boards = forms.ModelMultipleChoiceField(
+        label=_("Boards"), queryset=Board.objects.all(), widget=forms.CheckboxSelectMultiple
+    )
+
+
+class CatalogSearchForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False)
+    board = forms.ChoiceField(label=_("Board"), required=False)
+    scenario = forms.ChoiceField(label=_("Scenario"), required=False)
+    product_type = forms.ChoiceField(
+        label=_("Type"), choices=[("", _("All")), *ProductType.choices], required=False
+    )
+    delivery = forms.ChoiceField(
+        label=_("Delivery"), choices=[("", _("All")), *DeliveryMode.choices], required=False
+    )
+    price_min = forms.DecimalField(label=_("Price from"), required=False, min_value=0)
+    price_max = forms.DecimalField(label=_("Price to"), required=False, min_value=0)
+    sort = forms.ChoiceField(
+        label=_("Sort"),
+        choices=[
+            ("newest", _("Newest")),
+            ("price", _("Price, low to high")),
+            ("-price", _("Price, high to low")),
+            ("name", _("Name")),
+        ],
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["board"].choices = [
+            ("", _("All")),
+            *((b.code, b.name) for b in Board.objects.all()),
+        ]
+        self.fields["scenario"].choices = [
+            ("", _("All")),
+            *((s.code, s.name) for s in Scenario.objects.all()),
+        ]

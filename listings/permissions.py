@@ -1,0 +1,40 @@
+"""Who may do what to products, versions and listings."""
+
+from exchange.accounts.roles import MERCHANT_ROLES, Role
+from listings.states import ReviewStage
+
+# The role that works each review queue.
+STAGE_ROLES = {
+    ReviewStage.COMPLIANCE: Role.COMPLIANCE_REVIEWER,
+    ReviewStage.QUALITY: Role.QUALITY_REVIEWER,
+    ReviewStage.REGISTRATION: Role.OPERATOR,
+    ReviewStage.LISTING: Role.LISTING_COMMITTEE,
+}
+REVIEWER_ROLES = frozenset(STAGE_ROLES.values())
+# Who sees every submitted product (not other organisations' drafts).
+SUPERVISOR_ROLES = frozenset({Role.OPERATOR, Role.AUDITOR})
+
+
+def is_member(user, merchant) -> bool:
+    return (
+        user.is_authenticated
+        and user.has_role(*MERCHANT_ROLES)
+        and user.organisation_id == merchant.organisation_id
+    )
+
+
+def is_merchant_admin(user, merchant) -> bool:
+    return (
+        user.is_authenticated
+        and user.has_role(Role.MERCHANT_ADMIN)
+        and user.organisation_id == merchant.organisation_id
+    )
+
+
+def works_stage(user, stage) -> bool:
+    return user.is_authenticated and user.has_role(STAGE_ROLES[ReviewStage(stage)])
+
+
+def can_govern_listings(user) -> bool:
+    """Operators suspend, reinstate and delist sale items, and decide objections."""
+    return user.is_authenticated and user.has_role(Role.OPERATOR)

@@ -1,0 +1,329 @@
+"""Read side of products, listings, queues and the public catalogue, scoped to the person looking."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from statistics import median
+
+from django.db import connection
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet
+
+from exchange import clock
+from exchange.accounts.roles import MERCHANT_ROLES
+from listings import permissions, search
+from listings.checklists import QUALITY_INDICATORS
+from listings.models import CatalogEntry, CheckReport, Listing, Product, ProductVersion, Review
+from listings.states import STAGE_OF_STATUS, ListingStatus, ReviewStage, VersionStatus
+from merchants.states import MerchantStatus
+
+V = VersionStatus
+L = ListingStatus
+# Public: anyone signed in sees registered (and superseded) versions and live sale items.
+PUBLIC_VERSION_STATES = (V.PUBLIC_NOTICE, V.REGISTERED, V.SUPERSEDED)
+
+
+def versions_visible_to(user) -> QuerySet[ProductVersion]:
+    """Members see their merchant's versions; reviewers and supervisors see everything submitted;
+    everyone signed in sees versions in public notice or registered. Others' drafts are not found."""
+    versions = ProductVersion.objects.select_related(
+        "product__merchant", "board", "certificate", "check_report"
+    ).prefetch_related("scenarios")
+    if not user.is_authenticated or not user.is_active:
+        return versions.none()
+    if user.is_superuser:
+        return versions
+    visible = Q(status__in=PUBLIC_VERSION_STATES)
+    if user.has_role(*permissions.SUPERVISOR_ROLES, *permissions.REVIEWER_ROLES):
+        visible |= ~Q(status__in=[V.DRAFT])
+    if user.organisation_id and user.has_role(*MERCHANT_ROLES):
+        visible |= Q(product__merchant__organisation_id=user.organisation_id)
+    return versions.filter(visible)
+
+
+def products_visible_to(user) -> QuerySet[Product]:
+    return (
+        Product.objects.filter(versions__in=versions_visible_to(user))
+        .distinct()
+        .select_related("merchant", "registered_version")
+    )
+
+
+def listings_visible_to(user) -> QuerySet[Listing]:
+    listings = Listing.objects.select_related(
+        "product__merchant", "product__registered_version"
+    ).prefetch_related("boards", "plans")
+    if not user.is_authenticated or not user.is_active:
+        return listings.none()
+    if user.is_superuser or user.has_role(
+        *permissions.SUPERVISOR_ROLES, *permissions.REVIEWER_ROLES
+    ):
+        return listings
+    visible = Q(status__in=[L.LISTED])
+    if user.organisation_id and user.has_role(*MERCHANT_ROLES):
+        visible |= Q(product__merchant__organisation_id=user.organisation_id)
+    return listings.filter(visible)
+
+
+def _open_claim(**subject):
+    return Review.objects.filter(
+        **subject,
+        decided_at__isnull=True,
+        released_at__isnull=True,
+        claim_expires_at__gt=clock.now(),
+    )
+
+
+def version_queue(user, stage: ReviewStage) -> QuerySet[ProductVersion]:
+    """A review stage's queue, oldest first, without the reviewer's own organisation's products.
+
+    Each row carries ``claimed_by_id`` (the reviewer holding it, if anyone).
+    """
+    status = {v: k for k, v in STAGE_OF_STATUS.items()}[ReviewStage(stage)]
+    queue = (
+        versions_visible_to(user)
+        .filter(status=status)
+        .exclude(product__merchant__organisation_id=user.organisation_id)
+        .annotate(
+            claimed_by_id=_open_claim(version=OuterRef("pk"), stage=stage).values("reviewer_id")[:1]
+        )
+        .order_by("stage_entered_at", "pk")
+    )
+    if stage == ReviewStage.COMPLIANCE and not getattr(user, "is_senior_reviewer", False):
+        queue = queue.filter(is_senior_compliance=False)
+    return queue
+
+
+def listing_queue(user) -> QuerySet[Listing]:
+    return (
+        listings_visible_to(user)
+        .filter(status=L.LISTING_REVIEW)
+        .exclude(product__merchant__organisation_id=user.organisation_id)
+        .annotate(claimed_by_id=_open_claim(listing=OuterRef("pk")).values("reviewer_id")[:1])
+        .order_by("stage_entered_at", "pk")
+    )
+
+
+def open_review_of(user, *, version=None, listing=None) -> Review | None:
+    """The caller's own open claim on the item, if they hold one."""
+    subject = {"version": version} if version is not None else {"listing": listing}
+    return _open_claim(**subject).filter(reviewer=user).first()
+
+
+def quality_prefill(version: ProductVersion) -> dict[str, int]:
+    """What the sample's profile measures of the six quality indicators (the reviewer adjusts)."""
+    report = CheckReport.objects.filter(version=version).first()
+    profile = report.sample_profile if report else {}
+    columns = profile.get("columns", [])
+    rows = profile.get("rows") or 0
+    prefill = dict.fromkeys(QUALITY_INDICATORS, 0)
+    if not rows or not columns:
+        return prefill
+    null_rate = sum(float(c.get("null_rate", 0)) for c in columns) / len(columns)
+    duplicates = (profile.get("duplicate_rows") or 0) / rows
+    schema_findings = [f for f in report.findings if f["field"] == "fields_schema"]
+    prefill["completeness"] = round(100 * (1 - null_rate))
+    prefill["consistency"] = round(100 * (1 - duplicates))
+    prefill["conformity"] = max(0, 100 - 15 * len(schema_findings))
+    prefill["accessibility"] = 90 if version.delivery_modes else 50
+    return prefill
+
+
+# --- versions ------------------------------------------------------------------------------------
+
+SHEET_DIFF_FIELDS = (
+    "name",
+    "summary",
+    "product_type",
+    "board",
+    "data_source",
+    "acquisition",
+    "fields_schema",
+    "time_coverage_start",
+    "time_coverage_end",
+    "spatial_coverage",
+    "record_count",
+    "volume_note",
+    "update_frequency",
+    "classification",
+    "personal_information_kinds",
+    "personal_information_basis",
+    "is_cross_border",
+    "usage_restrictions",
+    "delivery_modes",
+    "sample_sha256",
+)
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    label: str
+    old: str
+    new: str
+
+
+def version_diff(old: ProductVersion, new: ProductVersion) -> list[Change]:
+    """What differs between two versions' sheets, field by field, for people to read."""
+    changes = []
+    for name in SHEET_DIFF_FIELDS:
+        before, after = _shown(old, name), _shown(new, name)
+        if before != after:
+            changes.append(
+                Change(name, str(ProductVersion._meta.get_field(name).verbose_name), before, after)
+            )
+    for label, before, after in (
+        ("scenarios", _names(old.scenarios.all()), _names(new.scenarios.all())),
+        ("plans", _plans(old), _plans(new)),
+        (
+            "documents",
+            _names(d.original_name for d in old.documents.all()),
+            _names(d.original_name for d in new.documents.all()),
+        ),
+    ):
+        if before != after:
+            changes.append(Change(label, label, before, after))
+    return changes
+
+
+def _shown(version: ProductVersion, name: str) -> str:
+    display = getattr(version, f"get_{name}_display", None)
+    value = display() if display else getattr(version, name)
+    return "" if value is None else str(value)
+
+
+def _names(items) -> str:
+    return ", ".join(sorted(str(item) for item in items))
+
+
+def _plans(version: ProductVersion) -> str:
+    return "; ".join(str(plan) for plan in version.plans.order_by("kind"))
+
+
+# --- the public catalogue ----------------------------------------------------------------------------
+
+SORTS = {
+    "newest": ("-listed_at", "-listing_id"),
+    "price": (F("min_price_amount").asc(nulls_last=True), "-listing_id"),
+    "-price": (F("min_price_amount").desc(nulls_last=True), "-listing_id"),
+    "name": ("name", "listing_id"),
+}
+
+
+def search_catalog(
+    *,
+    query: str = "",
+    board: str = "",
+    scenario: str = "",
+    product_type: str = "",
+    delivery: str = "",
+    price_min: Decimal | None = None,
+    price_max: Decimal | None = None,
+    merchant: int | None = None,
+    sort: str = "newest",
+) -> QuerySet[CatalogEntry]:
+    """Listed items of active merchants matching every given filter, in the chosen order."""
+    entries = CatalogEntry.objects.filter(
+        listing__status=L.LISTED, listing__product__merchant__status=MerchantStatus.ACTIVE
+    )
+    words = search.query_words(query)
+    if words:
+        entries = _full_text(entries, words)
+    for column, code in (
+        ("board_codes", board),
+        ("scenario_codes", scenario),
+        ("delivery_codes", delivery),
+    ):
+        if code:
+            entries = entries.filter(**{f"{column}__contains": f" {code} "})
+    if product_type:
+        entries = entries.filter(product_type=product_type)
+    if price_min is not None:
+        entries = entries.filter(min_price_amount__gte=price_min)
+    if price_max is not None:
+        entries = entries.filter(min_price_amount__lte=price_max)
+    if merchant:
+        entries = entries.filter(merchant_id=merchant)
+    return entries.order_by(*SORTS.get(sort, SORTS["newest"]))
+
+
+def _full_text(entries: QuerySet[CatalogEntry], words: list[str]) -> QuerySet[CatalogEntry]:
+    if connection.vendor == "postgresql":
+        # Matches the GIN index's expression (migration 0003): to_tsvector('simple', search_document).
+        return entries.extra(
+            where=[
+                "to_tsvector('simple'::regconfig, search_document) @@ plainto_tsquery('simple'::regconfig, %s)"
+            ],
+            params=[" ".join(words)],
+        )
+    quoted = " ".join('"' + word.replace('"', '""') + '"' for word in words)
+    return entries.extra(
+        where=[
+            "listings_catalogentry.listing_id IN (SELECT rowid FROM listings_catalog_fts WHERE listings_catalog_fts MATCH %s)"
+        ],
+        params=[quoted],
+    )
+
+
+# --- queue health ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueHealth:
+    stage: str
+    label: str
+    waiting: int
+    claimed: int
+    oldest_days: float | None
+    decided_last_7_days: int
+    median_review_minutes: float | None
+    escalated: int
+
+
+def queue_health() -> list[QueueHealth]:
+    """Per queue: how many wait, how long the oldest has waited, throughput and review times."""
+    now = clock.now()
+    week_ago = now - timedelta(days=7)
+    rows = []
+    for status, stage in [*STAGE_OF_STATUS.items(), (None, ReviewStage.LISTING)]:
+        if status is None:
+            items = Listing.objects.filter(status=L.LISTING_REVIEW)
+            claimed = items.filter(Exists(_open_claim(listing=OuterRef("pk"))))
+        else:
+            items = ProductVersion.objects.filter(status=status)
+            claimed = items.filter(Exists(_open_claim(version=OuterRef("pk"), stage=stage)))
+        figures = items.aggregate(
+            waiting=Count("pk"), oldest=Min("stage_entered_at"), escalated=Count("escalated_at")
+        )
+        decided = Review.objects.filter(stage=stage, decided_at__gte=week_ago)
+        durations = [
+            (review.decided_at - review.claimed_at).total_seconds() / 60
+            for review in decided.only("claimed_at", "decided_at")
+        ]
+        rows.append(
+            QueueHealth(
+                stage=stage.value,
+                label=str(stage.label),
+                waiting=figures["waiting"],
+                claimed=claimed.count(),
+                oldest_days=round((now - figures["oldest"]).total_seconds() / 86400, 1)
+                if figures["oldest"]
+                else None,
+                decided_last_7_days=len(durations),
+                median_review_minutes=round(median(durations), 1) if durations else None,
+                escalated=figures["escalated"],
+            )
+        )
+    return rows
+
+
+def check_throughput() -> dict:
+    """The automated checks: queue length and durations of the last day's reports."""
+    day_ago = clock.now() - timedelta(days=1)
+    durations = list(
+        CheckReport.objects.filter(created_at__gte=day_ago).values_list("duration_ms", flat=True)
+    )
+    return {
+        "waiting": ProductVersion.objects.filter(status__in=[V.SUBMITTED, V.AUTO_CHECKS]).count(),
+        "checked_last_day": len(durations),
+        "median_ms": median(durations) if durations else None,
+    }

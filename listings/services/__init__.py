@@ -1,0 +1,78 @@
+"""Write side of data products and listings, one module per topic; import from here."""
+
+from listings.services.checks import build_report, run_automated_checks
+from listings.services.listing import (
+    apply_for_listing,
+    delist_listing,
+    index_listing,
+    listing_problems,
+    reinstate_listing,
+    suspend_listing,
+    withdraw_listing,
+)
+from listings.services.products import (
+    add_product_document,
+    attach_sample,
+    create_product,
+    remove_product_document,
+    sheet_problems,
+    start_new_version,
+    submit_version,
+    update_version,
+    withdraw_version,
+)
+from listings.services.registration import (
+    close_public_notices,
+    decide_objection,
+    file_objection,
+    register_version,
+    registration_content,
+)
+from listings.services.reviews import (
+    CHECKLISTS,
+    QUALITY_INDICATORS,
+    claim_listing,
+    claim_version,
+    decide_listing_review,
+    decide_version_review,
+    escalate_overdue,
+    quality_grade,
+    release_claim,
+    release_expired_claims,
+)
+
+__all__ = [
+    "CHECKLISTS",
+    "QUALITY_INDICATORS",
+    "add_product_document",
+    "apply_for_listing",
+    "attach_sample",
+    "build_report",
+    "claim_listing",
+    "claim_version",
+    "close_public_notices",
+    "create_product",
+    "decide_listing_review",
+    "decide_objection",
+    "decide_version_review",
+    "delist_listing",
+    "escalate_overdue",
+    "file_objection",
+    "index_listing",
+    "listing_problems",
+    "quality_grade",
+    "register_version",
+    "registration_content",
+    "reinstate_listing",
+    "release_claim",
+    "release_expired_claims",
+    "remove_product_document",
+    "run_automated_checks",
+    "sheet_problems",
+    "start_new_version",
+    "submit_version",
+    "suspend_listing",
+    "update_version",
+    "withdraw_listing",
+    "withdraw_version",
+]

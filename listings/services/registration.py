@@ -1,0 +1,243 @@
+"""Public notice (公示), objections (异议) and registration (统一登记) of a product version."""
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from exchange import clock, lifecycle
+from exchange.accounts.models import User
+from exchange.accounts.roles import MERCHANT_ROLES, Role
+from exchange.errors import ConflictError, PermissionDeniedError, RuleViolation
+from exchange.notifications import notify
+from exchange.registry.models import CertificateKind, Right
+from exchange.registry.services import issue_certificate
+from listings import permissions
+from listings.locks import lock_product, lock_version
+from listings.models import Objection, ObjectionStatus, ProductVersion
+from listings.services.listing import reindex_product
+from listings.states import VersionStatus
+
+V = VersionStatus
+
+
+@transaction.atomic
+def file_objection(*, version: ProductVersion, actor: User, reason: str) -> Objection:
+    """Anyone signed in may object to a product during its public notice (but not its own merchant).
+
+    Raises:
+        RuleViolation ``reason_required`` / ``not_in_notice``; PermissionDeniedError.
+    """
+    version = lock_version(version.pk)
+    reason = (reason or "").strip()
+    if not reason:
+        raise RuleViolation(_("Say what the objection is."), code="reason_required", field="reason")
+    if version.status != V.PUBLIC_NOTICE:
+        raise RuleViolation(
+            _("Objections are filed during the public notice."),
+            code="not_in_notice",
+            field="version",
+        )
+    if permissions.is_member(actor, version.product.merchant):
+        raise PermissionDeniedError(_("A merchant does not object to its own product."))
+    objection = Objection.objects.create(version=version, filed_by=actor, reason=reason)
+    lifecycle.record_event(
+        version,
+        kind="objection_filed",
+        actor=actor,
+        reason=reason,
+        data={"objection": objection.pk},
+    )
+    notify(
+        recipients=User.objects.filter(role=Role.OPERATOR, is_active=True),
+        kind="objection_filed",
+        title=_("Objection to %(product)s during its public notice"),
+        body=_("Reason: %(reason)s"),
+        params={"product": version.name, "reason": reason},
+        url=reverse("listings:version-detail", kwargs={"pk": version.pk}),
+    )
+    return objection
+
+
+@transaction.atomic
+def decide_objection(*, objection: Objection, actor: User, uphold: bool, note: str) -> Objection:
+    """An operator upholds an objection, which withdraws the version, or dismisses it.
+
+    Raises:
+        PermissionDeniedError; RuleViolation ``reason_required``; ConflictError ``already_decided``.
+    """
+    version = lock_version(objection.version_id)
+    objection = Objection.objects.select_for_update().get(pk=objection.pk)
+    if not permissions.can_govern_listings(actor):
+        raise PermissionDeniedError(_("Operators decide objections."))
+    if actor.organisation_id == version.product.merchant.organisation_id:
+        raise PermissionDeniedError(_("Nobody decides on their own organisation's product."))
+    if objection.status != ObjectionStatus.PENDING:
+        raise ConflictError(
+            _("This objection was already decided."), code="already_decided", field="objection"
+        )
+    note = (note or "").strip()
+    if not note:
+        raise RuleViolation(_("Explain the decision."), code="reason_required", field="note")
+    objection.status = ObjectionStatus.UPHELD if uphold else ObjectionStatus.DISMISSED
+    objection.decided_by, objection.decided_at, objection.decision_note = actor, clock.now(), note
+    objection.save(
+        update_fields=["status", "decided_by", "decided_at", "decision_note", "updated_at"]
+    )
+    if uphold:
+        lifecycle.transition(
+            version,
+            V.WITHDRAWN,
+            actor=actor,
+            reason=note,
+            data={"objection": objection.pk, "upheld": True},
+        )
+        _tell_merchant(version, _("%(product)s was withdrawn: an objection was upheld"), note)
+    else:
+        lifecycle.record_event(
+            version,
+            kind="objection_dismissed",
+            actor=actor,
+            reason=note,
+            data={"objection": objection.pk},
+        )
+    return objection
+
+
+def close_public_notices() -> int:
+    """Register every version whose notice has run its time with no objection pending (beat)."""
+    due = ProductVersion.objects.filter(
+        status=V.PUBLIC_NOTICE, notice_ends_at__lte=clock.now()
+    ).exclude(objections__status=ObjectionStatus.PENDING)
+    registered = 0
+    for version_id in due.values_list("pk", flat=True):
+        if register_version(version_id=version_id) is not None:
+            registered += 1
+    return registered
+
+
+@transaction.atomic
+def register_version(*, version_id: int) -> ProductVersion | None:
+    """Register a version whose notice is over: its certificate, and the product's current sheet.
+
+    Returns None when it is not due (already registered by a concurrent run, objection pending).
+    """
+    product_id = ProductVersion.objects.values_list("product_id", flat=True).get(pk=version_id)
+    product = lock_product(product_id)
+    version = lock_version(version_id)
+    if (
+        version.status != V.PUBLIC_NOTICE
+        or version.notice_ends_at > clock.now()
+        or version.objections.filter(status=ObjectionStatus.PENDING).exists()
+    ):
+        return None
+    merchant = product.merchant
+    content = registration_content(version)
+    certificate = issue_certificate(
+        kind=CertificateKind.DATA_PRODUCT,
+        registrant_name=merchant.company_name,
+        registrant_credit_code=merchant.credit_code,
+        subject_type="listings.productversion",
+        subject_id=version.pk,
+        subject_label=f"{version.name} v{version.number}",
+        rights=[Right.PRODUCT_OPERATION.value, Right.PROCESSING_USE.value],
+        content=content,
+    )
+    version.certificate = certificate
+    version.save(update_fields=["certificate", "updated_at"])
+    previous = product.registered_version
+    if previous is not None:
+        previous_version = lock_version(previous.pk)
+        lifecycle.transition(
+            previous_version, V.SUPERSEDED, actor=None, data={"by_version": version.number}
+        )
+    lifecycle.transition(
+        version, V.REGISTERED, actor=None, data={"certificate": certificate.number}
+    )
+    product.registered_version = version
+    product.save(update_fields=["registered_version", "updated_at"])
+    reindex_product(product)
+    _tell_merchant(
+        version,
+        _("%(product)s is registered: certificate %(number)s"),
+        "",
+        number=certificate.number,
+    )
+    return version
+
+
+def registration_content(version: ProductVersion) -> dict:
+    """What the certificate's digest covers: the description sheet and the sample's profile.
+
+    Every value is a string, integer, boolean, list or object: no floats, no dates (RFC 8785).
+    """
+    report = getattr(version, "check_report", None)
+    return {
+        "product": version.product_id,
+        "version": version.number,
+        "merchant": {
+            "name": version.product.merchant.company_name,
+            "credit_code": version.product.merchant.credit_code,
+        },
+        "sheet": {
+            "name": version.name,
+            "summary": version.summary,
+            "type": version.product_type,
+            "board": version.board.code,
+            "scenarios": sorted(version.scenarios.values_list("code", flat=True)),
+            "data_source": version.data_source,
+            "acquisition": version.acquisition,
+            "fields": version.fields_schema,
+            "coverage": {
+                "from": version.time_coverage_start.isoformat()
+                if version.time_coverage_start
+                else "",
+                "to": version.time_coverage_end.isoformat() if version.time_coverage_end else "",
+                "space": version.spatial_coverage,
+            },
+            "records": version.record_count,
+            "volume": version.volume_note,
+            "update_frequency": version.update_frequency,
+            "classification": version.classification,
+            "personal_information": sorted(version.personal_information_kinds),
+            "legal_basis": version.personal_information_basis,
+            "cross_border": version.is_cross_border,
+            "usage_restrictions": version.usage_restrictions,
+            "delivery_modes": sorted(version.delivery_modes),
+            "plans": [
+                {
+                    "kind": plan.kind,
+                    "price": "" if plan.price_amount is None else str(plan.price_amount),
+                    "currency": plan.currency,
+                }
+                for plan in version.plans.order_by("kind")
+            ],
+            "sample_sha256": version.sample_sha256,
+        },
+        "sample_profile": _without_floats(report.sample_profile if report else {}),
+        "quality_grade": version.quality_grade,
+    }
+
+
+def _without_floats(value):
+    if isinstance(value, float):
+        return format(value, "f").rstrip("0").rstrip(".") or "0"
+    if isinstance(value, dict):
+        return {key: _without_floats(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_floats(item) for item in value]
+    return value
+
+
+def _tell_merchant(version: ProductVersion, title, reason: str, **params) -> None:
+    notify(
+        recipients=User.objects.filter(
+            organisation_id=version.product.merchant.organisation_id,
+            role__in=MERCHANT_ROLES,
+            is_active=True,
+        ),
+        kind="product_registration",
+        title=title,
+        body=_("Reason: %(reason)s") if reason else "",
+        params={"product": version.name, "reason": reason, **params},
+        url=reverse("listings:version-detail", kwargs={"pk": version.pk}),
+    )
