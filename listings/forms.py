@@ -58,7 +58,9 @@ class SheetForm(forms.Form):
         label=_("Coverage to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     spatial_coverage = forms.CharField(label=_("Spatial coverage"), max_length=200, required=False)
-    record_count = forms.IntegerField(label=_("Records"), min_value=0, required=False)
+    record_count = forms.IntegerField(
+        label=_("Records"), min_value=0, max_value=2**63 - 1, required=False
+    )
     volume_note = forms.CharField(label=_("Volume"), max_length=200, required=False)
     update_frequency = forms.ChoiceField(
         label=_("Update frequency"), choices=[("", "—"), *UpdateFrequency.choices], required=False
@@ -82,7 +84,10 @@ class SheetForm(forms.Form):
         label=_("Exporter is a critical-infrastructure operator"), required=False
     )
     personal_information_people = forms.IntegerField(
-        label=_("People whose personal information leaves China this year"), min_value=0, initial=0
+        label=_("People whose personal information leaves China this year"),
+        min_value=0,
+        max_value=2**31 - 1,
+        initial=0,
     )
     sensitive_information_people = forms.IntegerField(
         label=_("People whose sensitive personal information leaves China this year"),

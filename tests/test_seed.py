@@ -32,9 +32,14 @@ def test_seed_demo_covers_every_role_and_state_and_is_idempotent():
     from listings.states import VersionStatus
 
     stages = set(ProductVersion.objects.values_list("status", flat=True))
-    transient = {VersionStatus.SUBMITTED, VersionStatus.AUTO_CHECKS}  # a worker moves these on at once
+    transient = {
+        VersionStatus.SUBMITTED,
+        VersionStatus.AUTO_CHECKS,
+    }  # a worker moves these on at once
     assert stages == set(VersionStatus.values) - {s.value for s in transient}
-    listed_boards = {code for entry in CatalogEntry.objects.all() for code in entry.board_codes.split()}
+    listed_boards = {
+        code for entry in CatalogEntry.objects.all() for code in entry.board_codes.split()
+    }
     assert listed_boards == set(Board.objects.values_list("code", flat=True))
     before = row_counts()
     call_command("seed_demo", verbosity=0)

@@ -104,7 +104,9 @@ class SheetInputSerializer(serializers.Serializer):
     time_coverage_start = serializers.DateField(required=False, allow_null=True)
     time_coverage_end = serializers.DateField(required=False, allow_null=True)
     spatial_coverage = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    record_count = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+    record_count = serializers.IntegerField(
+        min_value=0, max_value=2**63 - 1, required=False, allow_null=True
+    )
     volume_note = serializers.CharField(max_length=200, required=False, allow_blank=True)
     update_frequency = serializers.ChoiceField(
         choices=UpdateFrequency.choices, required=False, allow_blank=True
@@ -118,8 +120,12 @@ class SheetInputSerializer(serializers.Serializer):
     )
     is_cross_border = serializers.BooleanField(required=False)
     exporter_is_ciio = serializers.BooleanField(required=False)
-    personal_information_people = serializers.IntegerField(min_value=0, required=False)
-    sensitive_information_people = serializers.IntegerField(min_value=0, required=False)
+    personal_information_people = serializers.IntegerField(
+        min_value=0, max_value=2**31 - 1, required=False
+    )
+    sensitive_information_people = serializers.IntegerField(
+        min_value=0, max_value=2**31 - 1, required=False
+    )
     usage_restrictions = serializers.CharField(max_length=4000, required=False, allow_blank=True)
     delivery_modes = serializers.ListField(
         child=serializers.ChoiceField(choices=DeliveryMode.choices), required=False
@@ -340,7 +346,7 @@ class ObjectionSerializer(serializers.ModelSerializer):
 
 
 class ListingInputSerializer(serializers.Serializer):
-    product = serializers.IntegerField()
+    product = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     boards = serializers.SlugRelatedField(
         slug_field="code", queryset=Board.objects.all(), many=True
     )

@@ -1,11 +1,11 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
+from exchange.api.routers import Router
 
 from listings.api import views
 
 app_name = "listings-api"
 
-router = SimpleRouter()
+router = Router()
 router.register("products", views.ProductViewSet, basename="product")
 router.register("product-versions", views.VersionViewSet, basename="version")
 router.register("listings", views.ListingViewSet, basename="listing")

@@ -10,6 +10,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from exchange.api.filters import IdFilter
 from exchange.errors import PermissionDeniedError
 from exchange.uploads import check_upload
 from listings import permissions, selectors, services
@@ -60,8 +61,8 @@ def sheet_arguments(data: dict) -> dict:
 class VersionFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=VersionStatus.choices)
     board = django_filters.CharFilter(field_name="board__code")
-    merchant = django_filters.NumberFilter(field_name="product__merchant_id")
-    product = django_filters.NumberFilter(field_name="product_id")
+    merchant = IdFilter(field_name="product__merchant_id")
+    product = IdFilter(field_name="product_id")
 
 
 class VersionViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -294,7 +295,7 @@ class ProductViewSet(viewsets.GenericViewSet):
 class ListingFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=ListingStatus.choices)
     board = django_filters.CharFilter(field_name="boards__code")
-    merchant = django_filters.NumberFilter(field_name="product__merchant_id")
+    merchant = IdFilter(field_name="product__merchant_id")
 
 
 def _listing_action(service, input_serializer, summary: str, url_path: str):
@@ -438,7 +439,7 @@ class CatalogFilter(django_filters.FilterSet):
     delivery = django_filters.CharFilter(method="noop")
     price_min = django_filters.NumberFilter(method="noop")
     price_max = django_filters.NumberFilter(method="noop")
-    merchant = django_filters.NumberFilter(method="noop")
+    merchant = IdFilter(method="noop")
     sort = django_filters.ChoiceFilter(
         choices=[(key, key) for key in selectors.SORTS], method="noop"
     )

@@ -54,6 +54,8 @@ class InvitationSerializer(serializers.ModelSerializer):
 
 class InvitationInputSerializer(serializers.Serializer):
     organisation = serializers.IntegerField(
+        min_value=1,
+        max_value=2**63 - 1,
         required=False,
         help_text="Defaults to your own organisation; operators may name a service provider.",
     )

@@ -1,11 +1,11 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
+from exchange.api.routers import Router
 
 from exchange.accounts.api import views
 
 app_name = "accounts-api"
 
-router = SimpleRouter()
+router = Router()
 router.register("organisations", views.OrganisationViewSet, basename="organisation")
 router.register("invitations", views.InvitationViewSet, basename="invitation")
 
