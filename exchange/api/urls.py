@@ -1,7 +1,7 @@
 from django.urls import path
-from exchange.api.routers import Router
 
 from exchange.api import views
+from exchange.api.routers import Router
 
 app_name = "exchange-api"
 

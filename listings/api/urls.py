@@ -1,6 +1,6 @@
 from django.urls import path
-from exchange.api.routers import Router
 
+from exchange.api.routers import Router
 from listings.api import views
 
 app_name = "listings-api"

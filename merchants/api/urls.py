@@ -1,5 +1,4 @@
 from exchange.api.routers import Router
-
 from merchants.api.views import CategoryViewSet, MerchantDocumentViewSet, MerchantViewSet
 
 app_name = "merchants-api"
