@@ -92,6 +92,7 @@ class SheetForm(forms.Form):
     sensitive_information_people = forms.IntegerField(
         label=_("People whose sensitive personal information leaves China this year"),
         min_value=0,
+        max_value=2**31 - 1,
         initial=0,
     )
     usage_restrictions = forms.CharField(
