@@ -19,6 +19,9 @@ NOTE_LABELS = {
     "edited": _("edited"),
     "document_added": _("document added"),
     "document_removed": _("document removed"),
+    "sample_attached": _("sample attached"),
+    "objection_filed": _("objection filed"),
+    "objection_dismissed": _("objection dismissed"),
 }
 
 

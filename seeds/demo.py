@@ -270,11 +270,14 @@ def seed_demo(*, progress=lambda message: None) -> SeedReport:
     owns_clock = not clock.is_simulated()
 
     def tick(by: timedelta) -> None:
+        # Steps forward, but never past the real time: the demo's history lies in the past.
         if owns_clock:
-            clock.advance(by=by)
+            step = min(by, clock.real_now() - timedelta(hours=3) - clock.now())
+            if step > timedelta(0):
+                clock.advance(by=step)
 
     if owns_clock:
-        clock.set_simulated_time(at=clock.now() - timedelta(days=len(missing) + 16))
+        clock.set_simulated_time(at=clock.now() - timedelta(days=2 * len(missing) + 12))
     try:
         for number, company in enumerate(missing, start=1):
             progress(f"[{number}/{len(missing)}] {company.name} → {company.target.label}")

@@ -194,7 +194,7 @@ def _walk(spec: Spec, staff: dict, tick) -> ProductVersion:
     version = _draft(spec, seller)
     if spec.target == V.DRAFT:
         return version
-    tick(timedelta(hours=4))
+    tick(timedelta(hours=2))
     services.submit_version(version=version, actor=seller)
     services.run_automated_checks(version_id=version.pk)  # no-op when the eager task already ran it
     version.refresh_from_db()
@@ -285,9 +285,9 @@ def _uphold_an_objection(version: ProductVersion, staff: dict, tick) -> None:
 
 
 def _decide(version, reviewer, stage, decision, comments, tick) -> None:
-    tick(timedelta(hours=3))
-    review = services.claim_version(version=version, actor=reviewer)
     tick(timedelta(hours=1))
+    review = services.claim_version(version=version, actor=reviewer)
+    tick(timedelta(minutes=40))
     services.decide_version_review(
         review=review,
         actor=reviewer,

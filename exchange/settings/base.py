@@ -192,7 +192,7 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 # --- Celery ---------------------------------------------------------------------------------------
 # No broker means the embedded default: tasks run in-process, and their errors propagate.
 CELERY_TASK_ALWAYS_EAGER = not env("CELERY_BROKER_URL", default="")
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="") or "memory://"
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="") or "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"

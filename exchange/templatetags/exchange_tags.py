@@ -34,12 +34,12 @@ class Edge:
     css: str
 
 
-def _wrap(label: str) -> list[str]:
-    if len(label) <= WRAP_AT or " " not in label:
+def _wrap(label: str, wrap_at: int = WRAP_AT) -> list[str]:
+    if len(label) <= wrap_at or " " not in label:
         return [label]
     words, lines, line = label.split(), [], ""
     for word in words:
-        if line and len(line) + 1 + len(word) > WRAP_AT:
+        if line and len(line) + 1 + len(word) > wrap_at:
             lines.append(line)
             line = word
         else:
@@ -48,25 +48,25 @@ def _wrap(label: str) -> list[str]:
     return lines[:2]
 
 
-def _box(position):
+def _box(position, width):
     column, row = position
-    return MARGIN + column * (NODE_WIDTH + COLUMN_GAP), MARGIN + row * (NODE_HEIGHT + ROW_GAP)
+    return MARGIN + column * (width + COLUMN_GAP), MARGIN + row * (NODE_HEIGHT + ROW_GAP)
 
 
-def _edge_path(source, target) -> str:
-    (sx, sy), (tx, ty) = _box(source), _box(target)
+def _edge_path(source, target, width) -> str:
+    (sx, sy), (tx, ty) = _box(source, width), _box(target, width)
     if target[0] > source[0]:  # forward: right side to left side
-        x1, y1, x2, y2 = sx + NODE_WIDTH, sy + NODE_HEIGHT / 2, tx, ty + NODE_HEIGHT / 2
+        x1, y1, x2, y2 = sx + width, sy + NODE_HEIGHT / 2, tx, ty + NODE_HEIGHT / 2
         bend = (x2 - x1) / 2
         return f"M{x1},{y1} C{x1 + bend},{y1} {x2 - bend},{y2} {x2 - 2},{y2}"
     if target[0] == source[0]:  # straight down or up, in the same column
-        x = sx + NODE_WIDTH / 2
+        x = sx + width / 2
         y1, y2 = (sy + NODE_HEIGHT, ty) if ty > sy else (sy, ty + NODE_HEIGHT)
         offset = 10 if ty > sy else -10
         return f"M{x - offset},{y1} L{x - offset},{y2 + (-2 if ty > sy else 2)}"
     # backward: loop under the boxes, from the bottom of the source to the bottom of the target
-    x1, y1 = sx + NODE_WIDTH / 2 - 14, sy + NODE_HEIGHT
-    x2, y2 = tx + NODE_WIDTH / 2 + 14, ty + NODE_HEIGHT
+    x1, y1 = sx + width / 2 - 14, sy + NODE_HEIGHT
+    x2, y2 = tx + width / 2 + 14, ty + NODE_HEIGHT
     depth = max(y1, y2) + ROW_GAP * 0.8
     return f"M{x1},{y1} C{x1},{depth} {x2},{depth} {x2},{y2 + 2}"
 
@@ -77,16 +77,27 @@ def lifecycle_timeline(obj, events):
     transitions = type(obj).TRANSITIONS
     status_enum = type(next(iter(transitions)))
     positions = graph_layout(transitions, type(obj).MAIN_PATH)
+    columns = max(c for c, _ in positions.values()) + 1
+    # Long processes get narrower boxes, so that the whole road fits the page.
+    node_width = NODE_WIDTH if columns <= 7 else 100
     events = list(events)
     visited = {e.to_status for e in events} | {e.from_status for e in events if e.from_status}
     travelled = {(e.from_status, e.to_status) for e in events if e.from_status != e.to_status}
     nodes = []
     for state, position in positions.items():
-        x, y = _box(position)
+        x, y = _box(position, node_width)
         css = "current" if state == obj.status else ("visited" if state.value in visited else "")
         if not transitions[state]:
             css += " terminal"
-        nodes.append(Node(state.value, _wrap(str(state.label)), x, y, css.strip()))
+        nodes.append(
+            Node(
+                state.value,
+                _wrap(str(state.label), 14 if node_width == NODE_WIDTH else 12),
+                x,
+                y,
+                css.strip(),
+            )
+        )
     # Drawn: the road travelled, the moves open from here, and the main path. Every other edge
     # would only add noise (a dozen ways to withdraw cross the whole graph).
     main_steps = set(zip(type(obj).MAIN_PATH, type(obj).MAIN_PATH[1:], strict=False))
@@ -101,16 +112,15 @@ def lifecycle_timeline(obj, events):
                 css = ""
             else:
                 continue
-            edges.append(Edge(_edge_path(positions[source], positions[target]), css))
-    columns = max(c for c, _ in positions.values()) + 1
+            edges.append(Edge(_edge_path(positions[source], positions[target], node_width), css))
     rows = max(r for _, r in positions.values()) + 1
     return {
         "nodes": nodes,
         "edges": edges,
-        "width": MARGIN * 2 + columns * NODE_WIDTH + (columns - 1) * COLUMN_GAP,
+        "width": MARGIN * 2 + columns * node_width + (columns - 1) * COLUMN_GAP,
         "height": MARGIN * 2 + rows * NODE_HEIGHT + (rows - 1) * ROW_GAP + ROW_GAP,
-        "node_width": NODE_WIDTH,
-        "node_centre": NODE_WIDTH // 2,
+        "node_width": node_width,
+        "node_centre": node_width // 2,
         "node_height": NODE_HEIGHT,
         "events": events,
         "current": status_enum(obj.status),
