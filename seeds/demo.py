@@ -277,7 +277,7 @@ def seed_demo(*, progress=lambda message: None) -> SeedReport:
                 clock.advance(by=step)
 
     if owns_clock:
-        clock.set_simulated_time(at=clock.now() - timedelta(days=2 * len(missing) + 12))
+        clock.set_simulated_time(at=clock.now() - timedelta(days=3 * len(missing) + 16))
     try:
         for number, company in enumerate(missing, start=1):
             progress(f"[{number}/{len(missing)}] {company.name} → {company.target.label}")
