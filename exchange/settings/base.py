@@ -205,6 +205,10 @@ CELERY_TASK_ROUTES = {
     "listings.run_automated_checks": {"queue": "checks"},
 }
 CELERY_TASK_ACKS_LATE = True
+# A message taken by a worker that dies goes back to its queue after this many seconds (Redis).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+}
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
