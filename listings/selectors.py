@@ -27,7 +27,7 @@ def versions_visible_to(user) -> QuerySet[ProductVersion]:
     everyone signed in sees versions in public notice or registered. Others' drafts are not found."""
     versions = ProductVersion.objects.select_related(
         "product__merchant", "board", "certificate", "check_report"
-    ).prefetch_related("scenarios")
+    ).prefetch_related("scenarios", "plans")
     if not user.is_authenticated or not user.is_active:
         return versions.none()
     if user.is_superuser:
