@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from listings.checklists import CHECKLISTS, QUALITY_INDICATORS
 from listings.models import (
     Board,
+    CatalogEntry,
     Classification,
     Decision,
     DeliveryMode,
@@ -259,6 +260,9 @@ class CatalogSearchForm(forms.Form):
     )
     delivery = forms.ChoiceField(
         label=_("Delivery"), choices=[("", _("All")), *DeliveryMode.choices], required=False
+    )
+    merchant = forms.TypedChoiceField(
+        label=_("Merchant"), required=False, coerce=int, empty_value=None
     )
     price_min = forms.DecimalField(label=_("Price from"), required=False, min_value=0)
     price_max = forms.DecimalField(label=_("Price to"), required=False, min_value=0)

@@ -424,6 +424,7 @@ def catalog(request):
         delivery=filters.get("delivery") or "",
         price_min=filters.get("price_min"),
         price_max=filters.get("price_max"),
+        merchant=filters.get("merchant"),
         sort=filters.get("sort") or "newest",
     )
     page = Paginator(entries, 20).get_page(request.GET.get("page"))
