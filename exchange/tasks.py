@@ -30,3 +30,8 @@ def deliver_notification(notification_id: int) -> None:
     from exchange.notifications import email_notification
 
     email_notification(notification_id=notification_id)
+
+
+@shared_task(name="exchange.noop", **TASK_DEFAULTS)
+def noop() -> None:
+    """Does nothing: the benchmarks' baseline for what a task costs on a real worker."""

@@ -4,7 +4,6 @@ from django.utils.translation import gettext_lazy as _
 from listings.checklists import CHECKLISTS, QUALITY_INDICATORS
 from listings.models import (
     Board,
-    CatalogEntry,
     Classification,
     Decision,
     DeliveryMode,

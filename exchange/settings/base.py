@@ -273,7 +273,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # Two choice sets share the field name "kind": give the document kinds a stable name.
-    "ENUM_NAME_OVERRIDES": {"DocumentKindEnum": "merchants.models.DocumentKind"},
+    "ENUM_NAME_OVERRIDES": {
+        "DocumentKindEnum": "merchants.models.DocumentKind",
+        "ProductDocumentKindEnum": "listings.models.ProductDocumentKind",
+        "PlanKindEnum": "listings.models.PlanKind",
+        "PersonalInformationKindEnum": "listings.models.PersonalInformationKind",
+        "QualityGradeEnum": "listings.models.QualityGrade",
+        "VersionStatusEnum": "listings.states.VersionStatus",
+    },
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -133,14 +133,14 @@ class SheetInputSerializer(serializers.Serializer):
     plans = PlanInputSerializer(many=True, required=False)
 
 
-class DocumentSerializer(serializers.ModelSerializer):
+class ProductDocumentSerializer(serializers.ModelSerializer):
     class Meta:
         model = ProductDocument
         fields = ["id", "kind", "original_name", "content_type", "size", "sha256", "created_at"]
         read_only_fields = fields
 
 
-class DocumentUploadSerializer(serializers.Serializer):
+class ProductDocumentUploadSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ProductDocumentKind.choices)
     file = serializers.FileField(max_length=200, allow_empty_file=False)
 
@@ -242,7 +242,7 @@ class VersionSerializer(serializers.ModelSerializer):
 
 class VersionDetailSerializer(VersionSerializer):
     check_report = serializers.SerializerMethodField()
-    documents = DocumentSerializer(many=True, read_only=True)
+    documents = ProductDocumentSerializer(many=True, read_only=True)
 
     class Meta(VersionSerializer.Meta):
         fields = [*VersionSerializer.Meta.fields, "check_report", "documents"]
@@ -312,7 +312,7 @@ class DecisionInputSerializer(serializers.Serializer):
     comments = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
 
 
-class ReasonInputSerializer(serializers.Serializer):
+class ListingReasonInputSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
 
 

@@ -18,16 +18,16 @@ from listings.api.serializers import (
     BoardSerializer,
     CatalogEntrySerializer,
     DecisionInputSerializer,
-    DocumentSerializer,
-    DocumentUploadSerializer,
     EventSerializer,
     ListingEventSerializer,
     ListingInputSerializer,
+    ListingReasonInputSerializer,
     ListingSerializer,
     ObjectionDecisionSerializer,
     ObjectionInputSerializer,
     ObjectionSerializer,
-    ReasonInputSerializer,
+    ProductDocumentSerializer,
+    ProductDocumentUploadSerializer,
     ReviewSerializer,
     SampleUploadSerializer,
     ScanReportSerializer,
@@ -132,7 +132,7 @@ class VersionViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
         return Response(self.output(version.pk))
 
     @extend_schema(
-        request=ReasonInputSerializer,
+        request=ListingReasonInputSerializer,
         responses=VersionDetailSerializer,
         summary="Withdraw this version",
     )
@@ -141,7 +141,7 @@ class VersionViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
         version = services.withdraw_version(
             version=self.get_object(),
             actor=request.user,
-            **validated(ReasonInputSerializer, request),
+            **validated(ListingReasonInputSerializer, request),
         )
         return Response(self.output(version.pk))
 
@@ -159,17 +159,17 @@ class VersionViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
         return Response(self.output(version.pk))
 
     @extend_schema(
-        request={"multipart/form-data": DocumentUploadSerializer},
-        responses={201: DocumentSerializer},
+        request={"multipart/form-data": ProductDocumentUploadSerializer},
+        responses={201: ProductDocumentSerializer},
         summary="Attach material",
     )
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
     def documents(self, request, pk=None):
-        data = validated(DocumentUploadSerializer, request)
+        data = validated(ProductDocumentUploadSerializer, request)
         document = services.add_product_document(
             version=self.get_object(), actor=request.user, kind=data["kind"], upload=data["file"]
         )
-        return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+        return Response(ProductDocumentSerializer(document).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={204: None}, summary="Remove material from a draft")
     @action(detail=True, methods=["post"], url_path=r"documents/(?P<document_pk>[0-9]+)/remove")
@@ -389,16 +389,16 @@ class ListingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return self.get_paginated_response(ListingEventSerializer(page, many=True).data)
 
     suspend = _listing_action(
-        services.suspend_listing, ReasonInputSerializer, "Suspend (暂停)", "suspend"
+        services.suspend_listing, ListingReasonInputSerializer, "Suspend (暂停)", "suspend"
     )
     reinstate = _listing_action(
-        services.reinstate_listing, ReasonInputSerializer, "Put back on sale", "reinstate"
+        services.reinstate_listing, ListingReasonInputSerializer, "Put back on sale", "reinstate"
     )
     delist = _listing_action(
-        services.delist_listing, ReasonInputSerializer, "Delist (摘牌)", "delist"
+        services.delist_listing, ListingReasonInputSerializer, "Delist (摘牌)", "delist"
     )
     withdraw = _listing_action(
-        services.withdraw_listing, ReasonInputSerializer, "Withdraw from sale", "withdraw"
+        services.withdraw_listing, ListingReasonInputSerializer, "Withdraw from sale", "withdraw"
     )
 
 

@@ -9,6 +9,8 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.db import connection
 from django.test import Client
 
 from exchange import clock
@@ -115,19 +117,12 @@ def world(django_db_setup, django_db_blocker):
         }
     yield world
     with django_db_blocker.unblock():
-        from django.core.management import call_command
-
-        call_command("flush", interactive=False, verbosity=0)
-        # flush empties the reference tables that migrations loaded; load them again
-        from importlib import import_module
-
-        from django.apps import apps as global_apps
-
-        for module, name in (
-            ("merchants.migrations.0002_categories", "load"),
-            ("listings.migrations.0002_reference_data", "load"),
-        ):
-            getattr(import_module(module), name)(global_apps, None)
+        # Empty the tables and restore what the migrations loaded (content types, permissions,
+        # categories, boards) under their original ids, as serialized_rollback does; a plain
+        # flush would recreate content types and permissions under new ids and break the
+        # transactional tests that run later.
+        call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
+        connection.creation.deserialize_db_from_string(connection._test_serialized_contents)
 
 
 def row(

@@ -1,0 +1,321 @@
+"""Benchmark: the automated checks' end-to-end throughput on real Celery workers, against a no-op task.
+
+    .venv/bin/python bench/bench_pipeline.py [--products 2000] [--workers 2]
+
+Builds N complete draft products through the services (create_product, attach_sample, the four
+documents; every tenth sample holds undeclared personal information, which routes the product to
+the senior compliance queue), then starts W Celery worker processes (solo pool, queue ``checks``)
+and measures, with the same workers in the same run:
+
+1. the baseline: N ``exchange.noop`` tasks sent to the ``checks`` queue, from the first send until
+   the queue is drained and every message acknowledged, as tasks per second;
+2. the checks: from the first ``submit_version`` (whose task leaves on commit) until the last
+   version is routed (compliance review or returned), as checks per second.
+
+Prints both, their ratio and the median ``CheckReport.duration_ms``. Runs on a throw-away
+PostgreSQL database (created, migrated, dropped) and a Redis database of its own (flushed before
+and after); the workers are stopped by their PIDs. Nothing is asserted: the figures are for people.
+"""
+
+import argparse
+import os
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+# Databases this script must never create, touch or drop: the project's own and the server's.
+PROTECTED_DATABASES = frozenset({"exchange", "exchange_ci", "postgres", "template0", "template1"})
+DATABASE_PREFIX = "exchange_bench_"
+STALL_SECONDS = 120  # no progress for this long means a worker is stuck: stop and show its log
+CHECKS_QUEUE = "checks"
+
+
+@dataclass
+class Worker:
+    process: subprocess.Popen
+    log_path: Path
+
+    def log_tail(self, size: int = 3000) -> str:
+        return self.log_path.read_text(errors="replace")[-size:]
+
+    def stop(self, timeout: float = 20) -> None:
+        """SIGTERM to this worker's PID (its own session), then SIGKILL if it does not exit."""
+        if self.process.poll() is not None:
+            return
+        os.kill(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.kill(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+
+# --- the throw-away database -----------------------------------------------------------------------
+
+
+def create_database(server: str) -> str:
+    import psycopg
+    from psycopg import sql
+
+    name = f"{DATABASE_PREFIX}{secrets.token_hex(4)}"
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return name
+
+
+def drop_database(server: str, name: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    if not name.startswith(DATABASE_PREFIX) or name in PROTECTED_DATABASES:
+        raise ValueError(f"Refusing to drop {name!r}: not a benchmark database.")
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
+        connection.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+def setup_django(environment: dict[str, str]) -> None:
+    os.environ.update(environment)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+# --- building the products -------------------------------------------------------------------------
+
+
+def build_people():
+    """The merchant admin of an active merchant, and the compliance reviewers the checks notify."""
+    from exchange.accounts.roles import OrganisationKind, Role
+    from merchants.states import MerchantStatus
+    from tests.factories import make_organisation, make_user, merchant_in
+
+    exchange_org = make_organisation(kind=OrganisationKind.EXCHANGE, name="上海数据交易所（基准）")
+    seller = make_user(role=Role.MERCHANT_ADMIN, username="bench_seller")
+    operator = make_user(role=Role.OPERATOR, organisation=exchange_org, username="bench_operator")
+    merchant_in(MerchantStatus.ACTIVE, applicant=seller, operator=operator)
+    assessor = make_organisation(kind=OrganisationKind.SERVICE_PROVIDER, name="基准律师事务所")
+    make_user(role=Role.COMPLIANCE_REVIEWER, organisation=assessor, username="bench_assessor")
+    senior = make_user(
+        role=Role.COMPLIANCE_REVIEWER, organisation=exchange_org, username="bench_senior"
+    )
+    senior.is_senior_reviewer = True
+    senior.save(update_fields=["is_senior_reviewer"])
+    return seller
+
+
+def build_drafts(seller, count: int) -> list:
+    from tests.factories import CLEAN_SAMPLE, create_version, pi_sample
+
+    personal = pi_sample()
+    drafts, started, step = [], time.perf_counter(), max(1, count // 10)
+    for number in range(1, count + 1):
+        sample = personal if number % 10 == 0 else CLEAN_SAMPLE
+        drafts.append(create_version(seller, sample=sample, name=f"企业工商信息数据集{number:05d}"))
+        if number % step == 0 or number == count:
+            elapsed = time.perf_counter() - started
+            print(f"  drafts: {number}/{count} built in {elapsed:.1f} s", flush=True)
+    return drafts
+
+
+# --- workers and waiting ---------------------------------------------------------------------------
+
+
+def start_workers(count: int, environment: dict[str, str], folder: Path) -> list[Worker]:
+    workers = []
+    for number in range(1, count + 1):
+        log_path = folder / f"worker{number}.log"
+        with log_path.open("w") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "exchange", "worker", "--pool", "solo",
+                 "--queues", CHECKS_QUEUE, "--hostname",
+                 f"bench{number}-{os.getpid()}@{socket.gethostname()}",
+                 "--without-mingle", "--without-gossip", "--loglevel", "INFO"],
+                cwd=ROOT, env={**os.environ, **environment, "PYTHONUNBUFFERED": "1"},
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
+        workers.append(Worker(process, log_path))
+    deadline = time.monotonic() + 60
+    for worker in workers:
+        while " ready." not in worker.log_path.read_text(errors="replace"):
+            if worker.process.poll() is not None:
+                raise RuntimeError(f"A Celery worker exited early:\n{worker.log_tail()}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"A Celery worker was not ready in 60 s:\n{worker.log_tail()}")
+            time.sleep(0.2)
+    return workers
+
+
+def wait_for_all(done, total: int, *, label: str, started: float, workers, interval: float):
+    """Poll ``done()`` until it reaches ``total``, printing a line at every tenth of the way."""
+    last, last_change, shown = -1, time.monotonic(), 0
+    while True:
+        count = done()
+        if count * 10 // total > shown:
+            shown = count * 10 // total
+            elapsed = time.perf_counter() - started
+            print(
+                f"  {label}: {count}/{total} ({100 * count // total}%) after {elapsed:.1f} s",
+                flush=True,
+            )
+        if count >= total:
+            return time.perf_counter()
+        if count != last:
+            last, last_change = count, time.monotonic()
+        elif time.monotonic() - last_change > STALL_SECONDS:
+            tails = "\n".join(worker.log_tail() for worker in workers)
+            raise RuntimeError(f"{label}: stuck at {count}/{total}. Worker logs:\n{tails}")
+        for worker in workers:
+            if worker.process.poll() is not None:
+                raise RuntimeError(f"A Celery worker died:\n{worker.log_tail()}")
+        time.sleep(interval)
+
+
+def bench_noop(count: int, broker, workers) -> float:
+    """Tasks per second of ``exchange.noop`` on the workers, from the first send to the last ack."""
+    from exchange.tasks import noop
+
+    started = time.perf_counter()
+    for _ in range(count):
+        noop.apply_async(queue=CHECKS_QUEUE)
+
+    # Late acknowledgement: a message leaves the ``unacked`` hash once its task has returned.
+    def done() -> int:
+        return count - broker.llen(CHECKS_QUEUE) - broker.hlen("unacked")
+
+    finished = wait_for_all(
+        done, count, label="no-op tasks", started=started, workers=workers, interval=0.02
+    )
+    return count / (finished - started)
+
+
+def bench_checks(drafts, seller, workers) -> tuple[float, float, float, float]:
+    """Submit every draft. Returns the seconds to submit them all, the seconds until the last is
+    routed, checks per second over that time, and checks per second once submitting was over
+    (the workers no longer sharing the CPU with the submitting process)."""
+    from listings import services
+    from listings.models import ProductVersion
+    from listings.states import VersionStatus
+
+    routed = ProductVersion.objects.filter(
+        status__in=[VersionStatus.COMPLIANCE_REVIEW, VersionStatus.RETURNED]
+    )
+    count, step = len(drafts), max(1, len(drafts) // 10)
+    started = time.perf_counter()
+    for number, version in enumerate(drafts, start=1):
+        services.submit_version(version=version, actor=seller)  # the task leaves on commit
+        if number % step == 0:
+            print(
+                f"  submitted {number}/{count}, routed {routed.count()} after "
+                f"{time.perf_counter() - started:.1f} s",
+                flush=True,
+            )
+    submitted = time.perf_counter() - started
+    left = count - routed.count()
+    finished = wait_for_all(
+        routed.count, count, label="checks routed", started=started, workers=workers, interval=0.1
+    )
+    drain = left / (finished - started - submitted) if left else float("nan")
+    return submitted, finished - started, count / (finished - started), drain
+
+
+def report_outcomes() -> tuple[float, dict[str, int]]:
+    from django.db.models import Count
+
+    from listings.models import CheckReport, ProductVersion
+
+    durations = list(CheckReport.objects.values_list("duration_ms", flat=True))
+    routes = dict(
+        ProductVersion.objects.order_by()
+        .values("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    senior = ProductVersion.objects.filter(is_senior_compliance=True).count()
+    return statistics.median(durations), {**routes, "of which senior": senior}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--products", type=int, default=2000)
+    parser.add_argument("--workers", type=int, default=2, help="worker processes (solo pool each)")
+    parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/13")
+    args = parser.parse_args()
+    redis_db = urlparse(args.redis).path.strip("/")
+    if not redis_db.isdigit() or int(redis_db) == 0:
+        parser.error("--redis must name a database of its own (e.g. redis://127.0.0.1:6379/13).")
+
+    from redis import Redis
+
+    broker = Redis.from_url(args.redis)
+    database, workers = None, []
+    folder = tempfile.TemporaryDirectory(prefix="bench-pipeline-")
+    try:
+        broker.flushdb()
+        database = create_database(args.postgres)
+        environment = {
+            "DJANGO_SETTINGS_MODULE": "exchange.settings.test",
+            "DATABASE_URL": f"{args.postgres}/{database}",
+            "CELERY_BROKER_URL": args.redis,
+            # samples written here by this process are read by the workers
+            "PRIVATE_MEDIA_ROOT": str(Path(folder.name) / "uploads"),
+        }
+        print(f"database {database}, broker {args.redis}; migrating...", flush=True)
+        setup_django(environment)
+
+        built = time.perf_counter()
+        seller = build_people()
+        drafts = build_drafts(seller, args.products)
+        built = time.perf_counter() - built
+
+        workers = start_workers(args.workers, environment, Path(folder.name))
+        pids = ", ".join(str(worker.process.pid) for worker in workers)
+        print(f"{args.workers} Celery workers ready (solo pool, queue {CHECKS_QUEUE}; PIDs {pids})")
+        noop_rate = bench_noop(args.products, broker, workers)
+        submitted, wall, check_rate, drain_rate = bench_checks(drafts, seller, workers)
+        median_ms, routes = report_outcomes()
+
+        rows = [
+            ("products", f"{args.products:,} (drafts built through the services in {built:.1f} s)"),
+            ("wall time", f"{wall:.1f} s, first submit to last routed (submitting: {submitted:.1f} s)"),
+            ("checks/second", f"{check_rate:,.1f} (after the last submit: {drain_rate:,.1f})"),
+            ("no-op tasks/second", f"{noop_rate:,.1f} (exchange.noop, same workers and queue)"),
+            ("ratio", f"{check_rate / noop_rate:.3f}: a check costs {noop_rate / check_rate:.1f}x a no-op"),
+            ("median check", f"{median_ms:.0f} ms (CheckReport.duration_ms)"),
+            ("versions", ", ".join(f"{key} {value}" for key, value in routes.items())),
+        ]  # fmt: skip
+        print(f"\nautomated checks, {args.workers} Celery workers (solo pool), PostgreSQL + Redis:")
+        for label, value in rows:
+            print(f"  {label + ':':<20} {value}")
+    finally:
+        for worker in workers:
+            worker.stop()
+        if database:
+            if "django.db" in sys.modules:
+                from django.db import connections
+
+                connections.close_all()
+            drop_database(args.postgres, database)
+            print(f"dropped {database}")
+        broker.flushdb()
+        folder.cleanup()
+
+
+if __name__ == "__main__":
+    main()
