@@ -34,6 +34,8 @@ RUN DJANGO_SECRET_KEY=build-only-collectstatic-key-not-used-at-runtime-012345678
     DJANGO_ALLOWED_HOSTS=build.invalid \
     DATABASE_URL=sqlite:////tmp/build.sqlite3 \
     CELERY_BROKER_URL=redis://build:6379/0 \
+    REGISTRY_LOG_ORIGIN=build.invalid/log \
+    REGISTRY_LOG_SIGNER_KEY=PRIVATE+KEY+build.invalid/log+0b9bc452+AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA \
     python manage.py collectstatic --noinput -v0 \
     && rm -f /tmp/build.sqlite3*
 

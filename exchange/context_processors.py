@@ -29,6 +29,7 @@ def navigation(request) -> dict:
     items = [
         NavItem(_("Catalogue"), reverse("listings:catalog")),
         NavItem(_("Merchant directory"), reverse("merchants:directory")),
+        NavItem(_("Registry"), reverse("registry:search")),
     ]
     if user.is_authenticated:
         if user.has_role(*MERCHANT_ROLES):

@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/", include("exchange.accounts.urls")),
     path("merchants/", include("merchants.urls")),
     path("", include("listings.urls")),
+    path("", include("exchange.registry.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
@@ -25,4 +26,5 @@ urlpatterns = [
     path("api/", include("exchange.api.urls")),
     path("api/", include("merchants.api.urls")),
     path("api/", include("listings.api.urls")),
+    path("api/", include("exchange.registry.api.urls")),
 ]

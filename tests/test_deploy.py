@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from exchange.registry.notes import signer_key
 from exchange.settings.base import INSECURE_SECRET_KEY
 from tests.processes import stop_process_group
 
@@ -30,6 +31,8 @@ APP_SERVICES = ("migrate", "web", "worker", "beat")
 HEALTHCHECKED = ("postgres", "redis", "web", "worker", "beat")
 # A valid production key: 50+ characters, many distinct ones, no "django-insecure" prefix.
 SECRET_KEY = "test-deploy-secret-key-Zq8vN3xR7tY2wP5kL9mB4cH6jD1fG0sA-not-used-elsewhere"
+LOG_ORIGIN = "registry.exchange.example/log"
+LOG_SIGNER_KEY = signer_key(LOG_ORIGIN, bytes(range(32)))
 
 
 def settings_variables() -> set[str]:
@@ -66,6 +69,8 @@ def production_environ(tmp_path: Path, **overrides: str) -> dict[str, str]:
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
         "DJANGO_STATIC_ROOT": str(tmp_path / "staticfiles"),
         "PRIVATE_MEDIA_ROOT": str(tmp_path / "uploads"),
+        "REGISTRY_LOG_ORIGIN": LOG_ORIGIN,
+        "REGISTRY_LOG_SIGNER_KEY": LOG_SIGNER_KEY,
     }
     return clean_environ(**{**values, **overrides})
 
@@ -285,6 +290,12 @@ REFUSALS = {
     "missing allowed hosts": ("DJANGO_ALLOWED_HOSTS", None),
     "missing database": ("DATABASE_URL", None),
     "missing broker": ("CELERY_BROKER_URL", None),
+    "missing log key": ("REGISTRY_LOG_SIGNER_KEY", None),
+    "malformed log key": ("REGISTRY_LOG_SIGNER_KEY", "PRIVATE+KEY+not-a-key"),
+    "log key of another origin": (
+        "REGISTRY_LOG_SIGNER_KEY",
+        signer_key("other.example/log", bytes(range(32))),
+    ),
 }
 
 

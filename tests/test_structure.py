@@ -45,6 +45,13 @@ PUBLIC_VIEWS = {
     "SpectacularAPIView",
     "SpectacularSwaggerView",
     "SpectacularRedocView",
+    # The registry and its log are a public record that anyone may check (issue 5).
+    "CertificateViewSet",
+    "LatestCheckpointView",
+    "InclusionProofView",
+    "ConsistencyProofView",
+    "EntryBatchView",
+    "EntryView",
 }
 
 

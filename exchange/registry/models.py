@@ -1,14 +1,17 @@
-"""Unified registration (统一登记): certificates for data resources, products, assets and contracts.
+"""Unified registration (统一登记): certificates and the transparency log that holds them.
 
 A certificate is an append-only record of what was registered, for whom, with a digest of the
-registered content. Issue #5 appends each one to a verifiable transparency log; the content is kept
-as the exact canonical JSON bytes for that.
+registered content. Each one is an entry of the log (RFC 9162 Merkle tree stored as C2SP tiles,
+Ed25519-signed checkpoints). All log state lives in these tables; database triggers (migration
+0002) refuse updates and deletes of entries and checkpoints, and any change to a full tile.
 """
+
+import json
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from exchange.models import AppendOnlyModel
+from exchange.models import AppendOnlyError, AppendOnlyModel
 
 
 class CertificateKind(models.TextChoices):
@@ -26,6 +29,32 @@ class Right(models.TextChoices):
     PRODUCT_OPERATION = "product_operation", _("Data product operation right")
 
 
+class Action(models.TextChoices):
+    """Kinds of registration (DOMAIN.md §6). Every kind after the first appends a new certificate
+    that references the original; nothing is edited."""
+
+    INITIAL = "initial", _("Initial registration")
+    LICENCE = "licence", _("Licence registration")
+    TRANSFER = "transfer", _("Transfer registration")
+    CHANGE = "change", _("Change registration")
+    RENEWAL = "renewal", _("Renewal registration")
+    CANCELLATION = "cancellation", _("Cancellation registration")
+    REVOCATION = "revocation", _("Revocation registration")
+    OBJECTION = "objection", _("Objection registration")
+
+
+# What an amendment may register: every kind but the first registration.
+AMENDMENT_ACTIONS = [choice for choice in Action.choices if choice[0] != Action.INITIAL]
+
+
+class CertificateStatus(models.TextChoices):
+    VALID = "valid", _("Valid")
+    CHANGED = "changed", _("Changed")
+    CANCELLED = "cancelled", _("Cancelled")
+    REVOKED = "revoked", _("Revoked")
+    EXPIRED = "expired", _("Expired")
+
+
 class Certificate(AppendOnlyModel):
     number = models.CharField(_("certificate number"), max_length=24, unique=True)
     kind = models.CharField(_("kind"), max_length=2, choices=CertificateKind.choices)
@@ -40,6 +69,30 @@ class Certificate(AppendOnlyModel):
     digest = models.CharField(_("SHA-256 of the content"), max_length=64)
     issued_at = models.DateTimeField(_("issued at"))
     valid_until = models.DateTimeField(_("valid until"))
+    action = models.CharField(
+        _("registration kind"), max_length=20, choices=Action.choices, default=Action.INITIAL
+    )
+    # The certificate an amendment (licence, change, cancellation...) refers to.
+    original = models.ForeignKey(
+        "self",
+        verbose_name=_("original certificate"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="amendments",
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    # Set in the transaction that issues it: the entry, and the proof against the checkpoint
+    # signed right after the entry was appended (c2sp.org/tlog-proof@v1).
+    log_index = models.PositiveBigIntegerField(_("log index"), unique=True, null=True)
+    checkpoint = models.ForeignKey(
+        "Checkpoint",
+        verbose_name=_("checkpoint"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+    )
+    proof = models.TextField(_("inclusion proof"), blank=True)
 
     class Meta:
         verbose_name = _("registration certificate")
@@ -54,15 +107,29 @@ class Certificate(AppendOnlyModel):
                 condition=models.Q(kind__in=CertificateKind.values),
                 name="registry_certificate_kind_valid",
             ),
-            # One certificate per registered subject (a change registers a new subject version).
+            models.CheckConstraint(
+                condition=models.Q(action__in=sorted(Action.values)),
+                name="registry_certificate_action_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(action=Action.INITIAL, original__isnull=True)
+                | (~models.Q(action=Action.INITIAL) & models.Q(original__isnull=False)),
+                name="registry_certificate_amendment_has_original",
+            ),
+            # One first registration per subject (a change registers a new subject version).
             models.UniqueConstraint(
                 fields=["kind", "subject_type", "subject_id"],
+                condition=models.Q(action__in=["change", "initial"]),
                 name="registry_certificate_one_per_subject",
             ),
         ]
 
     def __str__(self):
         return self.number
+
+    @property
+    def content_data(self) -> dict:
+        return json.loads(self.content)
 
 
 class CertificateSequence(models.Model):
@@ -82,3 +149,115 @@ class CertificateSequence(models.Model):
 
     def __str__(self):
         return f"{self.kind}-{self.year}: {self.last}"
+
+
+# --- The transparency log ---------------------------------------------------------------------
+
+
+class LogKey(models.Model):
+    """The log's Ed25519 key. The public half verifies every checkpoint signed by it.
+
+    The embedded default generates the key once and keeps its seed here, so a copy of the
+    database still verifies; production gives the seed in REGISTRY_LOG_SIGNER_KEY and stores
+    only the public key.
+    """
+
+    name = models.CharField(_("key name (the log's origin)"), max_length=200)
+    public_key = models.BinaryField(_("Ed25519 public key"), max_length=32)
+    seed = models.BinaryField(_("Ed25519 private seed"), max_length=32, null=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("log signing key")
+        verbose_name_plural = _("log signing keys")
+        constraints = [
+            models.UniqueConstraint(fields=["name", "public_key"], name="registry_logkey_unique")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class LogState(models.Model):
+    """The head of the log: its size and compact-range frontier (row-locked by the appender)."""
+
+    SINGLETON_ID = 1
+
+    size = models.PositiveBigIntegerField(default=0)
+    # The roots of the tree's perfect subtrees, largest first, 32 bytes each.
+    frontier = models.BinaryField(default=b"")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("log state")
+        verbose_name_plural = _("log state")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="registry_logstate_singleton")
+        ]
+
+    def __str__(self):
+        return f"log size {self.size}"
+
+
+class LogEntry(models.Model):
+    """One entry: the RFC 8785 canonical JSON bytes of a certificate record, exactly as hashed."""
+
+    index = models.PositiveBigIntegerField(_("index"), primary_key=True)
+    data = models.BinaryField(_("entry bytes"))
+
+    class Meta:
+        verbose_name = _("log entry")
+        verbose_name_plural = _("log entries")
+        ordering = ["index"]
+
+    def __str__(self):
+        return f"entry {self.index}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("Log entries are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Log entries are append-only.")
+
+
+class LogTile(models.Model):
+    """A C2SP tlog-tiles tile: up to 256 hashes of tree level 8 × ``level``, 32 bytes each.
+
+    The right-edge tile of each level grows as entries are appended; a full tile never changes.
+    """
+
+    level = models.PositiveSmallIntegerField(_("tile level"))
+    index = models.PositiveBigIntegerField(_("tile index"))
+    hashes = models.BinaryField(_("hashes"))
+
+    class Meta:
+        verbose_name = _("log tile")
+        verbose_name_plural = _("log tiles")
+        ordering = ["level", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["level", "index"], name="registry_logtile_unique")
+        ]
+
+    def __str__(self):
+        return f"tile {self.level}/{self.index} ({len(self.hashes) // 32})"
+
+
+class Checkpoint(models.Model):
+    """A signed checkpoint (C2SP tlog-checkpoint in a signed note) of the tree at ``size``."""
+
+    size = models.PositiveBigIntegerField(_("tree size"), unique=True)
+    root = models.BinaryField(_("root hash"), max_length=32)
+    note = models.TextField(_("signed note"))
+    key = models.ForeignKey(LogKey, verbose_name=_("signing key"), on_delete=models.PROTECT)
+    signed_at = models.DateTimeField(_("signed at"))
+
+    class Meta:
+        verbose_name = _("checkpoint")
+        verbose_name_plural = _("checkpoints")
+        ordering = ["-size"]
+        get_latest_by = "size"
+
+    def __str__(self):
+        return f"checkpoint {self.size}"

@@ -1,28 +1,50 @@
-"""Issuing registration certificates."""
+"""Issuing registration certificates: each one an entry of the transparency log.
+
+A certificate is issued in the transaction that appends its entry and signs the checkpoint that
+covers it, and it carries its inclusion proof against that checkpoint (c2sp.org/tlog-proof@v1).
+Licence, transfer, change, renewal, cancellation, revocation and objection registrations are new
+certificates that reference the original; nothing is ever edited.
+"""
 
 import hashlib
-import json
-from datetime import timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
+import rfc8785
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from exchange import clock
-from exchange.errors import DuplicateError
-from exchange.registry.models import Certificate, CertificateSequence
+from exchange.errors import DuplicateError, RuleViolation
+from exchange.registry import log, notes
+from exchange.registry.models import Action, Certificate, CertificateSequence
 from exchange.registry.numbers import certificate_number
 
+# Registrations that end a certificate's life; no amendment may follow them.
+TERMINAL_ACTIONS = (Action.CANCELLATION, Action.REVOCATION)
 
-def canonical_json(content: dict) -> str:
-    """Sorted keys, no blanks, UTF-8 text; decimals and dates must already be strings."""
-    return json.dumps(
-        content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
+
+def canonical_json(content: dict) -> bytes:
+    """RFC 8785 canonical JSON (UTF-8). Floats are refused: decimals travel as strings."""
+    _refuse_floats(content)
+    return rfc8785.dumps(content)
+
+
+def _refuse_floats(value, path: str = "$") -> None:
+    if isinstance(value, float):
+        raise TypeError(f"{path} is a float; registered content carries decimals as strings")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_floats(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for position, item in enumerate(value):
+            _refuse_floats(item, f"{path}[{position}]")
 
 
 def digest_of(content: dict) -> str:
-    return hashlib.sha256(canonical_json(content).encode()).hexdigest()
+    return hashlib.sha256(canonical_json(content)).hexdigest()
 
 
 def draw_number(kind: str, year: int) -> str:
@@ -34,44 +56,184 @@ def draw_number(kind: str, year: int) -> str:
     return certificate_number(kind, year, sequence.last)
 
 
+@dataclass
+class Registration:
+    """What one certificate registers; ``content`` is hashed, never stored in the log itself."""
+
+    kind: str
+    registrant_name: str
+    registrant_credit_code: str
+    subject_type: str
+    subject_id: int
+    subject_label: str
+    rights: list[str]
+    content: dict
+    action: str = Action.INITIAL
+    original: Certificate | None = None
+    reason: str = ""
+    valid_until: datetime | None = None
+    number: str = field(default="", init=False)
+
+
+def log_record(certificate: Certificate) -> dict:
+    """The log entry of a certificate: everything it records but the content, whose digest it
+    holds. Times are UTC RFC 3339 strings; the number fixes the order within the log."""
+    return {
+        "number": certificate.number,
+        "kind": certificate.kind,
+        "action": certificate.action,
+        "references": certificate.original.number if certificate.original else None,
+        "registrant": {
+            "name": certificate.registrant_name,
+            "credit_code": certificate.registrant_credit_code,
+        },
+        "subject": {
+            "type": certificate.subject_type,
+            "id": certificate.subject_id,
+            "label": certificate.subject_label,
+        },
+        "rights": list(certificate.rights),
+        "content_sha256": certificate.digest,
+        "issued_at": _utc(certificate.issued_at),
+        "valid_until": _utc(certificate.valid_until),
+        "reason": certificate.reason,
+    }
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 @transaction.atomic
-def issue_certificate(
-    *,
-    kind: str,
-    registrant_name: str,
-    registrant_credit_code: str,
-    subject_type: str,
-    subject_id: int,
-    subject_label: str,
-    rights: list[str],
-    content: dict,
-) -> Certificate:
-    """Register ``content`` for a registrant: a numbered certificate with the content's digest.
+def issue_certificates(registrations: Sequence[Registration]) -> list[Certificate]:
+    """Issue certificates for ``registrations``: one log append, one signed checkpoint.
 
     Raises:
-        DuplicateError ``already_registered`` when the subject already has a certificate of this kind.
+        DuplicateError ``already_registered`` when a subject already has its first registration;
+        RuleViolation ``certificate_closed`` when an amendment follows a cancellation or revocation.
     """
     now = clock.now()
-    text = canonical_json(content)
-    certificate = Certificate(
-        number=draw_number(kind, now.year),
-        kind=kind,
-        registrant_name=registrant_name,
-        registrant_credit_code=registrant_credit_code,
-        subject_type=subject_type,
-        subject_id=subject_id,
-        subject_label=subject_label,
-        rights=rights,
-        content=text,
-        digest=hashlib.sha256(text.encode()).hexdigest(),
-        issued_at=now,
-        valid_until=now + timedelta(days=settings.CERTIFICATE_VALID_DAYS),
+    certificates = []
+    for registration in registrations:
+        if registration.original is not None:
+            _check_amendable(registration.original)
+        text = canonical_json(registration.content)
+        certificates.append(
+            Certificate(
+                number=draw_number(registration.kind, now.year),
+                kind=registration.kind,
+                action=registration.action,
+                original=registration.original,
+                reason=registration.reason,
+                registrant_name=registration.registrant_name,
+                registrant_credit_code=registration.registrant_credit_code,
+                subject_type=registration.subject_type,
+                subject_id=registration.subject_id,
+                subject_label=registration.subject_label,
+                rights=list(registration.rights),
+                content=text.decode(),
+                digest=hashlib.sha256(text).hexdigest(),
+                issued_at=now,
+                valid_until=registration.valid_until
+                or now + timedelta(days=settings.CERTIFICATE_VALID_DAYS),
+            )
+        )
+    appended = log.append([canonical_json(log_record(c)) for c in certificates])
+    size = appended.checkpoint.size
+    for offset, certificate in enumerate(certificates):
+        index = appended.first_index + offset
+        certificate.log_index = index
+        certificate.checkpoint = appended.checkpoint
+        certificate.proof = notes.format_proof(
+            index, log.inclusion_proof(index, size), appended.checkpoint.note
+        )
+        try:
+            with transaction.atomic():
+                certificate.save()
+        except IntegrityError as error:
+            raise DuplicateError(
+                _("This subject is already registered."), code="already_registered"
+            ) from error
+    return certificates
+
+
+def issue_certificate(**registration) -> Certificate:
+    """Issue one certificate (see ``Registration`` for the arguments)."""
+    return issue_certificates([Registration(**registration)])[0]
+
+
+def _check_amendable(original: Certificate) -> None:
+    if original.action != Action.INITIAL:
+        raise RuleViolation(
+            _("Amendments reference the original certificate, not another amendment."),
+            code="not_original",
+            field="original",
+        )
+    if original.amendments.filter(action__in=TERMINAL_ACTIONS).exists():
+        raise RuleViolation(
+            _("Certificate %(number)s is cancelled or revoked; nothing more can be registered."),
+            params={"number": original.number},
+            code="certificate_closed",
+            field="original",
+        )
+
+
+@transaction.atomic
+def amend_certificate(
+    *,
+    original: Certificate,
+    action: str,
+    reason: str,
+    content: dict | None = None,
+    subject: tuple[str, int, str] | None = None,
+) -> Certificate:
+    """Register a licence, transfer, change, renewal, cancellation, revocation or objection.
+
+    The new certificate copies the original's registrant, subject and rights unless ``subject``
+    (type, id, label) names a new one (a change registers the new version); a renewal runs a
+    new validity period from the end of the current one.
+    """
+    if action == Action.INITIAL:
+        raise RuleViolation(
+            _("An amendment cannot be a first registration."), code="bad_action", field="action"
+        )
+    original = Certificate.objects.select_for_update().get(pk=original.pk)
+    subject_type, subject_id, subject_label = subject or (
+        original.subject_type,
+        original.subject_id,
+        original.subject_label,
     )
-    try:
-        with transaction.atomic():
-            certificate.save()
-    except IntegrityError as error:
-        raise DuplicateError(
-            _("This subject is already registered."), code="already_registered"
-        ) from error
-    return certificate
+    valid_until = None
+    if action == Action.RENEWAL:
+        valid_until = effective_valid_until(original) + timedelta(
+            days=settings.CERTIFICATE_VALID_DAYS
+        )
+    elif action in (Action.LICENCE, Action.TRANSFER, Action.OBJECTION, *TERMINAL_ACTIONS):
+        valid_until = effective_valid_until(original)
+    return issue_certificates(
+        [
+            Registration(
+                kind=original.kind,
+                registrant_name=original.registrant_name,
+                registrant_credit_code=original.registrant_credit_code,
+                subject_type=subject_type,
+                subject_id=subject_id,
+                subject_label=subject_label,
+                rights=list(original.rights),
+                content=content
+                if content is not None
+                else {"reason": reason, "references": original.number},
+                action=action,
+                original=original,
+                reason=reason,
+                valid_until=valid_until,
+            )
+        ]
+    )[0]
+
+
+def effective_valid_until(certificate: Certificate) -> datetime:
+    """The end of validity after the renewals registered so far."""
+    original = certificate.original or certificate
+    renewals = [a.valid_until for a in original.amendments.all() if a.action == Action.RENEWAL]
+    return max([original.valid_until, *renewals])

@@ -280,6 +280,9 @@ SPECTACULAR_SETTINGS = {
         "PersonalInformationKindEnum": "listings.models.PersonalInformationKind",
         "QualityGradeEnum": "listings.models.QualityGrade",
         "VersionStatusEnum": "listings.states.VersionStatus",
+        "CertificateKindEnum": "exchange.registry.models.CertificateKind",
+        "RegistrationActionEnum": "exchange.registry.models.Action",
+        "AmendmentActionEnum": "exchange.registry.models.AMENDMENT_ACTIONS",
     },
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
@@ -295,6 +298,11 @@ MERCHANT_REVIEW_SLA_DAYS = env.int("MERCHANT_REVIEW_SLA_DAYS", default=5)
 MERCHANT_AGREEMENT_TERM_MONTHS = env.int("MERCHANT_AGREEMENT_TERM_MONTHS", default=36)
 # A registration certificate is valid one year, renewable (DOMAIN.md §6, one published rule).
 CERTIFICATE_VALID_DAYS = env.int("CERTIFICATE_VALID_DAYS", default=365)
+# The transparency log of certificates: its origin line (also the signing key's name) and its
+# Ed25519 signer key (x/mod note format PRIVATE+KEY+<name>+<id>+<base64>). Without a key, the
+# embedded default generates one on first use and keeps it in the database.
+REGISTRY_LOG_ORIGIN = env("REGISTRY_LOG_ORIGIN", default="registry.data-exchange.example/log")
+REGISTRY_LOG_SIGNER_KEY = env("REGISTRY_LOG_SIGNER_KEY", default="")
 # Product review (simulator rules): the public notice (公示) lasts this many days on the business
 # clock; a reviewer's claim lapses after this many minutes; an item waiting longer than the review
 # time limit in one stage is escalated to the operators.

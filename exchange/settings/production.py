@@ -5,6 +5,7 @@ Configured only by the environment, and it refuses to start without what it need
 
 from django.core.exceptions import ImproperlyConfigured
 
+from exchange.registry.notes import NoteError, parse_signer_key
 from exchange.settings.base import *  # noqa: F403
 from exchange.settings.base import INSECURE_SECRET_KEY, env, mailer_from_env
 
@@ -28,6 +29,21 @@ if not env("DATABASE_URL", default=""):
     raise ImproperlyConfigured("DATABASE_URL must point at the production database (postgres://…).")
 if not env("CELERY_BROKER_URL", default=""):
     raise ImproperlyConfigured("CELERY_BROKER_URL must point at the broker (redis://…).")
+
+if not REGISTRY_LOG_SIGNER_KEY:  # noqa: F405
+    raise ImproperlyConfigured(
+        "REGISTRY_LOG_SIGNER_KEY must hold the certificate log's Ed25519 signer key "
+        "(python manage.py log_key --generate prints one)."
+    )
+try:
+    _log_key_name, _ = parse_signer_key(REGISTRY_LOG_SIGNER_KEY)  # noqa: F405
+except NoteError as error:
+    raise ImproperlyConfigured(f"REGISTRY_LOG_SIGNER_KEY is not a signer key: {error}") from None
+if _log_key_name != REGISTRY_LOG_ORIGIN:  # noqa: F405
+    raise ImproperlyConfigured(
+        f"REGISTRY_LOG_SIGNER_KEY is named {_log_key_name!r}, not after the log's origin "
+        f"{REGISTRY_LOG_ORIGIN!r} (REGISTRY_LOG_ORIGIN)."  # noqa: F405
+    )
 
 # HTTPS is terminated by the proxy in front of gunicorn.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

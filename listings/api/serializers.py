@@ -168,7 +168,7 @@ class CheckReportSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CertificateSerializer(serializers.Serializer):
+class CertificateSummarySerializer(serializers.Serializer):
     number = serializers.CharField()
     digest = serializers.CharField()
     issued_at = serializers.DateTimeField()
@@ -181,7 +181,7 @@ class VersionSerializer(serializers.ModelSerializer):
     board = serializers.SlugRelatedField(slug_field="code", read_only=True)
     scenarios = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     plans = PlanSerializer(many=True, read_only=True)
-    certificate = CertificateSerializer(read_only=True, allow_null=True)
+    certificate = CertificateSummarySerializer(read_only=True, allow_null=True)
     has_sample = serializers.SerializerMethodField()
 
     class Meta:

@@ -9,7 +9,7 @@ from exchange.accounts.models import User
 from exchange.accounts.roles import MERCHANT_ROLES, Role
 from exchange.errors import ConflictError, PermissionDeniedError, RuleViolation
 from exchange.notifications import notify
-from exchange.registry.models import CertificateKind, Right
+from exchange.registry.models import Action, CertificateKind, Right
 from exchange.registry.services import issue_certificate
 from listings import permissions
 from listings.locks import lock_product, lock_version
@@ -132,7 +132,14 @@ def register_version(*, version_id: int) -> ProductVersion | None:
         return None
     merchant = product.merchant
     content = registration_content(version)
+    previous = product.registered_version
+    # A new version of a registered product is a change registration of the first certificate.
+    first = None
+    if previous is not None and previous.certificate is not None:
+        first = previous.certificate.original or previous.certificate
     certificate = issue_certificate(
+        action=Action.CHANGE if first else Action.INITIAL,
+        original=first,
         kind=CertificateKind.DATA_PRODUCT,
         registrant_name=merchant.company_name,
         registrant_credit_code=merchant.credit_code,
@@ -144,7 +151,6 @@ def register_version(*, version_id: int) -> ProductVersion | None:
     )
     version.certificate = certificate
     version.save(update_fields=["certificate", "updated_at"])
-    previous = product.registered_version
     if previous is not None:
         previous_version = lock_version(previous.pk)
         lifecycle.transition(

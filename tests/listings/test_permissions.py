@@ -42,6 +42,8 @@ ROLES = [
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
+        # What the migrations loaded, to put back after the module (see the teardown).
+        reference_data = connection.creation.serialize_db_to_string()
         exchange_org = make_organisation(kind=OrganisationKind.EXCHANGE)
         assessor_org = make_organisation(kind=OrganisationKind.SERVICE_PROVIDER)
         people = {
@@ -122,7 +124,7 @@ def world(django_db_setup, django_db_blocker):
         # flush would recreate content types and permissions under new ids and break the
         # transactional tests that run later.
         call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
-        connection.creation.deserialize_db_from_string(connection._test_serialized_contents)
+        connection.creation.deserialize_db_from_string(reference_data)
 
 
 def row(
@@ -199,6 +201,16 @@ LISTINGS_API_MATRIX = [
     ("scenarios", "get", "/api/scenarios/", None, row(200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
     ("scan a sample", "post", "/api/samples/scan/", "scan", row(401, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
     ("queue health", "get", "/api/queue-health/", None, row(401, 403, 403, 403, 403, 403, 403, 200, 403, 200)),
+    # The registry is a public record: anyone reads it; only operators register amendments.
+    ("registry", "get", "/api/registry/certificates/", None, row(200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    ("certificate", "get", "/api/registry/certificates/{certificate}/", None, row(200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    ("verify certificate", "get", "/api/registry/certificates/{certificate}/verify/", None, row(200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    ("amend certificate", "post", "/api/registry/certificates/{certificate}/amendments/", {"action": "licence", "reason": "许可"}, row(401, 403, 403, 403, 403, 403, 403, 201, 403, 403)),
+    ("log checkpoint", "get", "/api/registry/log/checkpoint/", None, row(200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    ("inclusion proof", "get", "/api/registry/log/proof/inclusion/?index=0&size=2", None, row(200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    ("consistency proof", "get", "/api/registry/log/proof/consistency/?first=1&second=2", None, row(200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    ("log entries", "get", "/api/registry/log/entries/?start=0&end=2", None, row(200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    ("log entry", "get", "/api/registry/log/entries/{first_entry}/", None, row(200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
 ]
 # fmt: on
 CELLS = [(entry, role) for entry in LISTINGS_API_MATRIX for role in ROLES]
@@ -216,6 +228,8 @@ def resolve(path: str, world) -> str:
         listed=world["listed"].pk,
         listing_review=world["listing_review"].pk,
         objection=world["objection"].pk,
+        certificate=versions["registered"].certificate.number,
+        first_entry=0,
     )
 
 
@@ -268,6 +282,14 @@ PAGE_MATRIX = [
     ("review queues", "/reviews/", row(302, 403, 403, 403, 403, 200, 200, 200, 200, 200)),
     ("queue health", "/reviews/health/", row(302, 403, 403, 403, 403, 403, 403, 200, 403, 200)),
     ("listing page", "/listings/{listed}/", row(302, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    ("registry", "/registry/", row(200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    ("certificate page", "/registry/{certificate}/", row(200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    ("printable certificate", "/registry/{certificate}/print/", row(200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    ("certificate PDF", "/registry/{certificate}/pdf/", row(200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    ("log checkpoint", "/log/checkpoint", row(200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    ("log key", "/log/vkey", row(200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    ("log tile", "/log/tile/0/000.p/2", row(200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    ("entry bundle", "/log/tile/entries/000.p/2", row(200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
 ]
 # fmt: on
 PAGE_CELLS = [(entry, role) for entry in PAGE_MATRIX for role in ROLES]

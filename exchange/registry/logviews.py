@@ -1,0 +1,56 @@
+"""The log over plain HTTP, in the formats tlog clients already speak (C2SP tlog-tiles).
+
+Open to anyone, never throttled, no trailing slashes, no redirects. Full tiles and bundles never
+change, so they are cacheable forever; the checkpoint changes with every append.
+"""
+
+from django.http import Http404, HttpResponse
+from django.views.decorators.http import require_safe
+
+from exchange.registry import log, tiles
+
+FOREVER = "public, max-age=31536000, immutable"
+FRESH = "no-cache"
+
+
+def _text(body: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="text/plain; charset=utf-8")
+    response["Cache-Control"] = FRESH
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_safe
+def checkpoint(request):
+    latest = log.latest_checkpoint()
+    if latest is None:
+        raise Http404("The log is empty: no checkpoint yet.")
+    return _text(latest.note)
+
+
+@require_safe
+def vkey(request):
+    latest = log.latest_checkpoint()
+    if latest is None:
+        raise Http404("The log is empty: no key has signed yet.")
+    return _text(log.verifier_key(latest.key) + "\n")
+
+
+@require_safe
+def tile(request, path: str):
+    try:
+        level, index, width = tiles.parse_tile_path(f"tile/{path}")
+    except ValueError as error:
+        raise Http404(str(error)) from error
+    latest = log.latest_checkpoint()
+    size = latest.size if latest else 0
+    if level is None:
+        data = log.entry_bundle(index, width, size)
+    else:
+        data = log.tile_data(level, index, width, size)
+    if data is None:
+        raise Http404("No such tile at the latest checkpoint's size.")
+    response = HttpResponse(data, content_type="application/octet-stream")
+    response["Cache-Control"] = FOREVER if width == tiles.TILE_WIDTH else FRESH
+    response["Access-Control-Allow-Origin"] = "*"
+    return response

@@ -1,0 +1,15 @@
+from django.urls import path, re_path
+
+from exchange.registry import logviews, views
+
+app_name = "registry"
+
+urlpatterns = [
+    path("log/checkpoint", logviews.checkpoint, name="log-checkpoint"),
+    path("log/vkey", logviews.vkey, name="log-vkey"),
+    re_path(r"^log/tile/(?P<path>.+)$", logviews.tile, name="log-tile"),
+    path("registry/", views.registry_search, name="search"),
+    path("registry/<str:number>/", views.certificate_detail, name="certificate"),
+    path("registry/<str:number>/print/", views.certificate_print, name="certificate-print"),
+    path("registry/<str:number>/pdf/", views.certificate_pdf, name="certificate-pdf"),
+]
