@@ -73,7 +73,10 @@ def postgresql_statements() -> list[str]:
         f"""CREATE OR REPLACE FUNCTION registry_tile_extend_only() RETURNS trigger
         LANGUAGE plpgsql AS $$
         BEGIN
-            IF TG_OP = 'DELETE' OR length(OLD.hashes) >= {TILE_BYTES}
+            IF TG_OP = 'DELETE' THEN
+                RAISE EXCEPTION '{TILE_TABLE} rows are append-only';
+            END IF;
+            IF length(OLD.hashes) >= {TILE_BYTES}
                OR NEW.level <> OLD.level OR NEW.index <> OLD.index
                OR substring(NEW.hashes FROM 1 FOR length(OLD.hashes)) <> OLD.hashes THEN
                 RAISE EXCEPTION '{TILE_TABLE}: a tile may only grow until it is full';
@@ -101,7 +104,7 @@ def create(schema_editor) -> None:
     vendor = schema_editor.connection.vendor
     statements = {"sqlite": sqlite_statements, "postgresql": postgresql_statements}[vendor]()
     for statement in statements:
-        schema_editor.execute(statement)
+        schema_editor.execute(statement, params=None)
 
 
 def drop(schema_editor) -> None:

@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from exchange import clock
 from exchange.errors import ConflictError, InvalidTransition, PermissionDeniedError, RuleViolation
+from exchange.registry import selectors as registry
 from exchange.registry.numbers import is_valid_certificate_number
 from listings import selectors, services
 from listings.errors import (
@@ -355,6 +356,15 @@ def test_edited_listed_product_stays_on_sale_while_the_new_version_is_reviewed(s
     assert [e.name for e in selectors.search_catalog(query="增强版")] == [
         "企业工商信息数据集（增强版）"
     ]
+    # the second registration is a change registration (变更登记) appended to the log
+    first, change = version.certificate, draft.certificate
+    assert (change.action, change.original, change.log_index) == (
+        "change",
+        first,
+        first.log_index + 1,
+    )
+    assert registry.status_of(first) == "changed" and registry.status_of(change) == "valid"
+    assert registry.verify_certificate(change).ok
 
 
 def make_reviewer(stage, reviewers):

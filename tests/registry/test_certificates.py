@@ -1,0 +1,175 @@
+"""Certificates: issued with their proof, amended by new entries, checked against the log."""
+
+import hashlib
+import json
+from datetime import timedelta
+
+import pytest
+import rfc8785
+from django.db import connection
+
+from exchange import clock
+from exchange.errors import DomainError
+from exchange.registry import log, merkle, notes, selectors, services
+from exchange.registry.models import Action, Certificate, CertificateStatus, LogEntry
+from exchange.registry.numbers import is_valid_certificate_number
+from tests.registry.conftest import registration
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_certificate_is_issued_with_its_proof_against_the_checkpoint_signed_with_it(issue):
+    [certificate] = issue(1)
+    assert is_valid_certificate_number(certificate.number)
+    assert certificate.log_index == 0 and certificate.checkpoint.size == 1
+    index, proof, note = notes.parse_proof(certificate.proof)
+    checkpoint = notes.open_checkpoint(note, log.verifier_key(certificate.checkpoint.key))
+    entry = bytes(LogEntry.objects.get(index=index).data)
+    merkle.verify_inclusion(index, checkpoint.size, merkle.leaf_hash(entry), proof, checkpoint.root)
+
+
+def test_a_batch_is_one_append_and_one_checkpoint_and_every_proof_verifies(issue):
+    certificates = issue(40)
+    assert {c.checkpoint_id for c in certificates} == {certificates[0].checkpoint_id}
+    assert [c.log_index for c in certificates] == list(range(40))
+    for certificate in certificates:
+        assert selectors.verify_certificate(certificate).ok
+
+
+def test_the_entry_is_the_canonical_json_of_the_certificate_record(issue):
+    [certificate] = issue(1)
+    entry = bytes(LogEntry.objects.get(index=certificate.log_index).data)
+    record = json.loads(entry)
+    assert entry == rfc8785.dumps(record)
+    assert record["number"] == certificate.number
+    assert record["content_sha256"] == hashlib.sha256(certificate.content.encode()).hexdigest()
+    assert record["registrant"]["credit_code"] == certificate.registrant_credit_code
+    assert record["issued_at"].endswith("Z") and record["references"] is None
+    assert b"." not in entry.split(b'"issued_at"')[0]  # no floats anywhere before the times
+
+
+def test_floats_are_refused_in_registered_content():
+    with pytest.raises(TypeError, match=r"\$\.price is a float"):
+        services.issue_certificates([registration(1, content={"price": 12.5})])
+    assert not Certificate.objects.exists() and not LogEntry.objects.exists()
+
+
+def test_a_subject_is_registered_once(issue):
+    issue(1)
+    with pytest.raises(DomainError) as refused:
+        issue(1)
+    assert refused.value.code == "already_registered"
+    assert LogEntry.objects.count() == 1  # the refused batch left nothing in the log
+
+
+def test_amendments_append_entries_that_reference_the_original_and_change_its_status(issue):
+    [original] = issue(1)
+    assert selectors.status_of(original) == CertificateStatus.VALID
+    licence = services.amend_certificate(
+        original=original, action=Action.LICENCE, reason="许可给买方"
+    )
+    assert licence.original == original and licence.log_index == 1
+    assert json.loads(bytes(LogEntry.objects.get(index=1).data))["references"] == original.number
+    assert selectors.status_of(original) == CertificateStatus.VALID
+    change = services.amend_certificate(
+        original=original,
+        action=Action.CHANGE,
+        reason="新版本",
+        subject=("tests.resource", 900, "v2"),
+    )
+    assert selectors.status_of(original) == CertificateStatus.CHANGED
+    assert selectors.status_of(change) == CertificateStatus.VALID
+    services.amend_certificate(original=original, action=Action.CANCELLATION, reason="注销")
+    assert selectors.status_of(original) == CertificateStatus.CANCELLED
+    assert [c.action for c in selectors.history(change)] == [
+        "initial",
+        "licence",
+        "change",
+        "cancellation",
+    ]
+    with pytest.raises(DomainError) as refused:
+        services.amend_certificate(original=original, action=Action.RENEWAL, reason="续展")
+    assert refused.value.code == "certificate_closed"
+    assert Certificate.objects.count() == LogEntry.objects.count() == 4
+
+
+def test_a_renewal_extends_validity_and_expiry_follows_the_business_clock(issue):
+    [original] = issue(1)
+    first_end = original.valid_until
+    services.amend_certificate(original=original, action=Action.RENEWAL, reason="续展")
+    assert selectors.effective_valid_until(original) == first_end + timedelta(days=365)
+    assert (
+        selectors.status_of(original, now=first_end + timedelta(days=1)) == CertificateStatus.VALID
+    )
+    assert (
+        selectors.status_of(original, now=first_end + timedelta(days=366))
+        == CertificateStatus.EXPIRED
+    )
+
+
+def test_a_revocation_closes_the_certificate(issue):
+    [original] = issue(1)
+    services.amend_certificate(original=original, action=Action.REVOCATION, reason="来源不合法")
+    assert selectors.status_of(original) == CertificateStatus.REVOKED
+
+
+def test_search_by_number_registrant_or_subject(issue):
+    certificates = issue(3)
+    assert list(selectors.search(certificates[1].number)) == [certificates[1]]
+    assert set(selectors.search("测试数据科技")) == set(certificates)
+    assert list(selectors.search("测试数据资源 2")) == [certificates[2]]
+    assert set(selectors.search(certificates[0].registrant_credit_code)) == set(certificates)
+    assert not selectors.search("不存在的主体").exists()
+
+
+def _forge_entry(index: int, data: bytes) -> None:
+    """What an insider could do with database access: switch off the trigger, write, switch on."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type='trigger' AND tbl_name='registry_logentry'"
+            )
+            triggers = cursor.fetchall()
+            for name, _ in triggers:
+                cursor.execute(f"DROP TRIGGER {name}")
+            cursor.execute(
+                'UPDATE registry_logentry SET data = %s WHERE "index" = %s', [data, index]
+            )
+            for _, sql in triggers:
+                cursor.execute(sql)
+        else:
+            cursor.execute(
+                "ALTER TABLE registry_logentry DISABLE TRIGGER registry_logentry_append_only"
+            )
+            cursor.execute(
+                'UPDATE registry_logentry SET data = %s WHERE "index" = %s', [data, index]
+            )
+            cursor.execute(
+                "ALTER TABLE registry_logentry ENABLE TRIGGER registry_logentry_append_only"
+            )
+
+
+def test_an_altered_entry_is_located_by_the_certificate_check(issue):
+    certificates = issue(5)
+    entry = bytes(LogEntry.objects.get(index=3).data)
+    _forge_entry(3, entry.replace(b"\xe6\xb5\x8b", b"\xe8\xaf\x95", 1))  # 测 → 试 in the name
+    outcome = selectors.verify_certificate(certificates[3])
+    assert not outcome.ok and outcome.bad_entry == 3
+    assert all("entry 3" in problem for problem in outcome.problems)
+    assert [selectors.verify_certificate(c).ok for c in certificates] == [
+        True,
+        True,
+        True,
+        False,
+        True,
+    ]
+
+
+def test_registration_time_comes_from_the_business_clock(issue):
+    at = clock.now().replace(year=2031, month=3, day=1)
+    clock.set_simulated_time(at=at)
+    try:
+        [certificate] = issue(1)
+    finally:
+        clock.use_real_time()
+    assert certificate.issued_at == at and certificate.number.startswith("DR-2031-")

@@ -1,0 +1,230 @@
+"""The log over HTTP (C2SP formats) and the JSON API: content types, no redirects, refusals."""
+
+import base64
+
+import pytest
+from django.test import Client
+
+from exchange.registry import log, merkle, notes, tiles
+from exchange.registry.models import Certificate, LogEntry
+from tests.conftest import api_client_for
+from tests.registry.test_certificates import _forge_entry
+
+pytestmark = pytest.mark.django_db
+
+TEXT = "text/plain; charset=utf-8"
+BINARY = "application/octet-stream"
+
+
+@pytest.fixture
+def logged(issue):
+    """A log of 300 certificates: one full level-0 tile, one partial."""
+    return issue(300)
+
+
+def leaf_hashes() -> list[bytes]:
+    return [
+        merkle.leaf_hash(bytes(d))
+        for d in LogEntry.objects.order_by("index").values_list("data", flat=True)
+    ]
+
+
+def test_checkpoint_and_vkey_are_plain_text_that_verify(logged):
+    client = Client()
+    checkpoint = client.get("/log/checkpoint")
+    vkey = client.get("/log/vkey")
+    assert (checkpoint.status_code, vkey.status_code) == (200, 200)
+    assert checkpoint["Content-Type"] == vkey["Content-Type"] == TEXT
+    signed = notes.open_checkpoint(checkpoint.content.decode(), vkey.content.decode().strip())
+    assert signed.size == 300 and signed.root == merkle.root(leaf_hashes())
+
+
+def test_full_tiles_are_cached_forever_and_partial_ones_are_served_at_the_signed_size(logged):
+    client = Client()
+    full = client.get("/log/tile/0/000")
+    partial = client.get("/log/tile/0/001.p/44")
+    bundle = client.get("/log/tile/entries/001.p/44")
+    for response in (full, partial, bundle):
+        assert response.status_code == 200 and response["Content-Type"] == BINARY
+    assert "immutable" in full["Cache-Control"] and "immutable" not in partial["Cache-Control"]
+    hashes = leaf_hashes()
+    assert full.content == b"".join(hashes[:256])
+    assert partial.content == b"".join(hashes[256:300])
+    assert client.get("/log/tile/0/001.p/10").content == b"".join(hashes[256:266])
+    data = bundle.content
+    first_length = int.from_bytes(data[:2], "big")
+    assert merkle.leaf_hash(data[2 : 2 + first_length]) == hashes[256]
+    for missing in (
+        "/log/tile/0/001.p/45",
+        "/log/tile/0/001",
+        "/log/tile/1/000",
+        "/log/tile/0/x000/001",
+    ):
+        assert client.get(missing).status_code == 404, missing
+
+
+def test_the_log_paths_never_redirect_and_need_no_login(logged):
+    client = Client()
+    paths = [
+        "/log/checkpoint",
+        "/log/vkey",
+        "/log/" + tiles.tile_path(0, 0),
+        "/log/" + tiles.entries_path(1, 44),
+        "/api/registry/log/checkpoint/",
+        "/api/registry/log/proof/inclusion/?index=3&size=300",
+        "/api/registry/log/proof/consistency/?first=3&second=300",
+        "/api/registry/log/entries/?start=0&end=10",
+        "/api/registry/log/entries/5/",
+    ]
+    for path in paths:
+        response = client.get(path)
+        assert response.status_code == 200, path
+    for path in paths[4:]:
+        assert client.get(path)["Content-Type"] == "application/json"
+
+
+def test_proofs_in_json_verify_for_any_size_up_to_the_checkpoint(logged):
+    client = Client()
+    hashes = leaf_hashes()
+    body = client.get("/api/registry/log/proof/inclusion/?index=100&size=257").json()
+    assert set(body) == {"index", "size", "hashes"} and (body["index"], body["size"]) == (100, 257)
+    proof = [base64.b64decode(h, validate=True) for h in body["hashes"]]
+    merkle.verify_inclusion(100, 257, hashes[100], proof, merkle.root(hashes[:257]))
+    body = client.get("/api/registry/log/proof/consistency/?first=200&second=300").json()
+    assert set(body) == {"first", "second", "hashes"}
+    proof = [base64.b64decode(h, validate=True) for h in body["hashes"]]
+    merkle.verify_consistency(200, 300, merkle.root(hashes[:200]), merkle.root(hashes), proof)
+    assert (
+        client.get("/api/registry/log/proof/consistency/?first=300&second=300").json()["hashes"]
+        == []
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("proof/inclusion/?index=300&size=300", "index"),
+        ("proof/inclusion/?index=0&size=301", "size"),
+        ("proof/inclusion/?index=0&size=0", "size"),
+        ("proof/inclusion/?index=-1&size=3", "index"),
+        ("proof/inclusion/?size=3", "index"),
+        ("proof/inclusion/?index=01&size=3", "index"),
+        ("proof/inclusion/?index=x&size=3", "index"),
+        ("proof/consistency/?first=0&second=10", "first"),
+        ("proof/consistency/?first=11&second=10", "first"),
+        ("proof/consistency/?first=1&second=301", "second"),
+        ("entries/?start=0&end=301", "end"),
+        ("entries/?start=10&end=5", "end"),
+        ("entries/?start=0&end=1001", "end"),
+        ("entries/300/", "index"),
+    ],
+)
+def test_out_of_range_parameters_get_a_400_naming_the_parameter(logged, query, field):
+    response = Client(headers={"accept-language": "en"}).get(f"/api/registry/log/{query}")
+    assert response.status_code == 400
+    body = response.json()
+    assert [error["field"] for error in body["errors"]] == [field]
+    assert field in body["message"]
+
+
+def test_entries_come_back_as_their_exact_bytes(logged):
+    body = Client().get("/api/registry/log/entries/?start=10&end=13").json()
+    assert [item["index"] for item in body] == [10, 11, 12]
+    for item in body:
+        assert base64.b64decode(item["data"]) == bytes(
+            LogEntry.objects.get(index=item["index"]).data
+        )
+
+
+def test_the_log_is_not_throttled_for_a_verifier_fetching_hundreds_of_tiles(logged):
+    client = Client()
+    statuses = {client.get("/log/tile/0/000").status_code for _ in range(300)}
+    statuses |= {
+        client.get("/api/registry/log/proof/inclusion/?index=1&size=300").status_code
+        for _ in range(150)
+    }
+    assert statuses == {200}
+
+
+def test_an_empty_log_has_no_checkpoint():
+    assert Client().get("/log/checkpoint").status_code == 404
+    assert Client().get("/api/registry/log/proof/inclusion/?index=0&size=1").status_code == 400
+
+
+# --- certificates over the API and the pages ----------------------------------------------------
+
+
+def test_a_certificate_over_the_api_carries_status_history_and_proof(logged):
+    certificate = Certificate.objects.get(log_index=7)
+    body = Client().get(f"/api/registry/certificates/{certificate.number}/").json()
+    assert body["number"] == certificate.number and body["status"] == "valid"
+    assert body["log_index"] == 7 and body["proof"].startswith("c2sp.org/tlog-proof@v1\nindex 7\n")
+    assert [item["number"] for item in body["history"]] == [certificate.number]
+    assert body["content"] == {"resource": 7, "price": "12.50"}
+    verified = Client().get(f"/api/registry/certificates/{certificate.number}/verify/").json()
+    assert verified == {"ok": True, "problems": [], "bad_entry": None, "checkpoint_size": 300}
+
+
+def test_the_registry_api_searches(logged):
+    certificate = Certificate.objects.get(log_index=42)
+    body = Client().get("/api/registry/certificates/", {"search": certificate.number}).json()
+    assert [item["number"] for item in body["results"]] == [certificate.number]
+
+
+def test_an_operator_registers_an_amendment_and_bad_input_names_the_field(logged, operator):
+    certificate = Certificate.objects.get(log_index=0)
+    client = api_client_for(operator)
+    url = f"/api/registry/certificates/{certificate.number}/amendments/"
+    refused = client.post(url, {"action": "initial", "reason": "x"}, format="json")
+    assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == "action"
+    created = client.post(
+        url, {"action": "cancellation", "reason": "权利人申请注销"}, format="json"
+    )
+    assert created.status_code == 201
+    assert created.json()["references"] == certificate.number and created.json()["log_index"] == 300
+    assert (
+        Client().get(f"/api/registry/certificates/{certificate.number}/").json()["status"]
+        == "cancelled"
+    )
+    again = client.post(url, {"action": "renewal", "reason": "续展"}, format="json")
+    assert again.status_code == 400 and again.json()["code"] == "certificate_closed"
+
+
+def test_the_certificate_page_shows_the_certificate_its_proof_and_a_verify_button(logged):
+    certificate = Certificate.objects.get(log_index=3)
+    page = Client().get(f"/registry/{certificate.number}/").content.decode()
+    assert certificate.number in page and certificate.digest in page
+    assert 'data-action="verify"' in page and "c2sp.org/tlog-proof@v1" in page
+    assert 'data-testid="server-problems"' not in page
+    pdf = Client().get(f"/registry/{certificate.number}/pdf/")
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    assert (
+        certificate.number
+        in Client().get(f"/registry/{certificate.number}/print/").content.decode()
+    )
+    search = Client().get("/registry/", {"q": certificate.number}).content.decode()
+    assert certificate.number in search
+
+
+def test_after_tampering_the_page_and_the_api_name_the_entry_that_broke(logged):
+    entry = bytes(LogEntry.objects.get(index=17).data)
+    _forge_entry(
+        17,
+        entry.replace(b'"price":"12.50"', b'"price":"1.50"', 1).replace(
+            b"resource", b"resourcf", 1
+        ),
+    )
+    certificate = Certificate.objects.get(log_index=17)
+    page = (
+        Client(headers={"accept-language": "en"})
+        .get(f"/registry/{certificate.number}/")
+        .content.decode()
+    )
+    assert 'data-testid="server-problems"' in page and "entry 17" in page
+    body = Client().get(f"/api/registry/certificates/{certificate.number}/verify/").json()
+    assert body["ok"] is False and body["bad_entry"] == 17
+    neighbour = Certificate.objects.get(log_index=18)
+    assert (
+        Client().get(f"/api/registry/certificates/{neighbour.number}/verify/").json()["ok"] is True
+    )
+    assert log.latest_checkpoint().size == 300
