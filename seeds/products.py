@@ -14,6 +14,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from exchange import clock
 from exchange.accounts.models import User
+from exchange.registry import services as registry
+from exchange.registry.models import Action
 from listings import services
 from listings.checklists import CHECKLISTS, QUALITY_INDICATORS
 from listings.models import Board, Decision, ProductDocumentKind, ProductVersion, Scenario
@@ -250,6 +252,13 @@ def _after_registration(spec: Spec, version: ProductVersion, staff: dict, tick) 
         elif spec.target == DELISTED:
             services.delist_listing(
                 listing=listing, actor=staff["operator2"], reason="商户申请摘牌，产品停止维护。"
+            )
+            # and the merchant asks for the product's registration to be cancelled (注销登记)
+            tick(timedelta(days=1))
+            registry.amend_certificate(
+                original=version.certificate,
+                action=Action.CANCELLATION,
+                reason="商户申请注销：产品停止维护，不再经营。",
             )
     if spec.target == SUPERSEDED:
         draft = services.start_new_version(product=version.product, actor=seller)

@@ -10,6 +10,7 @@ urlpatterns = [
     re_path(r"^log/tile/(?P<path>.+)$", logviews.tile, name="log-tile"),
     path("registry/", views.registry_search, name="search"),
     path("registry/<str:number>/", views.certificate_detail, name="certificate"),
+    path("registry/<str:number>/amend/", views.certificate_amend, name="certificate-amend"),
     path("registry/<str:number>/print/", views.certificate_print, name="certificate-print"),
     path("registry/<str:number>/pdf/", views.certificate_pdf, name="certificate-pdf"),
 ]

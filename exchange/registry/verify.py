@@ -4,17 +4,46 @@ Every entry's leaf hash is recomputed and the tree rebuilt from the leaves; each
 tile level is compared with its stored tile, the root at each checkpoint's size with the signed
 root, each checkpoint's signature with its key, and the head's frontier with the rebuilt one.
 The first entry whose bytes disagree is named, so that a person knows where the log broke.
+
+The leaves are checked in ranges of whole level-0 tiles. Each range yields its problems, the
+perfect subtrees that cover it and, at every checkpoint size inside it, the subtrees that cover it
+up to that size; joining the ranges left to right rebuilds the tree. With ``workers > 1`` the
+ranges are checked by that many processes, each with its own database connection, and the report
+is the same as with one: every problem carries the place where a single pass over the leaves meets
+it, and the report lists them in that order.
 """
 
+import hashlib
+import math
+import multiprocessing
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from operator import itemgetter
+
+from django.db import connection, connections
 
 from exchange.registry import merkle, notes, tiles
 from exchange.registry.log import verifier_key
 from exchange.registry.models import Checkpoint, LogEntry, LogState, LogTile
 
 HASH = merkle.HASH_SIZE
-CHUNK = 5000
+WIDTH = tiles.TILE_WIDTH
+TILE_BYTES = WIDTH * HASH
+FETCH_ROWS = 4096  # entries fetched from the cursor at a time
+# A range is read with one query; PostgreSQL's client-side cursor holds all its rows in memory,
+# so a range holds at most this many entries (about 32 MB of certificate records).
+MAX_RANGE = 1 << 16
+# Ranges per worker: enough for the workers to finish together and for the progress to move.
+RANGES_PER_WORKER = 4
+
+_LEAF_PREFIX = b"\x00"  # RFC 9162 §2.1.1, as merkle.leaf_hash and merkle.node_hash
+_NODE_PREFIX = b"\x01"
+
+# A perfect subtree: (level, index, hash), as merkle.NodeID plus its hash.
+Node = tuple[int, int, bytes]
+# Where a single pass over the leaves meets a problem: (leaf position, 0 for the entry itself,
+# 1 for a tile node it completes, 2 for the checkpoint of size position + 1; the node's level).
+Place = tuple[int, int, int]
 
 
 @dataclass
@@ -35,47 +64,27 @@ class LogReport:
         self.problems.append(f"entry {index}: {why}")
 
 
-def _entries(start: int = 0) -> Iterator[tuple[int, bytes]]:
-    """Every entry in index order, read in chunks (the log may not fit in memory)."""
-    while True:
-        rows = list(
-            LogEntry.objects.filter(index__gte=start)
-            .order_by("index")
-            .values_list("index", "data")[:CHUNK]
-        )
-        for index, data in rows:
-            yield index, bytes(data)
-        if len(rows) < CHUNK:
-            return
-        start = rows[-1][0] + 1
+@dataclass
+class _Range:
+    """What checking the entries ``start ...`` found (``count`` of them, then a gap or the end)."""
+
+    start: int
+    count: int = 0
+    has_gap: bool = False
+    nodes: list[Node] = field(default_factory=list)
+    # checkpoint size -> the nodes covering [start, size)
+    at_sizes: dict[int, list[Node]] = field(default_factory=dict)
+    problems: list[tuple[Place, str]] = field(default_factory=list)
 
 
-class _Tiles:
-    """The stored tiles, one per level at a time, in the order the rebuild reaches them."""
+def verify_log(progress: Callable[[int, int], None] | None = None, workers: int = 1) -> LogReport:
+    """Check every entry, tile, checkpoint root and signature, and the head.
 
-    def __init__(self):
-        self.current: dict[int, tuple[int, bytes]] = {}
-        self.seen = 0
-
-    def hash_at(self, level: int, position: int) -> bytes | None:
-        index, offset = divmod(position, tiles.TILE_WIDTH)
-        held = self.current.get(level)
-        if held is None or held[0] != index:
-            data = (
-                LogTile.objects.filter(level=level, index=index)
-                .values_list("hashes", flat=True)
-                .first()
-            )
-            held = (index, bytes(data) if data is not None else b"")
-            self.current[level] = held
-            self.seen += 1
-        data = held[1]
-        return (
-            data[offset * HASH : (offset + 1) * HASH] if len(data) >= (offset + 1) * HASH else None
-        )
-
-
-def verify_log(progress: Callable[[int, int], None] | None = None) -> LogReport:
+    ``workers`` > 1 checks the entries in that many processes. They read the database through
+    their own connections, so they see only committed rows: inside a transaction, or on an
+    in-memory SQLite database (which other processes cannot open), the ranges are checked in
+    this process instead, with the same result.
+    """
     report = LogReport()
     state = LogState.objects.filter(pk=LogState.SINGLETON_ID).first()
     size = state.size if state else 0
@@ -96,40 +105,296 @@ def verify_log(progress: Callable[[int, int], None] | None = None) -> LogReport:
             f"the latest checkpoint covers {checkpoints[-1].size} of {size} entries"
         )
 
-    tree = merkle.CompactRange()
-    stored = _Tiles()
-    expected = 0
-    for index, data in _entries():
-        if index != expected:
-            report.entry_broke(expected, "missing (the indexes have a gap)")
-            break
-        expected += 1
-        leaf = merkle.leaf_hash(data)
-        logged = stored.hash_at(0, index)
-        if logged != leaf:
-            report.entry_broke(index, "its bytes do not match the logged leaf hash")
-            # Go on with the logged hash, so that one altered entry is reported once, not again
-            # by every tile and checkpoint above it.
-            leaf = logged or leaf
-        for node, hash_ in tree.append(leaf):
-            tile_level, height = divmod(node.level, tiles.TILE_HEIGHT)
-            if height or tile_level == 0:
-                continue
-            if stored.hash_at(tile_level, node.index) != hash_:
-                report.problems.append(
-                    f"tile {tile_level}/{node.index // tiles.TILE_WIDTH}: hash {node.index} "
-                    f"differs (covers entries {node.begin}..{node.end - 1})"
+    tree: list[Node] = []  # the perfect subtrees covering [0, verified), largest first
+    verified = 0
+    problems: list[tuple[Place, str]] = []
+    stored = _StoredTiles()
+
+    def join(checked: _Range) -> bool:
+        nonlocal verified
+        problems.extend(checked.problems)
+        for checkpoint_size, nodes in checked.at_sizes.items():
+            frontier = list(tree)
+            for node in nodes:
+                _push(frontier, node)
+            root = merkle.CompactRange(checkpoint_size, [hash_ for _, _, hash_ in frontier]).root()
+            if root != signed_roots[checkpoint_size]:
+                problems.append(
+                    (
+                        (checkpoint_size - 1, 2, 0),
+                        f"checkpoint {checkpoint_size}: the entries give another root",
+                    )
                 )
-        if tree.size in signed_roots and tree.root() != signed_roots[tree.size]:
-            report.problems.append(f"checkpoint {tree.size}: the entries give another root")
-        if progress and tree.size % 10000 == 0:
-            progress(tree.size, size)
-    report.entries = tree.size
-    report.tiles = stored.seen
-    if tree.size != size:
-        report.problems.append(f"the log's head says {size} entries; {tree.size} are stored")
-    elif state and state.size and bytes(state.frontier) != tree.to_bytes():
+        for node in checked.nodes:
+            _push(tree, node, lambda made: stored.check(made, problems))
+        verified = checked.start + checked.count
+        if checked.has_gap:
+            problems.append(
+                ((verified, 0, 0), f"entry {verified}: missing (the indexes have a gap)")
+            )
+        if progress:
+            progress(verified, size)
+        return not checked.has_gap
+
+    _check_ranges(_ranges(size, workers, sorted(signed_roots)), workers, join)
+
+    problems.sort(key=itemgetter(0))
+    for (position, order, _), problem in problems:
+        if order == 0 and (report.bad_entry is None or position < report.bad_entry):
+            report.bad_entry = position
+        report.problems.append(problem)
+    report.entries = verified
+    report.tiles = _tiles_read(verified)
+    if verified != size:
+        report.problems.append(f"the log's head says {size} entries; {verified} are stored")
+    elif state and state.size and bytes(state.frontier) != b"".join(h for _, _, h in tree):
         report.problems.append("the head's frontier differs from the rebuilt tree")
     if progress:
-        progress(tree.size, size)
+        progress(verified, size)
     return report
+
+
+# --- splitting and joining ------------------------------------------------------------------------
+
+# (first entry, end or None for "to the last stored entry", checkpoint sizes in (first, end])
+_Task = tuple[int, int | None, tuple[int, ...]]
+
+
+def _ranges(size: int, workers: int, sizes: list[int]) -> list[_Task]:
+    """Ranges of whole level-0 tiles covering [0, size); the last one runs on to whatever entries
+    are stored past the head, as a single pass would."""
+    wanted = math.ceil(size / (max(1, workers) * RANGES_PER_WORKER))
+    span = min(MAX_RANGE, max(WIDTH, math.ceil(wanted / WIDTH) * WIDTH))
+    starts = list(range(0, size, span)) or [0]
+    tasks = []
+    for number, start in enumerate(starts):
+        end = starts[number + 1] if number + 1 < len(starts) else None
+        inside = tuple(s for s in sizes if s > start and (end is None or s <= end))
+        tasks.append((start, end, inside))
+    return tasks
+
+
+def _check_ranges(tasks: list[_Task], workers: int, join: Callable[[_Range], bool]) -> None:
+    """Check ``tasks`` in order and ``join`` each result, until ``join`` says to stop."""
+    if workers <= 1 or len(tasks) == 1 or not _other_processes_see_the_rows():
+        for task in tasks:
+            if not join(_check_range(task)):
+                return
+        return
+    # A forked child must not reuse the parent's connections: each opens its own.
+    connections.close_all()
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods:
+        context, initializer = multiprocessing.get_context("fork"), _close_connections_at_exit
+    else:
+        context, initializer = multiprocessing.get_context("spawn"), _setup_worker
+    pool = context.Pool(min(workers, len(tasks)), initializer=initializer)
+    try:
+        for checked in pool.imap(_check_range, tasks):
+            if not join(checked):
+                break
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def _other_processes_see_the_rows() -> bool:
+    if connection.in_atomic_block:
+        return False  # this transaction's rows are invisible to other connections
+    return not (connection.vendor == "sqlite" and connection.is_in_memory_db())
+
+
+def _close_connections_at_exit() -> None:
+    from multiprocessing.util import Finalize
+
+    Finalize(None, connections.close_all, exitpriority=10)
+
+
+def _setup_worker() -> None:
+    import django
+
+    django.setup()
+    _close_connections_at_exit()
+
+
+def _push(stack: list[Node], node: Node, made: Callable[[Node], None] | None = None) -> None:
+    """Append a perfect subtree to the right of ``stack`` and merge it with its left siblings;
+    ``made`` sees every node the merges complete."""
+    level, index, hash_ = node
+    while stack and index & 1 and stack[-1][0] == level:
+        hash_ = hashlib.sha256(_NODE_PREFIX + stack.pop()[2] + hash_).digest()
+        level, index = level + 1, index >> 1
+        if made:
+            made((level, index, hash_))
+    stack.append((level, index, hash_))
+
+
+def _tiles_read(count: int) -> int:
+    """The tiles that hold the nodes of the first ``count`` entries: one pass reads each once."""
+    total, level = 0, 0
+    while hashes := count >> (tiles.TILE_HEIGHT * level):
+        total += math.ceil(hashes / WIDTH)
+        level += 1
+    return total
+
+
+class _StoredTiles:
+    """Tiles above level 0, read when a node of theirs is first checked."""
+
+    def __init__(self):
+        self.held: dict[tuple[int, int], bytes] = {}
+
+    def check(self, node: Node, problems: list[tuple[Place, str]]) -> None:
+        level, index, hash_ = node
+        tile_level, height = divmod(level, tiles.TILE_HEIGHT)
+        if height or tile_level == 0:
+            return
+        tile_index, offset = divmod(index, WIDTH)
+        key = (tile_level, tile_index)
+        if key not in self.held:
+            data = (
+                LogTile.objects.filter(level=tile_level, index=tile_index)
+                .values_list("hashes", flat=True)
+                .first()
+            )
+            self.held[key] = bytes(data) if data is not None else b""
+        if self.held[key][offset * HASH : (offset + 1) * HASH] != hash_:
+            begin, end = index << level, (index + 1) << level
+            problems.append(
+                (
+                    (end - 1, 1, level),
+                    f"tile {tile_level}/{tile_index}: hash {index} differs "
+                    f"(covers entries {begin}..{end - 1})",
+                )
+            )
+
+
+# --- checking one range ---------------------------------------------------------------------------
+
+
+def _check_range(task: _Task) -> _Range:
+    start, end, sizes = task
+    checked = _Range(start=start)
+    level0 = _level0_tiles(start, end)
+    stored = _StoredTiles()
+    pending: list[bytes] = []  # leaf hashes of the tile being filled, which begins at `position`
+    position = start
+    for leaves, has_gap in _leaf_hashes(start, end):
+        pending += leaves
+        full = len(pending) - len(pending) % WIDTH
+        for offset in range(0, full, WIDTH):
+            _check_tile(checked, stored, level0, position, pending[offset : offset + WIDTH], sizes)
+            position += WIDTH
+        pending = pending[full:]
+        checked.has_gap = has_gap  # the batch with a gap is the last
+    if pending:
+        _check_tile(checked, stored, level0, position, pending, sizes)
+        position += len(pending)
+    checked.count = position - start
+    return checked
+
+
+def _leaf_hashes(start: int, end: int | None) -> Iterator[tuple[list[bytes], bool]]:
+    """The leaf hashes of entries ``start ...`` in order, a batch at a time, and whether the
+    entries stop at a missing index (a gap) after this batch."""
+    table = connection.ops.quote_name(LogEntry._meta.db_table)
+    index = connection.ops.quote_name("index")
+    sql = f"SELECT {index}, data FROM {table} WHERE {index} >= %s"
+    params = [start]
+    if end is not None:
+        sql += f" AND {index} < %s"
+        params.append(end)
+    sha256 = hashlib.sha256
+    expected = start
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} ORDER BY {index}", params)
+        while rows := cursor.fetchmany(FETCH_ROWS):
+            # Indexes are unique and sorted, so first and last tell whether the batch has a hole.
+            has_gap = rows[0][0] != expected or rows[-1][0] != expected + len(rows) - 1
+            if has_gap:
+                rows = rows[: next(n for n, row in enumerate(rows) if row[0] != expected + n)]
+            expected += len(rows)
+            yield [sha256(_LEAF_PREFIX + data).digest() for _, data in rows], has_gap
+            if has_gap:
+                return
+    if end is not None and expected < end:
+        yield [], True
+
+
+def _level0_tiles(start: int, end: int | None) -> dict[int, bytes]:
+    rows = LogTile.objects.filter(level=0, index__gte=start // WIDTH)
+    if end is not None:
+        rows = rows.filter(index__lt=math.ceil(end / WIDTH))
+    return {index: bytes(data) for index, data in rows.values_list("index", "hashes")}
+
+
+def _check_tile(
+    checked: _Range,
+    stored: _StoredTiles,
+    level0: dict[int, bytes],
+    first: int,
+    leaves: list[bytes],
+    sizes: tuple[int, ...],
+) -> None:
+    """Check the leaf hashes of entries ``first ...`` (one level-0 tile, whole or the last part)
+    against the stored tile, and add them to the range's tree."""
+    logged = level0.get(first // WIDTH, b"")
+    joined = b"".join(leaves)
+    if logged[: len(joined)] != joined:
+        for offset, leaf in enumerate(leaves):
+            held = logged[offset * HASH : (offset + 1) * HASH]
+            if held != leaf:
+                index = first + offset
+                checked.problems.append(
+                    ((index, 0, 0), f"entry {index}: its bytes do not match the logged leaf hash")
+                )
+                # Go on with the logged hash, so that one altered entry is reported once, not
+                # again by every tile and checkpoint above it.
+                if len(held) == HASH:
+                    leaves[offset] = held
+        joined = b"".join(leaves)
+    levels = _levels(joined)
+    last = first + len(leaves)
+    for size in sizes:
+        if first < size <= last:
+            checked.at_sizes[size] = checked.nodes + _subtrees(first, size - first, levels)
+    if len(leaves) < WIDTH:
+        for node in _subtrees(first, len(leaves), levels):
+            _push(checked.nodes, node)
+        return
+
+    def made(node: Node) -> None:
+        stored.check(node, checked.problems)
+
+    root = (tiles.TILE_HEIGHT, first // WIDTH, levels[tiles.TILE_HEIGHT])
+    made(root)
+    _push(checked.nodes, root, made)
+
+
+def _levels(joined: bytes) -> list[bytes]:
+    """The hashes of each level of the subtrees over the leaf hashes ``joined`` (at most 256),
+    joined: ``levels[k]`` holds the perfect nodes of height ``k`` from the tile's left edge."""
+    sha256 = hashlib.sha256
+    levels = [joined]
+    while len(joined) >= 2 * HASH:
+        pairs = len(joined) // (2 * HASH) * 2 * HASH
+        joined = b"".join(
+            sha256(_NODE_PREFIX + joined[offset : offset + 2 * HASH]).digest()
+            for offset in range(0, pairs, 2 * HASH)
+        )
+        levels.append(joined)
+    return levels
+
+
+def _subtrees(first: int, count: int, levels: list[bytes]) -> list[Node]:
+    """The perfect subtrees, largest first, over the first ``count`` leaves of the tile that
+    begins at entry ``first``."""
+    nodes, offset = [], 0
+    for level in range(len(levels) - 1, -1, -1):
+        if count & (1 << level):
+            position = offset >> level
+            hash_ = levels[level][position * HASH : (position + 1) * HASH]
+            nodes.append((level, (first + offset) >> level, hash_))
+            offset += 1 << level
+    return nodes

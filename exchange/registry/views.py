@@ -1,14 +1,20 @@
 """The public registry pages: search, the certificate (with its proof and a verify button),
 a printable page and a PDF."""
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_safe
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
 
-from exchange.registry import log, pdf, selectors
+from exchange.errors import DomainError
+from exchange.registry import log, pdf, permissions, selectors, services
+from exchange.registry.forms import AmendmentForm
 from exchange.registry.models import CertificateKind, Right
 from exchange.registry.services import effective_valid_until
+from exchange.web import show_refusal
 
 
 def _certificate(number: str):
@@ -35,8 +41,10 @@ def registry_search(request):
     )
 
 
-def _context(certificate) -> dict:
+def _context(certificate, request=None) -> dict:
+    can_amend = request is not None and permissions.can_register_amendments(request.user)
     return {
+        "amendment_form": AmendmentForm() if can_amend else None,
         "certificate": certificate,
         "rights": [Right(right).label for right in certificate.rights],
         "valid_until": effective_valid_until(certificate),
@@ -48,7 +56,25 @@ def _context(certificate) -> dict:
 
 @require_safe
 def certificate_detail(request, number: str):
-    return render(request, "registry/certificate.html", _context(_certificate(number)))
+    return render(request, "registry/certificate.html", _context(_certificate(number), request))
+
+
+@require_POST
+def certificate_amend(request, number: str):
+    if not permissions.can_register_amendments(request.user):
+        raise PermissionDenied
+    original = _certificate(number)
+    form = AmendmentForm(request.POST)
+    if form.is_valid():
+        try:
+            amendment = services.amend_certificate(original=original, **form.cleaned_data)
+        except DomainError as error:
+            show_refusal(request, error, form)
+        else:
+            messages.success(request, _("Registered: %(number)s") % {"number": amendment.number})
+            return redirect("registry:certificate", number=amendment.number)
+    context = {**_context(original, request), "amendment_form": form}
+    return render(request, "registry/certificate.html", context, status=400)
 
 
 @require_safe

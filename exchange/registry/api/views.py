@@ -9,14 +9,14 @@ import base64
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, permissions, status, viewsets
+from rest_framework import mixins, status, viewsets
+from rest_framework import permissions as drf_permissions
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from exchange.accounts.roles import Role
 from exchange.errors import RuleViolation
-from exchange.registry import log, selectors, services
+from exchange.registry import log, permissions, selectors, services
 from exchange.registry.api.serializers import (
     AmendmentInputSerializer,
     CertificateDetailSerializer,
@@ -36,7 +36,7 @@ def b64(data: bytes) -> str:
 
 
 class Public:
-    permission_classes = [permissions.AllowAny]
+    permission_classes = [drf_permissions.AllowAny]
     authentication_classes: list = []
     throttle_classes: list = []
 
@@ -214,8 +214,8 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     def get_permissions(self):
         if self.action == "amend":
-            return [permissions.IsAuthenticated()]
-        return [permissions.AllowAny()]
+            return [drf_permissions.IsAuthenticated()]
+        return [drf_permissions.AllowAny()]
 
     def get_queryset(self):
         return selectors.certificates().order_by("-log_index")
@@ -237,7 +237,7 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     )
     @action(detail=True, methods=["post"], url_path="amendments")
     def amend(self, request, number=None):
-        if not request.user.has_role(Role.OPERATOR):
+        if not permissions.can_register_amendments(request.user):
             self.permission_denied(request, message="Only exchange operators register amendments.")
         original = get_object_or_404(selectors.certificates(), number=number)
         data = AmendmentInputSerializer(data=request.data)

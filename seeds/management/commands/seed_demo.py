@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from exchange.registry import log
 from seeds.demo import DEMO_PASSWORD, seed_demo
 
 QUIET_MAIL = "django.core.mail.backends.locmem.EmailBackend"
@@ -31,3 +32,9 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write("Demo data already present; nothing changed.")
+        latest = log.latest_checkpoint()
+        if latest is not None:
+            self.stdout.write(
+                f"Certificate log: {latest.size} entries, all covered by the checkpoint signed "
+                f"by {log.verifier_key(latest.key)}"
+            )

@@ -19,7 +19,9 @@
   };
 
   async function openCheckpoint(note, vkey) {
-    const [name, hexId, keyData] = vkey.trim().split("+");
+    // <name>+<hex id>+<base64>: the base64 part may itself hold "+".
+    const text0 = vkey.trim(), first = text0.indexOf("+"), second = text0.indexOf("+", first + 1);
+    const name = text0.slice(0, first), hexId = text0.slice(first + 1, second), keyData = text0.slice(second + 1);
     const key = bytes(keyData);
     if (key[0] !== 1 || key.length !== 33) throw new Error("the verifier key is not an Ed25519 key");
     const split = note.indexOf("\n\n");
