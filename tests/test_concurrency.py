@@ -102,9 +102,13 @@ def test_concurrent_registrations_append_one_at_a_time_with_dense_indexes():
 
     outcomes = race(*(batch(start) for start in range(0, 30, 5)))
     assert [kind for kind, _ in outcomes] == ["ok"] * 6
-    assert list(LogEntry.objects.order_by("index").values_list("index", flat=True)) == list(range(30))
+    assert list(LogEntry.objects.order_by("index").values_list("index", flat=True)) == list(
+        range(30)
+    )
     assert sorted(Certificate.objects.values_list("log_index", flat=True)) == list(range(30))
-    numbers = sorted(int(n.split("-")[2]) for n in Certificate.objects.values_list("number", flat=True))
+    numbers = sorted(
+        int(n.split("-")[2]) for n in Certificate.objects.values_list("number", flat=True)
+    )
     assert numbers == list(range(1, 31))
     assert sorted(Checkpoint.objects.values_list("size", flat=True)) == [5, 10, 15, 20, 25, 30]
     assert all(registry.verify_certificate(c).ok for c in Certificate.objects.all())

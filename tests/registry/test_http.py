@@ -238,7 +238,9 @@ def test_an_operator_registers_an_amendment_from_the_certificate_page(issue, ope
     url = f"/registry/{certificate.number}/amend/"
     client = Client()
     client.force_login(operator)
-    assert 'data-testid="amendment"' in client.get(f"/registry/{certificate.number}/").content.decode()
+    assert (
+        'data-testid="amendment"' in client.get(f"/registry/{certificate.number}/").content.decode()
+    )
     refused = client.post(url, {"action": "licence", "reason": ""})
     assert refused.status_code == 400 and Certificate.objects.count() == 1
     response = client.post(url, {"action": "licence", "reason": "许可某银行使用"})
@@ -246,7 +248,10 @@ def test_an_operator_registers_an_amendment_from_the_certificate_page(issue, ope
     assert response.status_code == 302 and response["Location"] == f"/registry/{licence.number}/"
     buyer = Client()
     buyer.force_login(make_user(role=Role.BUYER))
-    assert 'data-testid="amendment"' not in buyer.get(f"/registry/{certificate.number}/").content.decode()
+    assert (
+        'data-testid="amendment"'
+        not in buyer.get(f"/registry/{certificate.number}/").content.decode()
+    )
     assert buyer.post(url, {"action": "licence", "reason": "x"}).status_code == 403
     assert Client().post(url, {"action": "licence", "reason": "x"}).status_code == 403
     assert Certificate.objects.count() == 2
