@@ -1,5 +1,7 @@
 """Public notice (公示), objections (异议) and registration (统一登记) of a product version."""
 
+from dataclasses import dataclass
+
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -10,10 +12,10 @@ from exchange.accounts.roles import MERCHANT_ROLES, Role
 from exchange.errors import ConflictError, PermissionDeniedError, RuleViolation
 from exchange.notifications import notify
 from exchange.registry.models import Action, CertificateKind, Right
-from exchange.registry.services import issue_certificate
+from exchange.registry.services import Registration, issue_certificates
 from listings import permissions
 from listings.locks import lock_product, lock_version
-from listings.models import Objection, ObjectionStatus, ProductVersion
+from listings.models import Objection, ObjectionStatus, Product, ProductVersion
 from listings.services.listing import reindex_product
 from listings.states import VersionStatus
 
@@ -103,16 +105,16 @@ def decide_objection(*, objection: Objection, actor: User, uphold: bool, note: s
     return objection
 
 
+@transaction.atomic
 def close_public_notices() -> int:
-    """Register every version whose notice has run its time with no objection pending (beat)."""
+    """Register every version whose notice has run its time with no objection pending (beat).
+
+    One batch: the certificates are appended to the log together, under one signed checkpoint.
+    """
     due = ProductVersion.objects.filter(
         status=V.PUBLIC_NOTICE, notice_ends_at__lte=clock.now()
     ).exclude(objections__status=ObjectionStatus.PENDING)
-    registered = 0
-    for version_id in due.values_list("pk", flat=True):
-        if register_version(version_id=version_id) is not None:
-            registered += 1
-    return registered
+    return len(register_versions(sorted(due.values_list("pk", flat=True))))
 
 
 @transaction.atomic
@@ -121,23 +123,46 @@ def register_version(*, version_id: int) -> ProductVersion | None:
 
     Returns None when it is not due (already registered by a concurrent run, objection pending).
     """
-    product_id = ProductVersion.objects.values_list("product_id", flat=True).get(pk=version_id)
-    product = lock_product(product_id)
-    version = lock_version(version_id)
-    if (
-        version.status != V.PUBLIC_NOTICE
-        or version.notice_ends_at > clock.now()
-        or version.objections.filter(status=ObjectionStatus.PENDING).exists()
-    ):
-        return None
-    merchant = product.merchant
-    content = registration_content(version)
-    previous = product.registered_version
+    registered = register_versions([version_id])
+    return registered[0] if registered else None
+
+
+@dataclass
+class _Due:
+    version: ProductVersion
+    product: Product
+    previous: ProductVersion | None
+
+
+def register_versions(version_ids: list[int]) -> list[ProductVersion]:
+    """Register the due ones among ``version_ids`` (in the caller's transaction): their
+    certificates are issued in one batch. Products are locked in id order, then the log."""
+    due = []
+    for version_id in version_ids:
+        product_id = ProductVersion.objects.values_list("product_id", flat=True).get(pk=version_id)
+        product = lock_product(product_id)
+        version = lock_version(version_id)
+        if (
+            version.status == V.PUBLIC_NOTICE
+            and version.notice_ends_at <= clock.now()
+            and not version.objections.filter(status=ObjectionStatus.PENDING).exists()
+        ):
+            due.append(_Due(version, product, product.registered_version))
+    if not due:
+        return []
+    certificates = issue_certificates([_registration(item) for item in due])
+    for item, certificate in zip(due, certificates, strict=True):
+        _complete_registration(item, certificate)
+    return [item.version for item in due]
+
+
+def _registration(item: _Due) -> Registration:
+    version, merchant = item.version, item.product.merchant
     # A new version of a registered product is a change registration of the first certificate.
     first = None
-    if previous is not None and previous.certificate is not None:
-        first = previous.certificate.original or previous.certificate
-    certificate = issue_certificate(
+    if item.previous is not None and item.previous.certificate is not None:
+        first = item.previous.certificate.original or item.previous.certificate
+    return Registration(
         action=Action.CHANGE if first else Action.INITIAL,
         original=first,
         kind=CertificateKind.DATA_PRODUCT,
@@ -147,8 +172,12 @@ def register_version(*, version_id: int) -> ProductVersion | None:
         subject_id=version.pk,
         subject_label=f"{version.name} v{version.number}",
         rights=[Right.PRODUCT_OPERATION.value, Right.PROCESSING_USE.value],
-        content=content,
+        content=registration_content(version),
     )
+
+
+def _complete_registration(item: _Due, certificate) -> None:
+    version, product, previous = item.version, item.product, item.previous
     version.certificate = certificate
     version.save(update_fields=["certificate", "updated_at"])
     if previous is not None:
@@ -168,7 +197,6 @@ def register_version(*, version_id: int) -> ProductVersion | None:
         "",
         number=certificate.number,
     )
-    return version
 
 
 def registration_content(version: ProductVersion) -> dict:
