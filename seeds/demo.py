@@ -18,7 +18,7 @@ from merchants import services as merchants
 from merchants.models import Category, DocumentKind, Merchant
 from merchants.states import MerchantStatus
 from merchants.validators import build_credit_code
-from seeds import products
+from seeds import products, registrations
 from seeds.documents import pdf_upload
 
 S = MerchantStatus
@@ -244,10 +244,16 @@ class SeedReport:
     created_accounts: list[str] = field(default_factory=list)
     created_merchants: list[str] = field(default_factory=list)
     created_products: list[str] = field(default_factory=list)
+    created_registrations: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
-        return bool(self.created_accounts or self.created_merchants or self.created_products)
+        return bool(
+            self.created_accounts
+            or self.created_merchants
+            or self.created_products
+            or self.created_registrations
+        )
 
 
 def seed_demo(*, progress=lambda message: None) -> SeedReport:
@@ -262,7 +268,8 @@ def seed_demo(*, progress=lambda message: None) -> SeedReport:
     _make_senior("compliance")
     _buyer(report)
     specs = products.missing_specs()
-    if not missing and not specs:
+    holdings = registrations.missing()
+    if not missing and not specs and not holdings:
         return report
     operator = User.objects.get(username="operator")
     # Walk the business clock through the last few weeks so that queues show real ages and
@@ -284,6 +291,7 @@ def seed_demo(*, progress=lambda message: None) -> SeedReport:
             _company(company, operator, report, tick)
             tick(timedelta(days=1, hours=3))
         report.created_products = products.seed_products(specs, tick=tick, progress=progress)
+        report.created_registrations = registrations.seed_registrations(holdings, progress=progress)
     finally:
         if owns_clock:
             clock.use_real_time()

@@ -151,6 +151,54 @@ class CertificateSequence(models.Model):
         return f"{self.kind}-{self.year}: {self.last}"
 
 
+class RegisteredData(AppendOnlyModel):
+    """A data resource or data asset registered directly by its holder (数据资源/数据资产登记).
+
+    Data products are registered by the listing pipeline; resources and assets are registered
+    here, by an operator, for any enterprise holding them. The certificate's subject is this row.
+    """
+
+    kind = models.CharField(
+        _("kind"),
+        max_length=2,
+        choices=[
+            (CertificateKind.DATA_RESOURCE, CertificateKind.DATA_RESOURCE.label),
+            (CertificateKind.DATA_ASSET, CertificateKind.DATA_ASSET.label),
+        ],
+    )
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"))
+    source = models.TextField(_("data source and how it was obtained"))
+    volume = models.CharField(_("volume"), max_length=200, blank=True)
+    # A data asset's book value (入表), when the holder recognises it on the balance sheet.
+    book_value = models.DecimalField(
+        _("book value"), max_digits=18, decimal_places=2, null=True, blank=True
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    registrant_name = models.CharField(_("registrant"), max_length=200)
+    registrant_credit_code = models.CharField(_("registrant's credit code"), max_length=18)
+
+    class Meta:
+        verbose_name = _("registered data resource or asset")
+        verbose_name_plural = _("registered data resources and assets")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["DA", "DR"]), name="registry_registereddata_kind"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(book_value__isnull=True) | models.Q(book_value__gt=0),
+                name="registry_registereddata_book_value_positive",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(currency="CNY"), name="registry_registereddata_currency_cny"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
 # --- The transparency log ---------------------------------------------------------------------
 
 

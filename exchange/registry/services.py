@@ -10,6 +10,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import rfc8785
 from django.conf import settings
@@ -17,9 +18,17 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from exchange import clock
+from exchange.checkcodes import VALUE, mod31_check_character
 from exchange.errors import DuplicateError, RuleViolation
 from exchange.registry import log, notes
-from exchange.registry.models import Action, Certificate, CertificateSequence
+from exchange.registry.models import (
+    Action,
+    Certificate,
+    CertificateKind,
+    CertificateSequence,
+    RegisteredData,
+    Right,
+)
 from exchange.registry.numbers import certificate_number
 
 # Registrations that end a certificate's life; no amendment may follow them.
@@ -239,3 +248,109 @@ def effective_valid_until(certificate: Certificate) -> datetime:
     original = certificate.original or certificate
     renewals = [a.valid_until for a in original.amendments.all() if a.action == Action.RENEWAL]
     return max([original.valid_until, *renewals])
+
+
+RIGHTS_OF_KIND = {
+    CertificateKind.DATA_RESOURCE: {Right.RESOURCE_HOLDING, Right.PROCESSING_USE},
+    CertificateKind.DATA_ASSET: {
+        Right.RESOURCE_HOLDING,
+        Right.PROCESSING_USE,
+        Right.PRODUCT_OPERATION,
+    },
+}
+
+
+def check_credit_code(code: str) -> None:
+    """The registrant's unified social credit code: 18 characters of GB 32100's alphabet, the
+    last one its check character."""
+    if len(code) != 18 or any(char not in VALUE for char in code):
+        raise RuleViolation(
+            _(
+                "A unified social credit code has 18 characters from 0–9 and A–Y without I, O, S, V, Z."
+            ),
+            code="credit_code_format",
+            field="registrant_credit_code",
+        )
+    if mod31_check_character(code[:17]) != code[17]:
+        raise RuleViolation(
+            _("The check character of this credit code should be %(expected)s."),
+            code="credit_code_check_character",
+            field="registrant_credit_code",
+            params={"expected": mod31_check_character(code[:17])},
+        )
+
+
+@transaction.atomic
+def register_data(
+    *,
+    kind: str,
+    registrant_name: str,
+    registrant_credit_code: str,
+    name: str,
+    description: str,
+    source: str,
+    rights: list[str],
+    volume: str = "",
+    book_value: Decimal | None = None,
+) -> Certificate:
+    """Register a data resource or a data asset for its holder and issue its certificate.
+
+    Raises RuleViolation naming the field: ``bad_kind``, ``credit_code_*``, ``rights_required``,
+    ``right_not_allowed``, ``book_value_not_positive``.
+    """
+    if kind not in RIGHTS_OF_KIND:
+        raise RuleViolation(
+            _("Only data resources (DR) and data assets (DA) are registered here."),
+            code="bad_kind",
+            field="kind",
+        )
+    check_credit_code(registrant_credit_code)
+    if not rights:
+        raise RuleViolation(
+            _("Name at least one right to register."), code="rights_required", field="rights"
+        )
+    if not set(rights) <= RIGHTS_OF_KIND[kind]:
+        raise RuleViolation(
+            _("A %(kind)s registers only %(allowed)s."),
+            code="right_not_allowed",
+            field="rights",
+            params={
+                "kind": CertificateKind(kind).label,
+                "allowed": "、".join(str(Right(r).label) for r in sorted(RIGHTS_OF_KIND[kind])),
+            },
+        )
+    if book_value is not None and book_value <= 0:
+        raise RuleViolation(
+            _("The book value must be more than zero."),
+            code="book_value_not_positive",
+            field="book_value",
+        )
+    holding = RegisteredData.objects.create(
+        kind=kind,
+        name=name,
+        description=description,
+        source=source,
+        volume=volume,
+        book_value=book_value,
+        registrant_name=registrant_name,
+        registrant_credit_code=registrant_credit_code,
+    )
+    content = {
+        "name": name,
+        "description": description,
+        "source": source,
+        "volume": volume,
+        "book_value": None
+        if book_value is None
+        else {"amount": str(book_value), "currency": "CNY"},
+    }
+    return issue_certificate(
+        kind=kind,
+        registrant_name=registrant_name,
+        registrant_credit_code=registrant_credit_code,
+        subject_type="registry.registereddata",
+        subject_id=holding.pk,
+        subject_label=name,
+        rights=sorted(rights),
+        content=content,
+    )

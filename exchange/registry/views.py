@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from exchange.errors import DomainError
 from exchange.registry import log, pdf, permissions, selectors, services
-from exchange.registry.forms import AmendmentForm
+from exchange.registry.forms import AmendmentForm, RegisterDataForm
 from exchange.registry.models import CertificateKind, Right
 from exchange.registry.services import effective_valid_until
 from exchange.web import show_refusal
@@ -21,28 +21,42 @@ def _certificate(number: str):
     return get_object_or_404(selectors.certificates(), number=number)
 
 
-@require_safe
-def registry_search(request):
+@require_POST
+def register_data(request):
+    if not permissions.can_register(request.user):
+        raise PermissionDenied
+    form = RegisterDataForm(request.POST)
+    if form.is_valid():
+        try:
+            certificate = services.register_data(**form.cleaned_data)
+        except DomainError as error:
+            show_refusal(request, error, form)
+        else:
+            messages.success(request, _("Registered: %(number)s") % {"number": certificate.number})
+            return redirect("registry:certificate", number=certificate.number)
+    return registry_search(request, form=form, status=400)
+
+
+def registry_search(request, form=None, status=200):
     query = request.GET.get("q", "")
     kind = request.GET.get("kind", "")
     found = selectors.search(query, kind=kind if kind in CertificateKind.values else "")
     page = Paginator(found, 20).get_page(request.GET.get("page"))
-    latest = log.latest_checkpoint()
-    return render(
-        request,
-        "registry/search.html",
-        {
-            "page": page,
-            "query": query,
-            "kind": kind,
-            "kinds": CertificateKind.choices,
-            "latest": latest,
-        },
-    )
+    if form is None and permissions.can_register(request.user):
+        form = RegisterDataForm()
+    context = {
+        "page": page,
+        "query": query,
+        "kind": kind,
+        "kinds": CertificateKind.choices,
+        "latest": log.latest_checkpoint(),
+        "register_form": form,
+    }
+    return render(request, "registry/search.html", context, status=status)
 
 
 def _context(certificate, request=None) -> dict:
-    can_amend = request is not None and permissions.can_register_amendments(request.user)
+    can_amend = request is not None and permissions.can_register(request.user)
     return {
         "amendment_form": AmendmentForm() if can_amend else None,
         "certificate": certificate,
@@ -61,7 +75,7 @@ def certificate_detail(request, number: str):
 
 @require_POST
 def certificate_amend(request, number: str):
-    if not permissions.can_register_amendments(request.user):
+    if not permissions.can_register(request.user):
         raise PermissionDenied
     original = _certificate(number)
     form = AmendmentForm(request.POST)

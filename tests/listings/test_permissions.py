@@ -21,7 +21,14 @@ from listings.states import VersionStatus
 from merchants.states import MerchantStatus
 from seeds.documents import pdf_bytes
 from tests.conftest import api_client_for
-from tests.factories import CLEAN_SAMPLE, create_version, make_organisation, make_user, merchant_in
+from tests.factories import (
+    CLEAN_SAMPLE,
+    create_version,
+    credit_code,
+    make_organisation,
+    make_user,
+    merchant_in,
+)
 from tests.listings.conftest import approve, passing_checklist, submit
 
 V = VersionStatus
@@ -206,6 +213,7 @@ LISTINGS_API_MATRIX = [
     ("certificate", "get", "/api/registry/certificates/{certificate}/", None, row(200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
     ("verify certificate", "get", "/api/registry/certificates/{certificate}/verify/", None, row(200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
     ("amend certificate", "post", "/api/registry/certificates/{certificate}/amendments/", {"action": "licence", "reason": "许可"}, row(401, 403, 403, 403, 403, 403, 403, 201, 403, 403)),
+    ("register data resource", "post", "/api/registry/certificates/", "data_resource", row(401, 403, 403, 403, 403, 403, 403, 201, 403, 403)),
     ("log checkpoint", "get", "/api/registry/log/checkpoint/", None, row(200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
     ("inclusion proof", "get", "/api/registry/log/proof/inclusion/?index=0&size=2", None, row(200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
     ("consistency proof", "get", "/api/registry/log/proof/consistency/?first=1&second=2", None, row(200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
@@ -246,6 +254,16 @@ def payload_for(kind, world):
             "summary": "摘要",
             "product_type": "dataset",
             "board": "credit",
+        }, "json"
+    if kind == "data_resource":
+        return {
+            "kind": "DR",
+            "registrant_name": "上海港口物流数据有限公司",
+            "registrant_credit_code": credit_code(31),
+            "name": "集装箱作业数据资源",
+            "description": "作业记录",
+            "source": "自有系统采集",
+            "rights": ["resource_holding"],
         }, "json"
     if kind == "listing":
         return {"product": world["versions"]["registered"].product_id, "boards": ["credit"]}, "json"

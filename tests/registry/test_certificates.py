@@ -173,3 +173,68 @@ def test_registration_time_comes_from_the_business_clock(issue):
     finally:
         clock.use_real_time()
     assert certificate.issued_at == at and certificate.number.startswith("DR-2031-")
+
+
+# --- data resources and data assets, registered by their holder ---------------------------------
+
+DATA = {
+    "registrant_name": "上海港口物流数据有限公司",
+    "name": "洋山港集装箱作业数据资源",
+    "description": "2020 年以来洋山港集装箱装卸、堆存作业记录。",
+    "source": "企业自有生产系统采集",
+    "volume": "约 3.2 亿条",
+}
+
+
+def test_a_data_asset_is_registered_with_its_book_value_as_a_decimal_string():
+    from decimal import Decimal
+
+    from tests.factories import credit_code
+
+    certificate = services.register_data(
+        kind="DA",
+        registrant_credit_code=credit_code(11),
+        rights=["resource_holding", "product_operation"],
+        book_value=Decimal("1250000.00"),
+        **DATA,
+    )
+    assert (
+        certificate.number.startswith("DA-")
+        and certificate.subject_type == "registry.registereddata"
+    )
+    assert certificate.content_data["book_value"] == {"amount": "1250000.00", "currency": "CNY"}
+    assert selectors.verify_certificate(certificate).ok
+
+
+@pytest.mark.parametrize(
+    ("overrides", "code", "field"),
+    [
+        (
+            {"registrant_credit_code": "91310115MA1FL0000X"[:-1] + "Y"},
+            "credit_code_check_character",
+            "registrant_credit_code",
+        ),
+        (
+            {"registrant_credit_code": "91310115MA1FL000I0"},
+            "credit_code_format",
+            "registrant_credit_code",
+        ),
+        ({"kind": "DP"}, "bad_kind", "kind"),
+        ({"rights": []}, "rights_required", "rights"),
+        ({"rights": ["product_operation"]}, "right_not_allowed", "rights"),
+        ({"kind": "DA", "book_value": 0}, "book_value_not_positive", "book_value"),
+    ],
+)
+def test_bad_registrations_are_refused_naming_the_field_and_leave_nothing(overrides, code, field):
+    from tests.factories import credit_code
+
+    values = {
+        "kind": "DR",
+        "registrant_credit_code": credit_code(12),
+        "rights": ["resource_holding"],
+        **DATA,
+    }
+    with pytest.raises(DomainError) as refused:
+        services.register_data(**{**values, **overrides})
+    assert (refused.value.code, refused.value.field) == (code, field)
+    assert not Certificate.objects.exists() and not LogEntry.objects.exists()

@@ -255,3 +255,29 @@ def test_an_operator_registers_an_amendment_from_the_certificate_page(issue, ope
     assert buyer.post(url, {"action": "licence", "reason": "x"}).status_code == 403
     assert Client().post(url, {"action": "licence", "reason": "x"}).status_code == 403
     assert Certificate.objects.count() == 2
+
+
+def test_an_operator_registers_a_data_resource_from_the_registry_page(operator):
+    from tests.factories import credit_code
+
+    client = Client()
+    client.force_login(operator)
+    assert 'data-testid="register-data"' in client.get("/registry/").content.decode()
+    form = {
+        "kind": "DR",
+        "registrant_name": "上海港口物流数据有限公司",
+        "registrant_credit_code": credit_code(21),
+        "name": "洋山港集装箱作业数据资源",
+        "description": "作业记录",
+        "source": "自有系统采集",
+        "rights": ["resource_holding"],
+    }
+    refused = client.post(
+        "/registry/register/", {**form, "registrant_credit_code": "91310115MA1FL000I0"}
+    )
+    assert refused.status_code == 400 and "I, O, S, V" in refused.content.decode()
+    response = client.post("/registry/register/", form)
+    certificate = Certificate.objects.get()
+    assert response.status_code == 302 and certificate.number.startswith("DR-")
+    assert Client().post("/registry/register/", form).status_code == 403
+    assert 'data-testid="register-data"' not in Client().get("/registry/").content.decode()

@@ -3,7 +3,7 @@ import base64
 from rest_framework import serializers
 
 from exchange.registry import selectors
-from exchange.registry.models import AMENDMENT_ACTIONS, Certificate
+from exchange.registry.models import AMENDMENT_ACTIONS, Certificate, RegisteredData, Right
 
 
 class Base64Field(serializers.Field):
@@ -76,6 +76,27 @@ class CertificateDetailSerializer(CertificateSerializer):
 class AmendmentInputSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=AMENDMENT_ACTIONS)
     reason = serializers.CharField(max_length=2000)
+
+
+class RegisterDataSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=RegisteredData._meta.get_field("kind").choices)
+    registrant_name = serializers.CharField(max_length=200)
+    registrant_credit_code = serializers.CharField(max_length=18, min_length=18)
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=4000)
+    source = serializers.CharField(max_length=4000)
+    volume = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    rights = serializers.ListField(
+        child=serializers.ChoiceField(choices=Right.choices), allow_empty=False
+    )
+    book_value = serializers.DecimalField(
+        max_digits=18,
+        decimal_places=2,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="A data asset's book value in CNY (yuan), as a decimal string.",
+    )
 
 
 class VerificationSerializer(serializers.Serializer):

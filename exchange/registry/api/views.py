@@ -25,6 +25,7 @@ from exchange.registry.api.serializers import (
     ConsistencyProofSerializer,
     EntrySerializer,
     InclusionProofSerializer,
+    RegisterDataSerializer,
     VerificationSerializer,
 )
 
@@ -213,7 +214,7 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     throttle_classes: list = []
 
     def get_permissions(self):
-        if self.action == "amend":
+        if self.action in ("amend", "create"):
             return [drf_permissions.IsAuthenticated()]
         return [drf_permissions.AllowAny()]
 
@@ -222,6 +223,22 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     def get_serializer_class(self):
         return CertificateDetailSerializer if self.action == "retrieve" else CertificateSerializer
+
+    @extend_schema(
+        request=RegisterDataSerializer,
+        responses={201: CertificateDetailSerializer},
+        summary="Register a data resource or a data asset (operators)",
+    )
+    def create(self, request):
+        if not permissions.can_register(request.user):
+            self.permission_denied(request, message="Only exchange operators register data.")
+        data = RegisterDataSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        certificate = services.register_data(**data.validated_data)
+        return Response(
+            CertificateDetailSerializer(certificate, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
 
     @extend_schema(responses=VerificationSerializer, summary="Verify against the latest checkpoint")
     @action(detail=True, methods=["get"])
@@ -237,7 +254,7 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     )
     @action(detail=True, methods=["post"], url_path="amendments")
     def amend(self, request, number=None):
-        if not permissions.can_register_amendments(request.user):
+        if not permissions.can_register(request.user):
             self.permission_denied(request, message="Only exchange operators register amendments.")
         original = get_object_or_404(selectors.certificates(), number=number)
         data = AmendmentInputSerializer(data=request.data)
