@@ -13,7 +13,8 @@ versions or plans: the search reads only the catalogue entry, its listing, produ
 
 Every query kind (Chinese and English full text, board, scenario, type, delivery, merchant and
 price filters, sorts) runs ``--repeat`` times through ``listings.selectors.search_catalog`` and
-Django's ``Paginator`` (count + one page of 20, as the catalogue view does), on the first page and
+``CatalogPaginator`` (count + one page of 20, as the catalogue view does; the last page is the
+last one the catalogue serves, at most the 1,000th result), on the first page and
 for two kinds on the last page. It prints p50 and p99 per kind and overall at ``--baseline`` rows
 and at ``--products`` rows, measured in the same run, and their ratio. Runs on a throw-away
 PostgreSQL database (created, migrated, dropped). Nothing is asserted: the figures are for people.
@@ -351,11 +352,10 @@ def analyse() -> None:
 
 def run_query(arguments: dict, page: int | str) -> int:
     """One catalogue request's database work: the filtered queryset, the count, one page's rows."""
-    from django.core.paginator import Paginator
-
+    from listings.paginators import CatalogPaginator
     from listings.selectors import search_catalog
 
-    paginator = Paginator(search_catalog(**arguments), PAGE_SIZE)
+    paginator = CatalogPaginator(search_catalog(**arguments), PAGE_SIZE)
     shown = paginator.get_page(paginator.num_pages if page == LAST else page)
     list(shown.object_list)
     return paginator.count

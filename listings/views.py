@@ -29,6 +29,7 @@ from listings.forms import (
     SheetForm,
 )
 from listings.models import Objection, ObjectionStatus, ProductDocument
+from listings.paginators import CatalogPaginator
 from listings.sample_report import scan_report
 from listings.states import (
     LISTING_LIVE,
@@ -427,7 +428,7 @@ def catalog(request):
         merchant=filters.get("merchant"),
         sort=filters.get("sort") or "newest",
     )
-    page = Paginator(entries, 20).get_page(request.GET.get("page"))
+    page = CatalogPaginator(entries, 20).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
     return render(

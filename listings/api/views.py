@@ -38,6 +38,7 @@ from listings.api.serializers import (
 )
 from listings.errors import ClaimNotHeld
 from listings.models import Board, Objection, Product, ProductDocument, ProductType, Scenario
+from listings.paginators import CatalogPagination
 from listings.sample_report import scan_report
 from listings.states import ListingStatus, ReviewStage, VersionStatus
 from merchants.selectors import merchants_visible_to
@@ -468,6 +469,7 @@ class CatalogViewSet(viewsets.ReadOnlyModelViewSet):
     """The public catalogue: listed items only, searchable and filterable; no login needed."""
 
     permission_classes = [AllowAny]
+    pagination_class = CatalogPagination
     serializer_class = CatalogEntrySerializer
     filterset_class = CatalogFilter
     search_fields: list[str] = []

@@ -170,3 +170,14 @@ def test_queue_health_page_for_operators(seller, reviewers):
     rows = {row.stage: row for row in page.context["rows"]}
     assert rows["compliance"].waiting == 1
     assert 'data-testid="queue-chart"' in page.content.decode()
+
+
+def test_the_catalogue_pages_stop_at_the_first_thousand_results():
+    from listings.paginators import MAX_RESULTS, CatalogPaginator
+
+    paginator = CatalogPaginator(list(range(2500)), 20)
+    assert paginator.count == 2500 and paginator.num_pages == MAX_RESULTS // 20
+    assert paginator.is_capped
+    assert list(paginator.get_page(9999))[-1] == MAX_RESULTS - 1
+    small = CatalogPaginator(list(range(45)), 20)
+    assert (small.num_pages, small.is_capped) == (3, False)
