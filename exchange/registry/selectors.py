@@ -25,7 +25,10 @@ CLOSING_STATUS = {
 
 def certificates() -> QuerySet[Certificate]:
     """The public registry: every certificate is public (统一登记 is a public record)."""
-    return Certificate.objects.select_related("original", "checkpoint")
+    # Status and history read the original's amendments: prefetched, so a page costs no more.
+    return Certificate.objects.select_related("original", "checkpoint").prefetch_related(
+        "amendments", "original__amendments"
+    )
 
 
 def search(query: str = "", *, kind: str = "", registrant: str = "") -> QuerySet[Certificate]:
@@ -48,7 +51,7 @@ def search(query: str = "", *, kind: str = "", registrant: str = "") -> QuerySet
 def status_of(certificate: Certificate, now: datetime | None = None) -> CertificateStatus:
     """Valid, changed, cancelled, revoked or expired: read from the amendments of its original."""
     original = certificate.original or certificate
-    amendments = list(original.amendments.order_by("log_index"))
+    amendments = sorted(original.amendments.all(), key=lambda a: a.log_index)
     for amendment in amendments:
         if amendment.action in TERMINAL_ACTIONS:
             return CLOSING_STATUS[amendment.action]
@@ -67,7 +70,7 @@ def status_of(certificate: Certificate, now: datetime | None = None) -> Certific
 def history(certificate: Certificate) -> list[Certificate]:
     """The original and every registration that references it, in log order."""
     original = certificate.original or certificate
-    return [original, *original.amendments.order_by("log_index")]
+    return [original, *sorted(original.amendments.all(), key=lambda a: a.log_index)]
 
 
 @dataclass

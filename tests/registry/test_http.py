@@ -5,7 +5,7 @@ import base64
 import pytest
 from django.test import Client
 
-from exchange.registry import log, merkle, notes, tiles
+from exchange.registry import log, merkle, notes, services, tiles
 from exchange.registry.models import Certificate, LogEntry
 from tests.conftest import api_client_for
 from tests.registry.test_certificates import _forge_entry
@@ -275,9 +275,26 @@ def test_an_operator_registers_a_data_resource_from_the_registry_page(operator):
     refused = client.post(
         "/registry/register/", {**form, "registrant_credit_code": "91310115MA1FL000I0"}
     )
-    assert refused.status_code == 400 and "I, O, S, V" in refused.content.decode()
+    assert refused.status_code == 400 and "I、O、S、V" in refused.content.decode()
     response = client.post("/registry/register/", form)
     certificate = Certificate.objects.get()
     assert response.status_code == 302 and certificate.number.startswith("DR-")
     assert Client().post("/registry/register/", form).status_code == 403
     assert 'data-testid="register-data"' not in Client().get("/registry/").content.decode()
+
+
+def test_the_registry_list_costs_the_same_queries_for_5_or_40_certificates(
+    issue, django_assert_max_num_queries
+):
+    from exchange.registry.models import Action
+
+    first = issue(5)
+    services.amend_certificate(original=first[0], action=Action.LICENCE, reason="许可")
+    client = Client()
+    with django_assert_max_num_queries(6) as few:
+        client.get("/api/registry/certificates/?page_size=40")
+    issue(35, start=100)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert len(client.get("/api/registry/certificates/?page_size=40").json()["results"]) == 40
+    with django_assert_max_num_queries(8):
+        client.get("/registry/")

@@ -2,6 +2,7 @@ import base64
 
 from rest_framework import serializers
 
+from exchange import clock
 from exchange.registry import selectors
 from exchange.registry.models import AMENDMENT_ACTIONS, Certificate, RegisteredData, Right
 
@@ -41,7 +42,10 @@ class CertificateSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_status(self, certificate) -> str:
-        return selectors.status_of(certificate)
+        # One reading of the business clock for the whole page (the context is shared).
+        if "now" not in self.context:
+            self.context["now"] = clock.now()
+        return selectors.status_of(certificate, now=self.context["now"])
 
 
 class HistoryItemSerializer(CertificateSerializer):
