@@ -15,3 +15,10 @@ class ExchangeLocaleMiddleware(LocaleMiddleware):
         translation.activate(settings.LANGUAGE_CODE)
         request.LANGUAGE_CODE = translation.get_language()
         return None
+
+    def process_response(self, request, response):
+        # The log's tiles and notes are the same bytes in every language: no Vary, so that shared
+        # caches keep one copy.
+        if request.path.startswith("/log/"):
+            return response
+        return super().process_response(request, response)

@@ -1,7 +1,8 @@
 """The log over plain HTTP, in the formats tlog clients already speak (C2SP tlog-tiles).
 
 Open to anyone, never throttled, no trailing slashes, no redirects. Full tiles and bundles never
-change, so they are cacheable forever; the checkpoint changes with every append.
+change, nor does a partial one of a given width, so they are cacheable forever; the checkpoint
+changes with every append.
 """
 
 from django.http import Http404, HttpResponse
@@ -51,6 +52,7 @@ def tile(request, path: str):
     if data is None:
         raise Http404("No such tile at the latest checkpoint's size.")
     response = HttpResponse(data, content_type="application/octet-stream")
-    response["Cache-Control"] = FOREVER if width == tiles.TILE_WIDTH else FRESH
+    # A tile or bundle of a given width never changes (tiles only grow, into wider names).
+    response["Cache-Control"] = FOREVER
     response["Access-Control-Allow-Origin"] = "*"
     return response
