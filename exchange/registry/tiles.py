@@ -5,6 +5,7 @@ perfect subtree of height 8 over those hashes. Entry bundles (``tile/entries/...
 level-0 tiles. Pure functions, stdlib only.
 """
 
+import hashlib
 import re
 from collections.abc import Sequence
 
@@ -138,3 +139,20 @@ def tile_node_hash(stored: Sequence[bytes]) -> bytes:
             node_hash(left, right) for left, right in zip(level[::2], level[1::2], strict=True)
         ]
     return level[0]
+
+
+def fold(packed: bytes) -> bytes:
+    """``tile_node_hash`` of hashes packed end to end: the fast path the log's proofs take."""
+    count, rest = divmod(len(packed), HASH_SIZE)
+    if rest or not 1 <= count <= TILE_WIDTH or count & (count - 1):
+        raise ValueError(f"{len(packed)} bytes are not 2**k hashes of {HASH_SIZE} bytes, k <= 8")
+    sha256 = hashlib.sha256
+    pair = 2 * HASH_SIZE
+    while len(packed) > HASH_SIZE:
+        packed = b"".join(
+            [
+                sha256(b"\x01" + packed[at : at + pair]).digest()
+                for at in range(0, len(packed), pair)
+            ]
+        )
+    return packed

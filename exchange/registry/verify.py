@@ -17,6 +17,7 @@ import hashlib
 import math
 import multiprocessing
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from operator import itemgetter
 
@@ -90,30 +91,18 @@ def verify_log(progress: Callable[[int, int], None] | None = None, workers: int 
     size = state.size if state else 0
     checkpoints = list(Checkpoint.objects.select_related("key").order_by("size"))
     report.checkpoints = len(checkpoints)
-    signed_roots = {}
-    for checkpoint in checkpoints:
-        try:
-            signed = notes.open_checkpoint(checkpoint.note, verifier_key(checkpoint.key))
-        except notes.NoteError as error:
-            report.problems.append(f"checkpoint {checkpoint.size}: signature: {error}")
-            continue
-        if (signed.size, signed.root) != (checkpoint.size, bytes(checkpoint.root)):
-            report.problems.append(f"checkpoint {checkpoint.size}: the note differs from the row")
-        signed_roots[signed.size] = signed.root
-    if checkpoints and checkpoints[-1].size != size:
-        report.problems.append(
-            f"the latest checkpoint covers {checkpoints[-1].size} of {size} entries"
-        )
-
     tree: list[Node] = []  # the perfect subtrees covering [0, verified), largest first
     verified = 0
     problems: list[tuple[Place, str]] = []
     stored = _StoredTiles()
+    signed_roots: dict[int, bytes] = {}
 
     def join(checked: _Range) -> bool:
         nonlocal verified
         problems.extend(checked.problems)
         for checkpoint_size, nodes in checked.at_sizes.items():
+            if checkpoint_size not in signed_roots:
+                continue
             frontier = list(tree)
             for node in nodes:
                 _push(frontier, node)
@@ -136,7 +125,27 @@ def verify_log(progress: Callable[[int, int], None] | None = None, workers: int 
             progress(verified, size)
         return not checked.has_gap
 
-    _check_ranges(_ranges(size, workers, sorted(signed_roots)), workers, join)
+    tasks = _ranges(size, workers, _claimed_sizes(checkpoints))
+    with _checked_ranges(tasks, workers) as results:
+        # The signatures are checked while the workers hash; the roots are compared after.
+        for checkpoint in checkpoints:
+            try:
+                signed = notes.open_checkpoint(checkpoint.note, verifier_key(checkpoint.key))
+            except notes.NoteError as error:
+                report.problems.append(f"checkpoint {checkpoint.size}: signature: {error}")
+                continue
+            if (signed.size, signed.root) != (checkpoint.size, bytes(checkpoint.root)):
+                report.problems.append(
+                    f"checkpoint {checkpoint.size}: the note differs from the row"
+                )
+            signed_roots[signed.size] = signed.root
+        if checkpoints and checkpoints[-1].size != size:
+            report.problems.append(
+                f"the latest checkpoint covers {checkpoints[-1].size} of {size} entries"
+            )
+        for checked in results:
+            if not join(checked):
+                break
 
     problems.sort(key=itemgetter(0))
     for (position, order, _), problem in problems:
@@ -174,28 +183,45 @@ def _ranges(size: int, workers: int, sizes: list[int]) -> list[_Task]:
     return tasks
 
 
-def _check_ranges(tasks: list[_Task], workers: int, join: Callable[[_Range], bool]) -> None:
-    """Check ``tasks`` in order and ``join`` each result, until ``join`` says to stop."""
+def _claimed_sizes(checkpoints: list[Checkpoint]) -> list[int]:
+    """Every size a checkpoint's row or note claims: whichever signatures verify, the ranges
+    rebuild the tree at these sizes (a note's size is its second line, c2sp.org/tlog-checkpoint)."""
+    sizes = {checkpoint.size for checkpoint in checkpoints}
+    for checkpoint in checkpoints:
+        lines = checkpoint.note.split("\n", 2)
+        if len(lines) > 1 and lines[1].isdecimal():
+            sizes.add(int(lines[1]))
+    return sorted(sizes)
+
+
+@contextmanager
+def _checked_ranges(tasks: list[_Task], workers: int) -> Iterator[Iterator[_Range]]:
+    """The results of ``tasks``, in order; with worker processes, they start at once."""
     if workers <= 1 or len(tasks) == 1 or not _other_processes_see_the_rows():
-        for task in tasks:
-            if not join(_check_range(task)):
-                return
+        yield map(_check_range, tasks)
         return
     # A forked child must not reuse the parent's connections: each opens its own.
     connections.close_all()
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods:
+    if "fork" in multiprocessing.get_all_start_methods():
         context, initializer = multiprocessing.get_context("fork"), _close_connections_at_exit
     else:
         context, initializer = multiprocessing.get_context("spawn"), _setup_worker
     pool = context.Pool(min(workers, len(tasks)), initializer=initializer)
-    try:
+    received = 0
+
+    def results() -> Iterator[_Range]:
+        nonlocal received
         for checked in pool.imap(_check_range, tasks):
-            if not join(checked):
-                break
-        pool.close()
+            received += 1
+            yield checked
+
+    try:
+        yield results()
     finally:
-        pool.terminate()
+        if received == len(tasks):
+            pool.close()  # the workers exit on their own and close their connections
+        else:
+            pool.terminate()  # a gap or an error: the ranges still being checked are moot
         pool.join()
 
 
@@ -380,8 +406,10 @@ def _levels(joined: bytes) -> list[bytes]:
     while len(joined) >= 2 * HASH:
         pairs = len(joined) // (2 * HASH) * 2 * HASH
         joined = b"".join(
-            sha256(_NODE_PREFIX + joined[offset : offset + 2 * HASH]).digest()
-            for offset in range(0, pairs, 2 * HASH)
+            [
+                sha256(_NODE_PREFIX + joined[offset : offset + 2 * HASH]).digest()
+                for offset in range(0, pairs, 2 * HASH)
+            ]
         )
         levels.append(joined)
     return levels
