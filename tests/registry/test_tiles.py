@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from exchange.registry import tiles
 from exchange.registry.merkle import CompactRange, NodeID, leaf_hash
 from exchange.registry.tiles import (
     MAX_INDEX,
@@ -263,3 +264,14 @@ def test_a_full_tile_hashes_to_the_node_one_tile_level_up():
 def test_tile_node_hash_refuses_anything_but_a_power_of_two_of_hashes(stored, rule):
     with pytest.raises(ValueError, match=rule):
         tile_node_hash(stored)
+
+
+def test_fold_of_packed_hashes_equals_the_tile_node_hash():
+    import hashlib
+
+    hashes = [hashlib.sha256(str(n).encode()).digest() for n in range(256)]
+    for count in (1, 2, 4, 8, 16, 32, 64, 128, 256):
+        assert tiles.fold(b"".join(hashes[:count])) == tiles.tile_node_hash(hashes[:count])
+    for bad in (b"", b"x" * 31, b"x" * 96, b"x" * 32 * 512):
+        with pytest.raises(ValueError):
+            tiles.fold(bad)
