@@ -248,11 +248,9 @@ def search_catalog(
 
 def _full_text(entries: QuerySet[CatalogEntry], words: list[str]) -> QuerySet[CatalogEntry]:
     if connection.vendor == "postgresql":
-        # Matches the GIN index's expression (migration 0003): to_tsvector('simple', search_document).
+        # The stored tsvector column and its GIN index (migration 0004).
         return entries.extra(
-            where=[
-                "to_tsvector('simple'::regconfig, search_document) @@ plainto_tsquery('simple'::regconfig, %s)"
-            ],
+            where=["search_vector @@ plainto_tsquery('simple'::regconfig, %s)"],
             params=[" ".join(words)],
         )
     quoted = " ".join('"' + word.replace('"', '""') + '"' for word in words)
