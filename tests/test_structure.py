@@ -115,3 +115,20 @@ def test_every_list_is_paginated(path, callback):
 def test_no_excuse_is_stale():
     paths = {p for p, _ in ROUTES}
     assert set(NOT_IN_MATRIX) <= paths, f"remove stale entries: {set(NOT_IN_MATRIX) - paths}"
+
+
+def test_every_transactional_test_restores_the_reference_data():
+    """A transactional test without serialized_rollback ends with a flush that recreates content
+    types, permissions and groups under new ids; the next test that restores the serialized
+    reference data then collides with them."""
+    from pathlib import Path
+
+    offenders = [
+        f"{path.name}:{number}"
+        for path in Path(__file__).parent.rglob("*.py")
+        if path.name != "test_structure.py"
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if "django_db(transaction=True" in line.replace(" ", "")
+        and "serialized_rollback=True" not in line
+    ]
+    assert not offenders, offenders

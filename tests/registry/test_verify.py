@@ -260,7 +260,7 @@ def test_the_command_refuses_zero_workers():
 # --- real worker processes ------------------------------------------------------------------------
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_worker_processes_find_what_one_process_finds(logged):
     alter_entry(5)
     alter_tile_hash(level=1, index=0, position=3)
@@ -284,7 +284,7 @@ def database_url_for_another_process(folder: Path) -> str:
     return f"postgres://{params['USER']}@{host}:{params['PORT'] or 5432}/{params['NAME']}"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_manage_py_verify_log_with_worker_processes_names_the_bad_entry(logged, tmp_path):
     alter_entry(777)
     environment = {
