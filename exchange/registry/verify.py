@@ -16,6 +16,7 @@ it, and the report lists them in that order.
 import hashlib
 import math
 import multiprocessing
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -202,11 +203,22 @@ def _checked_ranges(tasks: list[_Task], workers: int) -> Iterator[Iterator[_Rang
         return
     # A forked child must not reuse the parent's connections: each opens its own.
     connections.close_all()
-    if "fork" in multiprocessing.get_all_start_methods():
-        context, initializer = multiprocessing.get_context("fork"), _close_connections_at_exit
+    # Forking is fast but safe only from a single-threaded process (a thread may hold a lock the
+    # child then waits on forever); otherwise the workers start afresh.
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        context, initializer, arguments = (
+            multiprocessing.get_context("fork"),
+            _close_connections_at_exit,
+            (),
+        )
     else:
-        context, initializer = multiprocessing.get_context("spawn"), _setup_worker
-    pool = context.Pool(min(workers, len(tasks)), initializer=initializer)
+        database = connection.settings_dict["NAME"]
+        context, initializer, arguments = (
+            multiprocessing.get_context("spawn"),
+            _setup_worker,
+            (database,),
+        )
+    pool = context.Pool(min(workers, len(tasks)), initializer=initializer, initargs=arguments)
     received = 0
 
     def results() -> Iterator[_Range]:
@@ -237,10 +249,12 @@ def _close_connections_at_exit() -> None:
     Finalize(None, connections.close_all, exitpriority=10)
 
 
-def _setup_worker() -> None:
+def _setup_worker(database: str) -> None:
     import django
 
     django.setup()
+    # The parent's database by name: under the tests, that is the test database.
+    connections["default"].settings_dict["NAME"] = database
     _close_connections_at_exit()
 
 
