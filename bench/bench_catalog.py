@@ -24,7 +24,6 @@ import argparse
 import itertools
 import os
 import random
-import secrets
 import statistics
 import sys
 import tempfile
@@ -37,9 +36,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-# Databases this script must never create, touch or drop: the project's own and the server's.
-PROTECTED_DATABASES = frozenset({"exchange", "exchange_ci", "postgres", "template0", "template1"})
-DATABASE_PREFIX = "exchange_bench_"
+from throwaway import create_database, drop_database  # noqa: E402 (bench/ runs as scripts)
+
 BATCH = 2000
 PAGE_SIZE = 20  # the catalogue view's page size (listings.views.catalog)
 CATALOG_TABLES = (
@@ -104,31 +102,6 @@ class Catalogue:
     boards: list
     scenarios: list
     rng: random.Random = field(default_factory=lambda: random.Random(20260518))
-
-
-# --- the throw-away database -----------------------------------------------------------------------
-
-
-def create_database(server: str) -> str:
-    import psycopg
-    from psycopg import sql
-
-    name = f"{DATABASE_PREFIX}{secrets.token_hex(4)}"
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return name
-
-
-def drop_database(server: str, name: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    if not name.startswith(DATABASE_PREFIX) or name in PROTECTED_DATABASES:
-        raise ValueError(f"Refusing to drop {name!r}: not a benchmark database.")
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
-        connection.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
 
 
 def setup_django(database_url: str, media: Path) -> None:

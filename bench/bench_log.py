@@ -38,7 +38,6 @@ import hashlib
 import json
 import os
 import random
-import secrets
 import sqlite3
 import statistics
 import subprocess
@@ -51,9 +50,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-# Databases this script must never create, touch or drop: the project's own and the server's.
-PROTECTED_DATABASES = frozenset({"exchange", "exchange_ci", "postgres", "template0", "template1"})
-DATABASE_PREFIX = "exchange_bench_"
+from throwaway import create_database, drop_database  # noqa: E402 (bench/ runs as scripts)
+
 BATCH = 1000  # entries a transaction in the batched figures (issue 5)
 QUICK_ENTRIES = 50_000
 SEED = 20260518
@@ -164,31 +162,6 @@ def raw_hashing_seconds(entries: list[bytes]) -> float:
             sha256(entry).digest()
         best = min(best, time.perf_counter() - started)
     return best
-
-
-# --- the throw-away PostgreSQL database -----------------------------------------------------------
-
-
-def create_database(server: str) -> str:
-    import psycopg
-    from psycopg import sql
-
-    name = f"{DATABASE_PREFIX}{secrets.token_hex(4)}"
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return name
-
-
-def drop_database(server: str, name: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    if not name.startswith(DATABASE_PREFIX) or name in PROTECTED_DATABASES:
-        raise ValueError(f"Refusing to drop {name!r}: not a benchmark database.")
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
-        connection.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
 
 
 # --- phases: each runs in a fresh process ---------------------------------------------------------

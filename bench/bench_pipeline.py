@@ -19,7 +19,6 @@ and after); the workers are stopped by their PIDs. Nothing is asserted: the figu
 
 import argparse
 import os
-import secrets
 import signal
 import socket
 import statistics
@@ -34,9 +33,8 @@ from urllib.parse import urlparse
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-# Databases this script must never create, touch or drop: the project's own and the server's.
-PROTECTED_DATABASES = frozenset({"exchange", "exchange_ci", "postgres", "template0", "template1"})
-DATABASE_PREFIX = "exchange_bench_"
+from throwaway import create_database, drop_database  # noqa: E402 (bench/ runs as scripts)
+
 STALL_SECONDS = 120  # no progress for this long means a worker is stuck: stop and show its log
 CHECKS_QUEUE = "checks"
 
@@ -59,31 +57,6 @@ class Worker:
         except subprocess.TimeoutExpired:
             os.kill(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
-
-
-# --- the throw-away database -----------------------------------------------------------------------
-
-
-def create_database(server: str) -> str:
-    import psycopg
-    from psycopg import sql
-
-    name = f"{DATABASE_PREFIX}{secrets.token_hex(4)}"
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return name
-
-
-def drop_database(server: str, name: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    if not name.startswith(DATABASE_PREFIX) or name in PROTECTED_DATABASES:
-        raise ValueError(f"Refusing to drop {name!r}: not a benchmark database.")
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
-        connection.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
 
 
 def setup_django(environment: dict[str, str]) -> None:

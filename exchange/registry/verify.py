@@ -198,27 +198,13 @@ def _claimed_sizes(checkpoints: list[Checkpoint]) -> list[int]:
 @contextmanager
 def _checked_ranges(tasks: list[_Task], workers: int) -> Iterator[Iterator[_Range]]:
     """The results of ``tasks``, in order; with worker processes, they start at once."""
-    if workers <= 1 or len(tasks) == 1 or not _other_processes_see_the_rows():
+    if workers <= 1 or len(tasks) == 1 or not _can_fork() or not _other_processes_see_the_rows():
         yield map(_check_range, tasks)
         return
     # A forked child must not reuse the parent's connections: each opens its own.
     connections.close_all()
-    # Forking is fast but safe only from a single-threaded process (a thread may hold a lock the
-    # child then waits on forever); otherwise the workers start afresh.
-    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
-        context, initializer, arguments = (
-            multiprocessing.get_context("fork"),
-            _close_connections_at_exit,
-            (),
-        )
-    else:
-        database = connection.settings_dict["NAME"]
-        context, initializer, arguments = (
-            multiprocessing.get_context("spawn"),
-            _setup_worker,
-            (database,),
-        )
-    pool = context.Pool(min(workers, len(tasks)), initializer=initializer, initargs=arguments)
+    context = multiprocessing.get_context("fork")
+    pool = context.Pool(min(workers, len(tasks)), initializer=_close_connections_at_exit)
     received = 0
 
     def results() -> Iterator[_Range]:
@@ -237,6 +223,13 @@ def _checked_ranges(tasks: list[_Task], workers: int) -> Iterator[Iterator[_Rang
         pool.join()
 
 
+def _can_fork() -> bool:
+    """Forking is safe only from a single-threaded process (a thread may hold a lock that the
+    child then waits on forever), as ``manage.py verify_log`` is; anywhere else the ranges are
+    checked in this process."""
+    return threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
+
+
 def _other_processes_see_the_rows() -> bool:
     if connection.in_atomic_block:
         return False  # this transaction's rows are invisible to other connections
@@ -247,15 +240,6 @@ def _close_connections_at_exit() -> None:
     from multiprocessing.util import Finalize
 
     Finalize(None, connections.close_all, exitpriority=10)
-
-
-def _setup_worker(database: str) -> None:
-    import django
-
-    django.setup()
-    # The parent's database by name: under the tests, that is the test database.
-    connections["default"].settings_dict["NAME"] = database
-    _close_connections_at_exit()
 
 
 def _push(stack: list[Node], node: Node, made: Callable[[Node], None] | None = None) -> None:

@@ -5,8 +5,7 @@ from playwright.sync_api import expect
 
 from exchange.registry import services
 from tests.browser.test_review_path import assert_fits_the_window
-from tests.registry.conftest import registration
-from tests.registry.test_certificates import _forge_entry
+from tests.registry.conftest import forge_entry, registration
 
 pytestmark = [
     pytest.mark.browser,
@@ -32,7 +31,7 @@ def test_the_browser_verifies_a_certificate_against_the_latest_checkpoint(page, 
 
 def test_after_tampering_the_page_and_the_browser_name_the_entry(page):
     certificates = services.issue_certificates([registration(n) for n in range(8)])
-    _forge_entry(5, b'{"forged":true}')
+    forge_entry(5, b'{"forged":true}')
 
     page.goto(f"/registry/{certificates[5].number}/")
     expect(page.get_by_test_id("server-problems")).to_contain_text("5")

@@ -1,4 +1,5 @@
 import pytest
+from django.db import connection
 
 from exchange.registry import services
 from exchange.registry.models import CertificateKind, Right
@@ -28,3 +29,39 @@ def issue():
         return services.issue_certificates([registration(start + n) for n in range(count)])
 
     return issue_batch
+
+
+def as_insider(table: str, sql: str, params: list) -> None:
+    """What an insider with database access could do (as the tamper_log demo does): switch the
+    table's append-only triggers off, run ``sql``, switch them back on."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s",
+                [table],
+            )
+            triggers = cursor.fetchall()
+            for name, _ in triggers:
+                cursor.execute(f"DROP TRIGGER {name}")
+            try:
+                cursor.execute(sql, params)
+            finally:
+                for _, create in triggers:
+                    cursor.execute(create)
+        else:
+            # ALTER TABLE refuses while the test's transaction holds deferred foreign-key checks.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+            try:
+                cursor.execute(sql, params)
+            finally:
+                cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+
+
+def forge_entry(index: int, data: bytes) -> None:
+    """Replace entry ``index``'s stored bytes, behind the log's back."""
+    as_insider(
+        "registry_logentry",
+        'UPDATE registry_logentry SET data = %s WHERE "index" = %s',
+        [data, index],
+    )

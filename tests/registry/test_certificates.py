@@ -6,14 +6,13 @@ from datetime import timedelta
 
 import pytest
 import rfc8785
-from django.db import connection
 
 from exchange import clock
 from exchange.errors import DomainError
 from exchange.registry import log, merkle, notes, selectors, services
 from exchange.registry.models import Action, Certificate, CertificateStatus, LogEntry
 from exchange.registry.numbers import is_valid_certificate_number
-from tests.registry.conftest import registration
+from tests.registry.conftest import forge_entry, registration
 
 pytestmark = pytest.mark.django_db
 
@@ -122,37 +121,10 @@ def test_search_by_number_registrant_or_subject(issue):
     assert not selectors.search("不存在的主体").exists()
 
 
-def _forge_entry(index: int, data: bytes) -> None:
-    """What an insider could do with database access: switch off the trigger, write, switch on."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute(
-                "SELECT name, sql FROM sqlite_master WHERE type='trigger' AND tbl_name='registry_logentry'"
-            )
-            triggers = cursor.fetchall()
-            for name, _ in triggers:
-                cursor.execute(f"DROP TRIGGER {name}")
-            cursor.execute(
-                'UPDATE registry_logentry SET data = %s WHERE "index" = %s', [data, index]
-            )
-            for _, sql in triggers:
-                cursor.execute(sql)
-        else:
-            cursor.execute(
-                "ALTER TABLE registry_logentry DISABLE TRIGGER registry_logentry_append_only"
-            )
-            cursor.execute(
-                'UPDATE registry_logentry SET data = %s WHERE "index" = %s', [data, index]
-            )
-            cursor.execute(
-                "ALTER TABLE registry_logentry ENABLE TRIGGER registry_logentry_append_only"
-            )
-
-
 def test_an_altered_entry_is_located_by_the_certificate_check(issue):
     certificates = issue(5)
     entry = bytes(LogEntry.objects.get(index=3).data)
-    _forge_entry(3, entry.replace(b"\xe6\xb5\x8b", b"\xe8\xaf\x95", 1))  # 测 → 试 in the name
+    forge_entry(3, entry.replace(b"\xe6\xb5\x8b", b"\xe8\xaf\x95", 1))  # 测 → 试 in the name
     outcome = selectors.verify_certificate(certificates[3])
     assert not outcome.ok and outcome.bad_entry == 3
     assert all("entry 3" in problem for problem in outcome.problems)

@@ -8,7 +8,7 @@ from django.test import Client
 from exchange.registry import log, merkle, notes, services, tiles
 from exchange.registry.models import Certificate, LogEntry
 from tests.conftest import api_client_for
-from tests.registry.test_certificates import _forge_entry
+from tests.registry.conftest import forge_entry
 
 pytestmark = pytest.mark.django_db
 
@@ -209,7 +209,7 @@ def test_the_certificate_page_shows_the_certificate_its_proof_and_a_verify_butto
 
 def test_after_tampering_the_page_and_the_api_name_the_entry_that_broke(logged):
     entry = bytes(LogEntry.objects.get(index=17).data)
-    _forge_entry(
+    forge_entry(
         17,
         entry.replace(b'"price":"12.50"', b'"price":"1.50"', 1).replace(
             b"resource", b"resourcf", 1

@@ -25,7 +25,7 @@ from exchange import clock
 from exchange.registry import log, merkle, notes, services, tlogcheck
 from exchange.registry.management.commands.tamper_log import altered
 from exchange.registry.models import Certificate, Checkpoint, LogEntry
-from tests.registry.conftest import registration
+from tests.registry.conftest import as_insider, registration
 
 # The live server answers from its own thread, so the rows must be committed.
 live = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -76,31 +76,6 @@ def signed_checkpoint(size: int, root: bytes) -> str:
     key, seed = log.signing_key()
     body = notes.Checkpoint(origin=key.name, size=size, root=root)
     return notes.sign_checkpoint(body, key.name, seed)
-
-
-def as_insider(table: str, sql: str, params: list) -> None:
-    """Change a row as someone with database access could: switch the table's append-only
-    triggers off, run ``sql``, switch them back on (as the tamper_log demo does)."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s",
-                [table],
-            )
-            triggers = cursor.fetchall()
-            for name, _ in triggers:
-                cursor.execute(f"DROP TRIGGER {name}")
-            try:
-                cursor.execute(sql, params)
-            finally:
-                for _, create in triggers:
-                    cursor.execute(create)
-        else:
-            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
-            try:
-                cursor.execute(sql, params)
-            finally:
-                cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
 
 
 def alter_entry(index: int) -> None:

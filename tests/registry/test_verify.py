@@ -21,6 +21,7 @@ from django.db import connection
 from exchange.registry import log, notes
 from exchange.registry.models import Checkpoint, LogEntry, LogState, LogTile
 from exchange.registry.verify import verify_log
+from tests.registry.conftest import as_insider
 
 pytestmark = pytest.mark.django_db
 
@@ -52,29 +53,6 @@ def logged() -> int:
     for start in range(0, SIZE, BATCH):
         log.append([record(n) for n in range(start, min(SIZE, start + BATCH))])
     return SIZE
-
-
-def as_insider(table: str, sql: str, params: list) -> None:
-    """What an insider with database access could do: switch the table's append-only triggers
-    off, change the rows, switch them back on."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s",
-                [table],
-            )
-            triggers = cursor.fetchall()
-            for name, _ in triggers:
-                cursor.execute(f"DROP TRIGGER {name}")
-            cursor.execute(sql, params)
-            for _, statement in triggers:
-                cursor.execute(statement)
-        else:
-            # ALTER TABLE refuses while the test's transaction holds deferred foreign-key checks.
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
-            cursor.execute(sql, params)
-            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
 
 
 def alter_entry(index: int) -> None:
@@ -265,9 +243,9 @@ def test_worker_processes_find_what_one_process_finds(logged):
     alter_entry(5)
     alter_tile_hash(level=1, index=0, position=3)
     remove_entry(1090)
-    # On PostgreSQL the workers are forked here; an in-memory SQLite database cannot be opened by
-    # another process, so there the ranges are checked in this process (the subprocess test below
-    # forks them on a file database).
+    # Workers are forked only from a single-threaded process on a database other processes can
+    # open; elsewhere (a test run with threads, in-memory SQLite) the ranges are checked here.
+    # The subprocess test below always forks them.
     assert as_tuple(verify_log(workers=2)) == as_tuple(verify_log(workers=1))
 
 
