@@ -356,7 +356,7 @@ def percentile(samples: list[float], percent: int) -> float:
 
 def print_results(small: dict, large: dict, sizes: tuple[int, int], repeat: int) -> None:
     a, b = (f"{size:,} rows" for size in sizes)
-    print(f"\ncatalogue search (search_catalog + Paginator, {PAGE_SIZE} a page), PostgreSQL, {repeat} runs per kind; ms")  # fmt: skip
+    print(f"\ncatalogue search (search_catalog + CatalogPaginator, {PAGE_SIZE} a page), PostgreSQL, {repeat} runs per kind; ms")  # fmt: skip
     print(f"  {'query kind':<20} | {a:^26} | {b:^26} | ratio")
     print(f"  {'':<20} | {'hits':>8} {'p50':>8} {'p99':>8} | {'hits':>8} {'p50':>8} {'p99':>8} | {'p50':>5} {'p99':>5}")  # fmt: skip
     rows = [(label, small[label], large[label]) for label in small]
