@@ -6,6 +6,7 @@ changes with every append.
 """
 
 from django.http import Http404, HttpResponse
+from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_safe
 
 from exchange.registry import log, tiles
@@ -38,6 +39,7 @@ def vkey(request):
 
 
 @require_safe
+@gzip_page  # entry bundles are JSON and shrink well; hash tiles are left as they are
 def tile(request, path: str):
     try:
         level, index, width = tiles.parse_tile_path(f"tile/{path}")
