@@ -8,7 +8,7 @@ certificates that reference the original; nothing is ever edited.
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -81,7 +81,6 @@ class Registration:
     original: Certificate | None = None
     reason: str = ""
     valid_until: datetime | None = None
-    number: str = field(default="", init=False)
 
 
 def log_record(certificate: Certificate) -> dict:

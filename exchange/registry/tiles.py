@@ -9,7 +9,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 
-from exchange.registry.merkle import HASH_SIZE, NodeID, node_hash
+from exchange.registry.merkle import HASH_SIZE, NodeID
 
 TILE_HEIGHT = 8
 TILE_WIDTH = 1 << TILE_HEIGHT
@@ -133,12 +133,7 @@ def tile_node_hash(stored: Sequence[bytes]) -> bytes:
     for position, hash_ in enumerate(stored):
         if len(hash_) != HASH_SIZE:
             raise ValueError(f"stored hash {position} has {len(hash_)} bytes, not {HASH_SIZE}")
-    level = list(stored)
-    while len(level) > 1:
-        level = [
-            node_hash(left, right) for left, right in zip(level[::2], level[1::2], strict=True)
-        ]
-    return level[0]
+    return fold(b"".join(stored))
 
 
 def fold(packed: bytes) -> bytes:
