@@ -222,7 +222,7 @@ def build_real(catalogue: Catalogue, reviewers: dict, count: int) -> None:
             )
             review = services.claim_listing(listing=listing, actor=reviewers["committee"])
             services.decide_listing_review(
-                review=review,
+                listing=review.listing,
                 actor=reviewers["committee"],
                 decision="approve",
                 checklist=passing_checklist("listing"),

@@ -10,7 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from exchange.errors import RuleViolation
+from exchange.accounts.roles import Role
+from exchange.errors import PermissionDeniedError, RuleViolation
 from exchange.models import BusinessClock
 
 
@@ -82,3 +83,63 @@ def use_real_time() -> None:
     BusinessClock.objects.update_or_create(
         pk=BusinessClock.SINGLETON_ID, defaults={"simulated_now": None}
     )
+
+
+# --- stepping the clock from the pages (operators) ------------------------------------------------
+
+# The most a page may step at once: a classroom needs days, not years (a typo stays harmless).
+MAX_STEP_DAYS = 366
+
+
+def can_change(user) -> bool:
+    """Operators step the business clock; every exchange staff member may read it."""
+    return user.is_authenticated and user.has_role(Role.OPERATOR)
+
+
+@transaction.atomic
+def change(*, actor, mode: str, days: int | None = None, at: datetime | None = None) -> datetime:
+    """Step the clock as the ``clock`` command does (``advance`` by days, ``set``, ``real``), then
+    run the exchange's scheduled work at once (what Celery beat runs on its timetable), so that a
+    notice whose three days are over registers while the class watches.
+
+    Raises:
+        PermissionDeniedError (operators only); RuleViolation ``clock_backwards`` /
+        ``naive_datetime`` / ``step_range`` / ``invalid_choice``.
+    """
+    if not can_change(actor):
+        raise PermissionDeniedError(_("Only exchange operators step the business clock."))
+    if mode == "advance":
+        if days is None or not 1 <= days <= MAX_STEP_DAYS:
+            raise RuleViolation(
+                _("Step between 1 and %(most)d days."),
+                code="step_range",
+                field="days",
+                params={"most": MAX_STEP_DAYS},
+            )
+        advance(by=timedelta(days=days))
+    elif mode == "set":
+        if at is None:
+            raise RuleViolation(_("Give a date and time."), code="required", field="at")
+        set_simulated_time(at=at)
+    elif mode == "real":
+        use_real_time()
+    else:
+        raise RuleViolation(_("Choose advance, set or real."), code="invalid_choice", field="mode")
+    transaction.on_commit(run_scheduled_work)
+    return now()
+
+
+def run_scheduled_work() -> list[str]:
+    """Send every periodic task of ``CELERY_BEAT_SCHEDULE`` now (run in process when eager)."""
+    from django.conf import settings
+
+    from exchange.celery import app
+
+    names = [entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()]
+    app.loader.import_default_modules()  # every app's tasks.py, as a worker loads them
+    for name in names:
+        if app.conf.task_always_eager:
+            app.tasks[name].apply()
+        else:
+            app.send_task(name)
+    return names

@@ -88,16 +88,16 @@ class ConflictError(DomainError):
 
 
 class InvalidTransition(ConflictError):
+    """An action asked of an object whose status is not one the action acts from."""
+
     code = "invalid_transition"
-    message_template = _("Cannot move from “%(from_status)s” to “%(to_status)s”.")
+    message_template = _("“%(action)s” is not possible while the status is “%(from_status)s”.")
     field = "status"
 
-    def __init__(self, from_status, to_status):
-        super().__init__(
-            params={"from_status": from_status.label, "to_status": to_status.label},
-        )
+    def __init__(self, from_status, action):
+        super().__init__(params={"from_status": from_status.label, "action": action.label})
         self.from_status = from_status
-        self.to_status = to_status
+        self.action = action
 
 
 class DuplicateError(ConflictError):

@@ -1,17 +1,26 @@
 """State machines: the one way any lifecycle object changes status.
 
-A lifecycle model declares ``TRANSITIONS`` (from its app's ``states.py``), a ``status`` field and an
-append-only event model whose ``subject`` foreign key has ``related_name="events"``.
+A lifecycle is declared once, in its app's ``states.py``, as a :class:`Lifecycle`: the status
+choices and the **actions**. Each action names the states it acts from, the state it leads to and
+who may take it. The transition graph is derived from the actions, never the other way round: two
+actions that reach the same state (an operator's reinstatement and an applicant's signature both
+reach ``active``) are different actions, from different states, for different people.
+
+A lifecycle model sets ``LIFECYCLE``, has a ``status`` field and an append-only event model whose
+``subject`` foreign key has ``related_name="events"``. Services move it with :func:`take`; pages
+and the API offer :meth:`Lifecycle.available`, read from the same declarations.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models, transaction
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from exchange import clock
-from exchange.errors import InvalidTransition
+from exchange.errors import InvalidTransition, PermissionDeniedError
 
 # Events that note something without moving the status, as the timeline names them.
 NOTE_LABELS = {
@@ -22,7 +31,131 @@ NOTE_LABELS = {
     "sample_attached": _("sample attached"),
     "objection_filed": _("objection filed"),
     "objection_dismissed": _("objection dismissed"),
+    "filed": _("filed"),
+    "invited": _("invited"),
+    "resent": _("resent"),
 }
+
+# Who may take an action: a predicate over the acting user (None for the exchange's own automated
+# work: Celery tasks and beat) and the object.
+Who = Callable[[Any, Any], bool]
+
+
+def by_system(actor, obj) -> bool:
+    """The exchange's automated work (checks, the notice's end, expiry): no person acts."""
+    return actor is None
+
+
+@dataclass(frozen=True)
+class Action:
+    """One thing that can be done to a lifecycle object.
+
+    ``sources`` are the states it acts from; ``target`` the state it leads to (``None``: it records
+    something without moving the status, like a licence registered on a valid certificate);
+    ``allowed(actor, obj)`` says who may take it, and ``who`` says so in words.
+    """
+
+    name: str
+    label: Promise | str
+    sources: frozenset
+    target: Any
+    allowed: Who
+    who: Promise | str
+    style: str = ""  # the button's look: "" (primary), "secondary" or "danger"
+    reason: str = ""  # "required", "optional" or "" (no reason field)
+    # A more precise refusal than "this is for <who>", when one applies (own organisation).
+    refusal: Callable[[Any, Any], Exception | None] | None = None
+    # False: taken only along with another action (a cascade), never offered on its own.
+    offered: bool = True
+
+    @property
+    def slug(self) -> str:
+        """The action's name in URLs (``start-review``)."""
+        return self.name.replace("_", "-")
+
+    def acts_from(self, status) -> bool:
+        return status in self.sources
+
+    def permits(self, actor, obj) -> bool:
+        return bool(self.allowed(actor, obj))
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """A status enum, its actions, and the graph they make."""
+
+    status: type[models.TextChoices]
+    actions: tuple[Action, ...]
+    initial: Any
+    main_path: tuple = ()
+    transitions: Mapping = field(init=False, repr=False)
+
+    def __post_init__(self):
+        names = [a.name for a in self.actions]
+        if len(names) != len(set(names)):
+            raise ValueError(f"{self.status.__name__}: action names repeat: {sorted(names)}")
+        for action in self.actions:
+            strays = set(action.sources) - set(self.status)
+            if (
+                strays
+                or not action.sources
+                or (action.target is not None and action.target not in set(self.status))
+            ):
+                raise ValueError(f"{self.status.__name__}.{action.name}: unknown states")
+        graph = {
+            state: frozenset(
+                a.target for a in self.actions if state in a.sources and a.target is not None
+            )
+            for state in self.status
+        }
+        object.__setattr__(self, "transitions", graph)
+
+    def __getitem__(self, name: str) -> Action:
+        for action in self.actions:
+            if action.name == name:
+                return action
+        raise KeyError(f"{self.status.__name__} has no action {name!r}")
+
+    def by_slug(self, slug: str) -> Action | None:
+        return next((a for a in self.actions if a.slug == slug), None)
+
+    @property
+    def terminal(self) -> frozenset:
+        """States no action leads out of."""
+        return frozenset(
+            s for s in self.status if not any(s in a.sources for a in self.actions if a.target)
+        )
+
+    def actions_from(self, status) -> list[Action]:
+        return [a for a in self.actions if a.acts_from(self.status(status))]
+
+    def available(self, actor, obj, *, status=None) -> list[Action]:
+        """The actions ``actor`` may take on ``obj`` now (what pages and the API offer).
+
+        ``status`` stands for ``obj.status`` where the status is derived, not stored.
+        """
+        status = self.status(obj.status if status is None else status)
+        return [
+            a for a in self.actions if a.offered and a.acts_from(status) and a.permits(actor, obj)
+        ]
+
+
+# Cascades: (model label, action name) → what a higher app does in the same transaction when that
+# action is taken. The app below cannot call the one above (suspending a merchant suspends its
+# listings), so the app above registers here, in its AppConfig.ready(); nothing else does.
+_FOLLOWERS: dict[tuple[str, str], list[Callable]] = {}
+
+
+def follow(model: type[models.Model], action_name: str, handler: Callable) -> None:
+    """Run ``handler(obj=…, actor=…, reason=…)`` after ``action_name`` is taken on ``model``."""
+    model.LIFECYCLE[action_name]  # a typo fails at start-up, not silently
+    handlers = _FOLLOWERS.setdefault((model._meta.label, action_name), [])
+    if handler not in handlers:
+        handlers.append(handler)
+
+
+def followers(model: type[models.Model], action_name: str) -> list[Callable]:
+    return list(_FOLLOWERS.get((model._meta.label, action_name), ()))
 
 
 def actor_display_name(actor) -> str:
@@ -31,48 +164,58 @@ def actor_display_name(actor) -> str:
     return actor.get_full_name() or actor.get_username()
 
 
-def transition(
-    obj: models.Model, to, *, actor, reason: str = "", data: dict | None = None, kind: str = ""
-):
-    """Move ``obj`` to status ``to`` and append the event row, inside the caller's transaction.
+def check(obj: models.Model, action: Action, *, actor, status=None) -> None:
+    """Refuse early, before other work, an action this actor may not take on ``obj`` now.
 
-    Re-reads the row with a lock, so two concurrent moves of one object serialise and the second
-    sees the first one's result.
+    ``status`` stands for ``obj.status`` where the status is derived, not stored (certificates).
 
     Raises:
-        InvalidTransition (409) when the table does not allow the move from the stored status.
+        PermissionDeniedError (403) when ``actor`` is not who may take it; InvalidTransition (409)
+        when ``obj``'s status is not one it acts from.
+    """
+    if not action.permits(actor, obj):
+        precise = action.refusal(actor, obj) if action.refusal else None
+        if precise is not None:
+            raise precise
+        raise PermissionDeniedError(
+            _("“%(action)s” is for %(who)s."), params={"action": action.label, "who": action.who}
+        )
+    status = _status_enum(action)(obj.status if status is None else status)
+    if not action.acts_from(status):
+        raise InvalidTransition(status, action)
+
+
+def take(obj: models.Model, action: Action, *, actor, reason: str = "", data: dict | None = None):
+    """Take ``action`` on ``obj``: check it, move the status, append the event row.
+
+    Runs inside the caller's transaction and re-reads the status with a row lock, so two
+    concurrent actions on one object serialise and the second sees the first one's result.
+
+    Raises:
+        PermissionDeniedError (403); InvalidTransition (409).
     """
     if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("lifecycle.transition() must run inside the caller's transaction.")
+        raise RuntimeError("lifecycle.take() must run inside the caller's transaction.")
     model = type(obj)
-    current = model.objects.select_for_update().values_list("status", flat=True).get(pk=obj.pk)
-    from_status = _as_status(model, current)
-    to_status = _as_status(model, to)
-    if to_status not in model.TRANSITIONS[from_status]:
-        raise InvalidTransition(from_status, to_status)
-    obj.status = to_status
-    obj.save(update_fields=["status", "updated_at"])
-    return record_event(
+    obj.status = model.objects.select_for_update().values_list("status", flat=True).get(pk=obj.pk)
+    check(obj, action, actor=actor)
+    from_status = _status_enum(action)(obj.status)
+    to_status = from_status if action.target is None else action.target
+    if to_status != from_status:
+        obj.status = to_status
+        obj.save(update_fields=["status", "updated_at"])
+    event = record_event(
         obj,
-        kind=kind or to_status.value,
+        kind=action.name,
         actor=actor,
         reason=reason,
         data=data,
         from_status=from_status,
         to_status=to_status,
     )
-
-
-def check_transition(obj: models.Model, to) -> None:
-    """Refuse early, before other work, a move the table does not allow from ``obj``'s status.
-
-    Raises:
-        InvalidTransition (409).
-    """
-    model = type(obj)
-    from_status, to_status = _as_status(model, obj.status), _as_status(model, to)
-    if to_status not in model.TRANSITIONS[from_status]:
-        raise InvalidTransition(from_status, to_status)
+    for handler in followers(model, action.name):
+        handler(obj=obj, actor=actor, reason=reason)
+    return event
 
 
 def record_event(
@@ -85,7 +228,7 @@ def record_event(
     from_status=None,
     to_status=None,
 ):
-    """Append an event to ``obj``'s trail: a transition, or a note such as an upload or an edit."""
+    """Append an event to ``obj``'s trail: an action taken, or a note such as an upload or an edit."""
     status = obj.status
     return obj.events.create(
         kind=kind,
@@ -99,19 +242,28 @@ def record_event(
     )
 
 
-def _as_status(model, value):
-    status_enum = type(next(iter(model.TRANSITIONS)))
-    return status_enum(value)
+def event_labels(lifecycle: Lifecycle) -> dict[str, Any]:
+    """What the timeline calls each kind of event: the action's label, or the note's."""
+    return {
+        **{s.value: s.label for s in lifecycle.status},
+        **NOTE_LABELS,
+        **{a.name: a.label for a in lifecycle.actions},
+    }
+
+
+def _status_enum(action: Action) -> type:
+    return type(next(iter(action.sources)))
 
 
 def graph_layout(
-    transitions: Mapping[Any, frozenset], main_path: list
+    transitions: Mapping[Any, frozenset], main_path: Iterable
 ) -> dict[Any, tuple[int, int]]:
     """Place each state of a machine on a grid: the main path on row 0, the rest below it.
 
     A side state sits in the column after its first predecessor that is already placed, on the
     first free row, so the drawn graph reads left to right like the process it shows.
     """
+    main_path = list(main_path)
     positions = {state: (column, 0) for column, state in enumerate(main_path)}
     taken = set(positions.values())
     pending = [s for s in transitions if s not in positions]

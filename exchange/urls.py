@@ -8,8 +8,9 @@ from exchange import health, views
 handler404 = "exchange.api.errors.not_found"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", include("market.urls")),
     path("healthz", health.healthz, name="healthz"),
+    path("clock/", views.clock_page, name="clock"),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/<int:pk>/read/", views.notification_read, name="notification-read"),
     path("notifications/read-all/", views.notification_read_all, name="notifications-read-all"),

@@ -1,28 +1,20 @@
-"""Exchange-wide pages: the home page with each role's overview, and notifications."""
+"""Exchange-wide pages: notifications and the business clock."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from exchange import clock, notifications
+from exchange.accounts.roles import EXCHANGE_STAFF_ROLES
+from exchange.errors import DomainError
+from exchange.forms import ClockForm
 from exchange.models import Notification
-from merchants import selectors as merchant_selectors
-from merchants.permissions import can_see_queue
-
-
-def home(request):
-    user = request.user
-    context = {
-        "now": clock.now(),
-        "directory_count": merchant_selectors.merchant_directory().count(),
-    }
-    if user.is_authenticated:
-        context["my_merchant"] = merchant_selectors.live_merchant_of(user.organisation_id)
-        if can_see_queue(user):
-            context["queue_count"] = merchant_selectors.review_queue(user).count()
-            context["overdue_count"] = merchant_selectors.overdue_applications().count()
-    return render(request, "exchange/home.html", context)
+from exchange.web import show_refusal
 
 
 @login_required
@@ -46,3 +38,31 @@ def notification_read(request, pk):
 def notification_read_all(request):
     notifications.mark_all_read(actor=request.user)
     return redirect("notifications")
+
+
+@login_required
+def clock_page(request):
+    """The business clock: every deadline reads it; operators step it (a class watches a notice end)."""
+    if not request.user.has_role(*EXCHANGE_STAFF_ROLES):
+        raise PermissionDenied
+    form = ClockForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            clock.change(actor=request.user, **form.cleaned_data)
+        except DomainError as error:
+            show_refusal(request, error, form)
+        else:
+            messages.success(
+                request,
+                _("The business clock now reads %(now)s; the scheduled work has run.")
+                % {"now": timezone.localtime(clock.now()).strftime("%Y-%m-%d %H:%M")},
+            )
+            return redirect("clock")
+    context = {
+        "now": clock.now(),
+        "real_now": clock.real_now(),
+        "is_simulated": clock.is_simulated(),
+        "can_change": clock.can_change(request.user),
+        "form": form,
+    }
+    return render(request, "exchange/clock.html", context)

@@ -1,9 +1,16 @@
-"""Helpers for the web views: turn refusals into form errors or messages."""
+"""Helpers for the web views: refusals as form errors or messages, and lifecycle action buttons."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
 
 from exchange.errors import DomainError
+from exchange.lifecycle import Action, Lifecycle
 
 
 def show_refusal(request, error: DomainError | ValidationError, form=None) -> None:
@@ -26,3 +33,88 @@ def show_refusal(request, error: DomainError | ValidationError, form=None) -> No
             form.add_error(problem.field, ValidationError(problem.message, code=problem.code))
         else:
             messages.error(request, problem.message)
+
+
+@dataclass(frozen=True)
+class ActionView:
+    """How a page takes one lifecycle action: ``call(obj, actor, **form data)`` and its form."""
+
+    call: Callable
+    form: type[forms.Form] | None = None
+
+
+@dataclass(frozen=True)
+class ActionButton:
+    """A button for an action the user may take now, and where it posts."""
+
+    action: Action
+    url: str
+
+    @property
+    def label(self):
+        return self.action.label
+
+    @property
+    def slug(self) -> str:
+        return self.action.slug
+
+    @property
+    def style(self) -> str:
+        return self.action.style
+
+
+def action_buttons(
+    lifecycle: Lifecycle, actor, obj, views: dict[str, ActionView], url: Callable[[Action], str]
+) -> list[ActionButton]:
+    """The buttons of the actions ``actor`` may take on ``obj`` now, in declaration order."""
+    return [
+        ActionButton(action, url(action))
+        for action in lifecycle.available(actor, obj)
+        if action.name in views
+    ]
+
+
+def action_forms(buttons: list[ActionButton], views: dict[str, ActionView]) -> list[forms.Form]:
+    """One form for the page's buttons: each input (reason, term) appears once."""
+    classes = {views[button.action.name].form for button in buttons} - {None}
+    return [form() for form in sorted(classes, key=lambda form: form.__name__)]
+
+
+def reason_required_for(buttons: list[ActionButton]) -> list:
+    """The labels of the page's actions that need a reason (said next to the reason field)."""
+    return [button.label for button in buttons if button.action.reason == "required"]
+
+
+def take_action_from_page(
+    request, *, lifecycle: Lifecycle, obj, slug: str, views: dict[str, ActionView]
+) -> bool:
+    """Take the action a page's button named; say what happened, or why not, as a message.
+
+    Raises:
+        Http404 for an action the lifecycle has not, or that has no page.
+    """
+    action = lifecycle.by_slug(slug)
+    if action is None or action.name not in views:
+        raise Http404
+    view = views[action.name]
+    data = {}
+    if view.form is not None:
+        form = view.form(request.POST)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+            return False
+        data = form.cleaned_data
+    try:
+        view.call(obj, request.user, **data)
+    except (DomainError, ValidationError) as error:
+        show_refusal(request, error)
+        return False
+    obj.refresh_from_db(fields=["status"])
+    messages.success(
+        request,
+        _("Done: %(action)s. Status now: %(status)s.")
+        % {"action": action.label, "status": obj.get_status_display()},
+    )
+    return True

@@ -176,7 +176,12 @@ class SampleForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    decision = forms.ChoiceField(label=_("Decision"), choices=Decision.choices)
+    # No outcome is preselected: the reviewer chooses one (issue 8 §2, safe defaults).
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=[("", _("— choose —")), *Decision.choices]
+    )
+    # The stage the page showed: a version that moved on meanwhile is refused, not mis-decided.
+    stage = forms.CharField(widget=forms.HiddenInput, required=False)
     comments = forms.CharField(
         label=_("Comments (the merchant reads them)"),
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -185,7 +190,12 @@ class DecisionForm(forms.Form):
 
     def __init__(self, *args, stage, prefill=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if stage not in CHECKLISTS:
+            stage = None
         self.stage = stage
+        self.fields["stage"].initial = stage
+        if stage is None:
+            return
         for key, label in CHECKLISTS[stage].items():
             self.fields[f"check_{key}"] = forms.ChoiceField(
                 label=label,
@@ -209,7 +219,7 @@ class DecisionForm(forms.Form):
         data = self.cleaned_data
         checklist = {
             key: {"result": data[f"check_{key}"], "comment": data[f"note_{key}"]}
-            for key in CHECKLISTS[self.stage]
+            for key in CHECKLISTS.get(self.stage, {})
             if data.get(f"check_{key}")
         }
         scores = {
@@ -224,6 +234,7 @@ class DecisionForm(forms.Form):
         }
         if self.stage != "listing":
             arguments["scores"] = scores
+            arguments["stage"] = self.stage
         return arguments
 
 

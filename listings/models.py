@@ -17,13 +17,13 @@ from django.utils.translation import gettext_lazy as _
 from exchange.models import LifecycleEvent, TimeStampedModel
 from exchange.registry.models import Certificate
 from listings.states import (
+    LISTING_LIFECYCLE,
     LISTING_LIVE,
-    LISTING_MAIN_PATH,
-    LISTING_TRANSITIONS,
+    OBJECTION_LIFECYCLE,
     VERSION_IN_PROGRESS,
-    VERSION_MAIN_PATH,
-    VERSION_TRANSITIONS,
+    VERSION_LIFECYCLE,
     ListingStatus,
+    ObjectionStatus,
     ReviewStage,
     VersionStatus,
 )
@@ -194,8 +194,7 @@ def sample_path(version: "ProductVersion", filename: str) -> str:
 class ProductVersion(TimeStampedModel):
     """One version of a product's description sheet (数据产品说明书) on its way to registration."""
 
-    TRANSITIONS = VERSION_TRANSITIONS
-    MAIN_PATH = VERSION_MAIN_PATH
+    LIFECYCLE = VERSION_LIFECYCLE
 
     product = models.ForeignKey(
         Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="versions"
@@ -543,8 +542,7 @@ class VersionEvent(LifecycleEvent):
 class Listing(TimeStampedModel):
     """A sale item (挂牌) of a registered product on one or more boards."""
 
-    TRANSITIONS = LISTING_TRANSITIONS
-    MAIN_PATH = LISTING_MAIN_PATH
+    LIFECYCLE = LISTING_LIFECYCLE
 
     product = models.ForeignKey(
         Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="listings"
@@ -561,6 +559,10 @@ class Listing(TimeStampedModel):
     stage_entered_at = models.DateTimeField(_("in this stage since"), editable=False)
     listed_at = models.DateTimeField(_("listed at"), null=True, blank=True, editable=False)
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True, editable=False)
+    # Suspended because its merchant was: the merchant's reinstatement puts it back on sale.
+    held_with_merchant = models.BooleanField(
+        _("suspended with the merchant"), default=False, editable=False
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
@@ -587,6 +589,10 @@ class Listing(TimeStampedModel):
                 fields=["product"],
                 condition=models.Q(status__in=sorted(s.value for s in LISTING_LIVE)),
                 name="listings_listing_one_live_per_product",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(held_with_merchant=False) | models.Q(status="suspended"),
+                name="listings_listing_held_only_when_suspended",
             ),
         ]
 
@@ -728,14 +734,10 @@ class Review(TimeStampedModel):
         return self.decided_at is None and self.released_at is None
 
 
-class ObjectionStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
-    UPHELD = "upheld", _("Upheld")
-    DISMISSED = "dismissed", _("Dismissed")
-
-
 class Objection(TimeStampedModel):
     """An objection (异议) filed during a version's public notice (公示)."""
+
+    LIFECYCLE = OBJECTION_LIFECYCLE
 
     version = models.ForeignKey(
         ProductVersion,
@@ -780,6 +782,25 @@ class Objection(TimeStampedModel):
 
     def __str__(self):
         return f"{self.version}: {self.get_status_display()}"
+
+    @property
+    def merchant(self) -> Merchant:
+        return self.version.product.merchant
+
+
+class ObjectionEvent(LifecycleEvent):
+    subject = models.ForeignKey(
+        Objection, verbose_name=_("objection"), on_delete=models.PROTECT, related_name="events"
+    )
+
+    class Meta(LifecycleEvent.Meta):
+        verbose_name = _("objection event")
+        verbose_name_plural = _("objection events")
+        indexes = [
+            models.Index(
+                fields=["subject", "occurred_at", "id"], name="listings_oevent_subject_idx"
+            )
+        ]
 
 
 class CatalogEntry(models.Model):

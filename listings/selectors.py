@@ -12,12 +12,32 @@ from exchange import clock
 from exchange.accounts.roles import MERCHANT_ROLES
 from listings import permissions, search
 from listings.checklists import QUALITY_INDICATORS
-from listings.models import CatalogEntry, CheckReport, Listing, Product, ProductVersion, Review
-from listings.states import STAGE_OF_STATUS, ListingStatus, ReviewStage, VersionStatus
+from listings.models import (
+    CatalogEntry,
+    CheckReport,
+    Listing,
+    Objection,
+    Product,
+    ProductVersion,
+    Review,
+)
+from listings.states import (
+    LISTING_LIVE,
+    STAGE_OF_STATUS,
+    VERSION_EDITABLE,
+    VERSION_LIFECYCLE,
+    ListingStatus,
+    ReviewStage,
+    VersionStatus,
+)
 from merchants.states import MerchantStatus
 
 V = VersionStatus
 L = ListingStatus
+# Only a product whose registration is valid is listed; a cancelled or revoked one gets no new
+# versions either (an expired one may: the new version's change registration runs a new term).
+LISTABLE_CERTIFICATE = ("valid",)
+CLOSED_CERTIFICATE = ("cancelled", "revoked")
 # Public: anyone signed in sees registered (and superseded) versions and live sale items.
 PUBLIC_VERSION_STATES = (V.PUBLIC_NOTICE, V.REGISTERED, V.SUPERSEDED)
 
@@ -325,3 +345,91 @@ def check_throughput() -> dict:
         "checked_last_day": len(durations),
         "median_ms": median(durations) if durations else None,
     }
+
+
+def objections_visible_to(user) -> QuerySet[Objection]:
+    """An objection is seen by whoever sees its version, and always by the person who filed it."""
+    if not user.is_authenticated or not user.is_active:
+        return Objection.objects.none()
+    return Objection.objects.filter(
+        Q(version__in=versions_visible_to(user)) | Q(filed_by=user)
+    ).select_related("version__product__merchant", "filed_by", "decided_by")
+
+
+@dataclass(frozen=True)
+class VersionPage:
+    """What a version's page shows to one person, and which of its forms that person may use."""
+
+    is_member: bool
+    is_admin: bool
+    editable: bool
+    problems: list
+    stage: ReviewStage | None
+    my_review: Review | None
+    can_claim: bool
+    can_object: bool
+    can_start_version: bool
+    can_list: bool
+    certificate_status: str | None
+    plans: list
+    documents: list
+    reviews: list
+    objections: list
+    events: list
+    other_versions: list
+    listings: list
+
+
+def version_page(version: ProductVersion, user) -> VersionPage:
+    from exchange.registry.selectors import status_of
+    from listings.services.products import sheet_problems
+
+    product = version.product
+    merchant = product.merchant
+    is_member = permissions.is_member(user, merchant)
+    is_admin = permissions.is_merchant_admin(user, merchant)
+    editable = is_member and version.status in VERSION_EDITABLE
+    stage = STAGE_OF_STATUS.get(V(version.status))
+    my_review = open_review_of(user, version=version) if stage else None
+    reviewable = stage is not None and any(
+        action.name.endswith(f"_{stage}") for action in VERSION_LIFECYCLE.available(user, version)
+    )
+    certificate_status = status_of(version.certificate) if version.certificate else None
+    is_current = version.status == V.REGISTERED and product.registered_version_id == version.pk
+    return VersionPage(
+        is_member=is_member,
+        is_admin=is_admin,
+        editable=editable,
+        problems=sheet_problems(version) if editable else [],
+        stage=stage,
+        my_review=my_review,
+        can_claim=reviewable and my_review is None,
+        can_object=version.status == V.PUBLIC_NOTICE and user.is_authenticated and not is_member,
+        can_start_version=is_member and is_current and certificate_status not in CLOSED_CERTIFICATE,
+        can_list=is_admin
+        and is_current
+        and certificate_status in LISTABLE_CERTIFICATE
+        and not product.listings.filter(status__in=LISTING_LIVE).exists(),
+        certificate_status=certificate_status,
+        plans=list(version.plans.all()),
+        documents=list(version.documents.all()),
+        reviews=list(version.reviews.select_related("reviewer").order_by("claimed_at")),
+        objections=list(version.objections.select_related("filed_by").order_by("created_at")),
+        events=list(version.events.order_by("occurred_at", "id")),
+        other_versions=list(product.versions.exclude(pk=version.pk).order_by("-number")),
+        listings=list(product.listings.order_by("-submitted_at")),
+    )
+
+
+def versions_in_notice() -> QuerySet[ProductVersion]:
+    """The public notice board (公示): versions whose notice runs now, the soonest to end first.
+
+    Public to everyone, signed in or not: a notice exists so that anyone may object.
+    """
+    return (
+        ProductVersion.objects.filter(status=V.PUBLIC_NOTICE)
+        .select_related("product__merchant", "board")
+        .prefetch_related("scenarios")
+        .annotate(pending_objections=Count("objections", filter=Q(objections__status="pending")))
+        .order_by("notice_ends_at", "pk")
+    )

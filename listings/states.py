@@ -1,10 +1,16 @@
-"""Lifecycles of a data product's version (registration) and of its sale item (listing).
+"""Lifecycles of a data product's version (registration), of its sale item (listing) and of an
+objection filed during a public notice.
 
-DOMAIN.md §3; the states are a simulator rule.
+DOMAIN.md §3; the states are a simulator rule. Each lifecycle declares its actions: the states an
+action acts from, the state it leads to, and who may take it (``exchange.lifecycle``).
 """
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from exchange.lifecycle import Action, Lifecycle, by_system
+from listings import permissions
+from listings.errors import OwnOrganisation
 
 
 class VersionStatus(models.TextChoices):
@@ -22,32 +28,195 @@ class VersionStatus(models.TextChoices):
     SUPERSEDED = "superseded", _("Superseded")
 
 
-V = VersionStatus
+class ListingStatus(models.TextChoices):
+    LISTING_REVIEW = "listing_review", _("Listing review")
+    LISTED = "listed", _("Listed")
+    SUSPENDED = "suspended", _("Suspended")
+    DELISTED = "delisted", _("Delisted")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
-VERSION_TRANSITIONS: dict[VersionStatus, frozenset[VersionStatus]] = {
-    V.DRAFT: frozenset({V.SUBMITTED, V.WITHDRAWN}),
-    V.SUBMITTED: frozenset({V.AUTO_CHECKS, V.WITHDRAWN}),
-    V.AUTO_CHECKS: frozenset({V.COMPLIANCE_REVIEW, V.RETURNED}),
-    V.COMPLIANCE_REVIEW: frozenset({V.QUALITY_REVIEW, V.RETURNED, V.REJECTED, V.WITHDRAWN}),
-    V.QUALITY_REVIEW: frozenset({V.REGISTRATION_REVIEW, V.RETURNED, V.REJECTED, V.WITHDRAWN}),
-    V.REGISTRATION_REVIEW: frozenset({V.PUBLIC_NOTICE, V.RETURNED, V.REJECTED, V.WITHDRAWN}),
-    V.PUBLIC_NOTICE: frozenset({V.REGISTERED, V.WITHDRAWN}),
-    V.REGISTERED: frozenset({V.SUPERSEDED}),
-    V.RETURNED: frozenset({V.SUBMITTED, V.WITHDRAWN}),
-    V.REJECTED: frozenset(),
-    V.WITHDRAWN: frozenset(),
-    V.SUPERSEDED: frozenset(),
+
+class ObjectionStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    UPHELD = "upheld", _("Upheld")
+    DISMISSED = "dismissed", _("Dismissed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    LAPSED = "lapsed", _("Lapsed")
+
+
+class ReviewStage(models.TextChoices):
+    COMPLIANCE = "compliance", _("Compliance review")
+    QUALITY = "quality", _("Quality review")
+    REGISTRATION = "registration", _("Registration review")
+    LISTING = "listing", _("Listing review")
+
+
+V = VersionStatus
+L = ListingStatus
+O = ObjectionStatus  # noqa: E741
+
+
+# --- who may act -----------------------------------------------------------------------------
+
+
+def _merchant_of(obj):
+    """The data merchant behind a version, a listing or an objection."""
+    return obj.merchant
+
+
+def _merchant_admin(actor, obj) -> bool:
+    return actor is not None and permissions.is_merchant_admin(actor, _merchant_of(obj))
+
+
+def _stage_worker(stage):
+    """The reviewers of ``stage``, never of the merchant's own organisation."""
+
+    def allowed(actor, obj) -> bool:
+        return (
+            actor is not None
+            and permissions.works_stage(actor, stage)
+            and actor.organisation_id != _merchant_of(obj).organisation_id
+        )
+
+    def refusal(actor, obj):
+        if actor is not None and permissions.works_stage(actor, stage):
+            return OwnOrganisation()
+        return None
+
+    return allowed, refusal
+
+
+def _governor(actor, obj) -> bool:
+    """Operators govern listings and decide objections, never for their own organisation."""
+    return (
+        actor is not None
+        and permissions.can_govern_listings(actor)
+        and actor.organisation_id != _merchant_of(obj).organisation_id
+    )
+
+
+def _own_organisation_governor(actor, obj):
+    return (
+        OwnOrganisation() if actor is not None and permissions.can_govern_listings(actor) else None
+    )
+
+
+def _filer(actor, objection) -> bool:
+    return actor is not None and actor.pk == objection.filed_by_id
+
+
+MERCHANT_ADMIN = _("the merchant's admin")
+SYSTEM = _("the exchange's automated work")
+OPERATOR = _("an exchange operator of another organisation")
+STAGE_WHO = {
+    ReviewStage.COMPLIANCE: _("a compliance reviewer of another organisation"),
+    ReviewStage.QUALITY: _("a quality reviewer of another organisation"),
+    ReviewStage.REGISTRATION: _("a registration reviewer (operator) of another organisation"),
+    ReviewStage.LISTING: _("the listing committee, of another organisation"),
 }
-VERSION_MAIN_PATH = [
-    V.DRAFT,
-    V.SUBMITTED,
-    V.AUTO_CHECKS,
-    V.COMPLIANCE_REVIEW,
-    V.QUALITY_REVIEW,
-    V.REGISTRATION_REVIEW,
-    V.PUBLIC_NOTICE,
-    V.REGISTERED,
-]
+
+
+def _action(name, label, sources, target, allowed, who, **options) -> Action:
+    return Action(name, label, frozenset(sources), target, allowed, who, **options)
+
+
+def _review_actions(stage: ReviewStage, status: VersionStatus, passes_to: VersionStatus):
+    allowed, refusal = _stage_worker(stage)
+    who = STAGE_WHO[stage]
+    return (
+        _action(f"approve_{stage}", _("Approve"), {status}, passes_to, allowed, who,
+                refusal=refusal),
+        _action(f"return_{stage}", _("Return for changes"), {status}, V.RETURNED, allowed, who,
+                refusal=refusal, reason="required"),
+        _action(f"reject_{stage}", _("Reject"), {status}, V.REJECTED, allowed, who,
+                refusal=refusal, reason="required"),
+    )  # fmt: skip
+
+
+# --- the version of a product (registration) ---------------------------------------------------
+
+# fmt: off
+VERSION_LIFECYCLE = Lifecycle(
+    status=VersionStatus,
+    initial=V.DRAFT,
+    main_path=(V.DRAFT, V.SUBMITTED, V.AUTO_CHECKS, V.COMPLIANCE_REVIEW, V.QUALITY_REVIEW,
+               V.REGISTRATION_REVIEW, V.PUBLIC_NOTICE, V.REGISTERED),
+    actions=(
+        _action("submit", _("Submit for review"), {V.DRAFT, V.RETURNED}, V.SUBMITTED,
+                _merchant_admin, MERCHANT_ADMIN),
+        _action("start_checks", _("Automated checks started"), {V.SUBMITTED}, V.AUTO_CHECKS,
+                by_system, SYSTEM),
+        _action("pass_checks", _("Automated checks passed"), {V.AUTO_CHECKS},
+                V.COMPLIANCE_REVIEW, by_system, SYSTEM),
+        _action("fail_checks", _("Automated checks found problems"), {V.AUTO_CHECKS},
+                V.RETURNED, by_system, SYSTEM),
+        *_review_actions(ReviewStage.COMPLIANCE, V.COMPLIANCE_REVIEW, V.QUALITY_REVIEW),
+        *_review_actions(ReviewStage.QUALITY, V.QUALITY_REVIEW, V.REGISTRATION_REVIEW),
+        # The registration review's approval opens the public notice (公示).
+        *_review_actions(ReviewStage.REGISTRATION, V.REGISTRATION_REVIEW, V.PUBLIC_NOTICE),
+        _action("uphold_objection", _("Objection upheld"), {V.PUBLIC_NOTICE}, V.WITHDRAWN,
+                _governor, OPERATOR, refusal=_own_organisation_governor, offered=False),
+        _action("register", _("Registered"), {V.PUBLIC_NOTICE}, V.REGISTERED, by_system, SYSTEM),
+        _action("supersede", _("Superseded by a newer version"), {V.REGISTERED}, V.SUPERSEDED,
+                by_system, SYSTEM),
+        _action("withdraw", _("Withdraw"),
+                {V.DRAFT, V.SUBMITTED, V.COMPLIANCE_REVIEW, V.QUALITY_REVIEW,
+                 V.REGISTRATION_REVIEW, V.PUBLIC_NOTICE, V.RETURNED},
+                V.WITHDRAWN, _merchant_admin, MERCHANT_ADMIN, style="danger", reason="optional"),
+    ),
+)
+
+# --- the sale item (listing) ---------------------------------------------------------------------
+
+_committee, _committee_refusal = _stage_worker(ReviewStage.LISTING)
+
+LISTING_LIFECYCLE = Lifecycle(
+    status=ListingStatus,
+    initial=L.LISTING_REVIEW,
+    main_path=(L.LISTING_REVIEW, L.LISTED, L.SUSPENDED, L.DELISTED),
+    actions=(
+        _action("approve", _("Approve the listing"), {L.LISTING_REVIEW}, L.LISTED, _committee,
+                STAGE_WHO[ReviewStage.LISTING], refusal=_committee_refusal),
+        _action("reject", _("Reject the listing"), {L.LISTING_REVIEW}, L.REJECTED, _committee,
+                STAGE_WHO[ReviewStage.LISTING], refusal=_committee_refusal, reason="required"),
+        _action("suspend", _("Suspend (暂停)"), {L.LISTED}, L.SUSPENDED, _governor, OPERATOR,
+                refusal=_own_organisation_governor, style="secondary", reason="required"),
+        _action("reinstate", _("Put back on sale"), {L.SUSPENDED}, L.LISTED, _governor, OPERATOR,
+                refusal=_own_organisation_governor, reason="optional"),
+        _action("delist", _("Delist (摘牌)"), {L.LISTED, L.SUSPENDED}, L.DELISTED, _governor,
+                OPERATOR, refusal=_own_organisation_governor, style="danger", reason="required"),
+        _action("withdraw", _("Withdraw from sale"), {L.LISTING_REVIEW, L.LISTED, L.SUSPENDED},
+                L.WITHDRAWN, _merchant_admin, MERCHANT_ADMIN, style="danger", reason="optional"),
+        # Taken with the merchant's own suspension, reinstatement or termination (never alone).
+        _action("suspend_with_merchant", _("Suspended with the merchant"), {L.LISTED},
+                L.SUSPENDED, _governor, OPERATOR, offered=False),
+        _action("reinstate_with_merchant", _("Back on sale with the merchant"), {L.SUSPENDED},
+                L.LISTED, _governor, OPERATOR, offered=False),
+        _action("delist_with_merchant", _("Delisted with the merchant"), {L.LISTED, L.SUSPENDED},
+                L.DELISTED, _governor, OPERATOR, offered=False),
+    ),
+)
+
+# --- an objection during a public notice (异议) --------------------------------------------------
+
+OBJECTION_LIFECYCLE = Lifecycle(
+    status=ObjectionStatus,
+    initial=O.PENDING,
+    main_path=(O.PENDING, O.UPHELD),
+    actions=(
+        _action("uphold", _("Uphold (withdraws the product)"), {O.PENDING}, O.UPHELD, _governor,
+                OPERATOR, refusal=_own_organisation_governor, style="danger", reason="required"),
+        _action("dismiss", _("Dismiss"), {O.PENDING}, O.DISMISSED, _governor, OPERATOR,
+                refusal=_own_organisation_governor, style="secondary", reason="required"),
+        _action("withdraw", _("Withdraw my objection"), {O.PENDING}, O.WITHDRAWN, _filer,
+                _("the person who filed it"), style="secondary", reason="optional"),
+        # The version left its notice another way (the merchant withdrew it).
+        _action("lapse", _("Lapsed with the notice"), {O.PENDING}, O.LAPSED, by_system, SYSTEM),
+    ),
+)
+# fmt: on
+
 # The merchant may change the sheet.
 VERSION_EDITABLE = frozenset({V.DRAFT, V.RETURNED})
 # A version on its way: at most one per product at a time.
@@ -63,45 +232,10 @@ VERSION_IN_PROGRESS = frozenset(
         V.RETURNED,
     }
 )
-# The human review stages, in order, and the status each one moves to when it passes.
+# The human review stages, in order.
 REVIEW_STAGES = (V.COMPLIANCE_REVIEW, V.QUALITY_REVIEW, V.REGISTRATION_REVIEW)
-NEXT_AFTER = {
-    V.COMPLIANCE_REVIEW: V.QUALITY_REVIEW,
-    V.QUALITY_REVIEW: V.REGISTRATION_REVIEW,
-    V.REGISTRATION_REVIEW: V.PUBLIC_NOTICE,
-}
-
-
-class ListingStatus(models.TextChoices):
-    LISTING_REVIEW = "listing_review", _("Listing review")
-    LISTED = "listed", _("Listed")
-    SUSPENDED = "suspended", _("Suspended")
-    DELISTED = "delisted", _("Delisted")
-    REJECTED = "rejected", _("Rejected")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
-
-
-L = ListingStatus
-
-LISTING_TRANSITIONS: dict[ListingStatus, frozenset[ListingStatus]] = {
-    L.LISTING_REVIEW: frozenset({L.LISTED, L.REJECTED, L.WITHDRAWN}),
-    L.LISTED: frozenset({L.SUSPENDED, L.DELISTED, L.WITHDRAWN}),
-    L.SUSPENDED: frozenset({L.LISTED, L.DELISTED, L.WITHDRAWN}),
-    L.DELISTED: frozenset(),
-    L.REJECTED: frozenset(),
-    L.WITHDRAWN: frozenset(),
-}
-LISTING_MAIN_PATH = [L.LISTING_REVIEW, L.LISTED, L.SUSPENDED, L.DELISTED]
 # A live sale item: at most one per product.
 LISTING_LIVE = frozenset({L.LISTING_REVIEW, L.LISTED, L.SUSPENDED})
-
-
-class ReviewStage(models.TextChoices):
-    COMPLIANCE = "compliance", _("Compliance review")
-    QUALITY = "quality", _("Quality review")
-    REGISTRATION = "registration", _("Registration review")
-    LISTING = "listing", _("Listing review")
-
 
 # The version status in which each product stage's queue waits.
 STAGE_OF_STATUS = {

@@ -4,8 +4,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -13,29 +14,35 @@ from exchange import clock
 from exchange.accounts.roles import MERCHANT_ROLES
 from exchange.errors import DomainError
 from exchange.uploads import check_upload
-from exchange.web import show_refusal
+from exchange.web import (
+    ActionView,
+    action_buttons,
+    action_forms,
+    reason_required_for,
+    show_refusal,
+    take_action_from_page,
+)
 from listings import permissions, selectors, services
-from listings.checklists import CHECKLISTS, QUALITY_INDICATORS
 from listings.errors import ClaimNotHeld
 from listings.forms import (
     CatalogSearchForm,
     DecisionForm,
     DocumentForm,
     ListingForm,
-    ObjectionDecisionForm,
     PlansForm,
     ReasonForm,
     SampleForm,
     SheetForm,
 )
-from listings.models import Objection, ObjectionStatus, ProductDocument
+from listings.models import Listing, Objection, ObjectionStatus, ProductDocument, ProductVersion
 from listings.paginators import CatalogPaginator
 from listings.sample_report import scan_report
 from listings.states import (
-    LISTING_LIVE,
+    LISTING_LIFECYCLE,
+    OBJECTION_LIFECYCLE,
     STAGE_OF_STATUS,
     VERSION_EDITABLE,
-    ListingStatus,
+    VERSION_LIFECYCLE,
     ReviewStage,
     VersionStatus,
 )
@@ -124,64 +131,84 @@ def version_edit(request, pk):
     )
 
 
+# How the pages take each offered action of the lifecycles (listings.states). Review decisions
+# have their own form (the checklist); objections are filed from the version page.
+VERSION_ACTIONS: dict[str, ActionView] = {
+    "submit": ActionView(lambda v, a: services.submit_version(version=v, actor=a)),
+    "withdraw": ActionView(
+        lambda v, a, reason: services.withdraw_version(version=v, actor=a, reason=reason),
+        ReasonForm,
+    ),
+}
+LISTING_ACTIONS: dict[str, ActionView] = {
+    name: ActionView(
+        lambda item, a, reason, service=service: service(listing=item, actor=a, reason=reason),
+        ReasonForm,
+    )
+    for name, service in {
+        "suspend": services.suspend_listing,
+        "reinstate": services.reinstate_listing,
+        "delist": services.delist_listing,
+        "withdraw": services.withdraw_listing,
+    }.items()
+}
+OBJECTION_ACTIONS: dict[str, ActionView] = {
+    "uphold": ActionView(
+        lambda o, a, reason: services.decide_objection(
+            objection=o, actor=a, uphold=True, note=reason
+        ),
+        ReasonForm,
+    ),
+    "dismiss": ActionView(
+        lambda o, a, reason: services.decide_objection(
+            objection=o, actor=a, uphold=False, note=reason
+        ),
+        ReasonForm,
+    ),
+    "withdraw": ActionView(
+        lambda o, a, reason: services.withdraw_objection(objection=o, actor=a, reason=reason),
+        ReasonForm,
+    ),
+}
+
+
+def _buttons(lifecycle, user, obj, views, url_name):
+    return action_buttons(
+        lifecycle, user, obj, views, lambda action: reverse(url_name, args=[obj.pk, action.slug])
+    )
+
+
+def _action_context(buttons, views) -> dict:
+    return {
+        "buttons": buttons,
+        "action_forms": action_forms(buttons, views),
+        "reason_required": reason_required_for(buttons),
+    }
+
+
 @login_required
 def version_detail(request, pk):
     version = _version(request, pk)
     user = request.user
-    merchant = version.product.merchant
-    is_member = permissions.is_member(user, merchant)
-    is_admin = permissions.is_merchant_admin(user, merchant)
-    stage = STAGE_OF_STATUS.get(V(version.status))
-    my_review = selectors.open_review_of(user, version=version) if stage else None
-    editable = is_member and version.status in VERSION_EDITABLE
-    report = getattr(version, "check_report", None)
-    product = version.product
+    page = selectors.version_page(version, user)
+    buttons = _buttons(VERSION_LIFECYCLE, user, version, VERSION_ACTIONS, "listings:version-act")
     context = {
+        "page": page,
         "version": version,
-        "product": product,
-        "report": report,
-        "plans": version.plans.all(),
-        "documents": version.documents.all(),
-        "reviews": version.reviews.select_related("reviewer").order_by("claimed_at"),
-        "objections": version.objections.select_related("filed_by").order_by("created_at"),
-        "events": version.events.order_by("occurred_at", "id"),
-        "other_versions": product.versions.exclude(pk=version.pk).order_by("-number"),
-        "is_member": is_member,
-        "is_admin": is_admin,
-        "editable": editable,
-        "problems": services.sheet_problems(version) if editable else [],
-        "sample_form": SampleForm() if editable else None,
-        "document_form": DocumentForm() if editable else None,
-        "can_submit": is_admin and version.status in (V.DRAFT, V.RETURNED),
-        "can_withdraw": is_admin and V.WITHDRAWN in version.TRANSITIONS[V(version.status)],
-        "stage": stage,
-        "can_claim": bool(stage) and permissions.works_stage(user, stage) and my_review is None,
-        "my_review": my_review,
+        "product": version.product,
+        "report": getattr(version, "check_report", None),
+        "sample_form": SampleForm() if page.editable else None,
+        "document_form": DocumentForm() if page.editable else None,
         "decision_form": DecisionForm(
-            stage=stage, prefill=selectors.quality_prefill(version) if stage == "quality" else None
+            stage=page.stage,
+            prefill=selectors.quality_prefill(version) if page.stage == "quality" else None,
         )
-        if my_review
+        if page.my_review
         else None,
-        "checklist_labels": CHECKLISTS.get(stage, {}) if stage else {},
-        "quality_labels": QUALITY_INDICATORS,
-        "can_object": version.status == V.PUBLIC_NOTICE and not is_member,
-        "objection_form": ReasonForm()
-        if version.status == V.PUBLIC_NOTICE and not is_member
-        else None,
-        "objection_decision_form": ObjectionDecisionForm()
-        if permissions.can_govern_listings(user)
-        else None,
-        "can_start_version": is_member
-        and version.status == V.REGISTERED
-        and product.registered_version_id == version.pk,
-        "can_list": is_admin
-        and version.status == V.REGISTERED
-        and not product.listings.filter(status__in=LISTING_LIVE).exists(),
-        "listing_form": ListingForm(initial={"boards": [version.board]})
-        if is_admin and version.status == V.REGISTERED
-        else None,
-        "listings": product.listings.order_by("-submitted_at"),
+        "objection_form": ReasonForm() if page.can_object else None,
+        "listing_form": ListingForm(initial={"boards": [version.board]}) if page.can_list else None,
         "now": clock.now(),
+        **_action_context(buttons, VERSION_ACTIONS),
     }
     return render(request, "listings/version_detail.html", context)
 
@@ -189,73 +216,150 @@ def version_detail(request, pk):
 @login_required
 @require_POST
 def version_act(request, pk, action):
-    """The buttons of a version's page; each calls one service, a refusal comes back as a message."""
+    """Take an offered action of the version's lifecycle (submit, withdraw)."""
     version = _version(request, pk)
-    user = request.user
-    try:
-        if action == "submit":
-            services.submit_version(version=version, actor=user)
-        elif action == "withdraw":
-            services.withdraw_version(
-                version=version, actor=user, reason=request.POST.get("reason", "")
-            )
-        elif action == "claim":
-            services.claim_version(version=version, actor=user)
-        elif action == "release":
-            services.release_claim(review=_my_review(user, version), actor=user)
-        elif action == "decide":
-            stage = STAGE_OF_STATUS.get(V(version.status))
-            form = DecisionForm(request.POST, stage=stage) if stage else None
-            if form is None or not form.is_valid():
-                raise ValidationError(form.errors if form else _("Nothing to decide."))
-            services.decide_version_review(
-                review=_my_review(user, version), actor=user, **form.arguments()
-            )
-        elif action == "object":
-            services.file_objection(
-                version=version, actor=user, reason=request.POST.get("reason", "")
-            )
-        elif action == "new-version":
-            version = services.start_new_version(product=version.product, actor=user)
-        elif action == "sample":
-            form = SampleForm(request.POST, request.FILES)
-            if not form.is_valid():
-                raise ValidationError(form.errors)
-            services.attach_sample(version=version, actor=user, upload=form.cleaned_data["file"])
-        elif action == "document":
-            form = DocumentForm(request.POST, request.FILES)
-            if not form.is_valid():
-                raise ValidationError(form.errors)
-            services.add_product_document(
-                version=version,
-                actor=user,
-                kind=form.cleaned_data["kind"],
-                upload=form.cleaned_data["file"],
-            )
-        elif action == "list":
-            form = ListingForm(request.POST)
-            if not form.is_valid():
-                raise ValidationError(form.errors)
-            listing = services.apply_for_listing(
-                product=version.product, actor=user, boards=list(form.cleaned_data["boards"])
-            )
-            messages.success(request, _("Applied for listing."))
-            return redirect("listings:listing-detail", pk=listing.pk)
-        else:
-            raise Http404
-    except (DomainError, ValidationError) as error:
-        show_refusal(request, error)
-    else:
-        version.refresh_from_db(fields=["status"])
-        messages.success(request, _("Done: %(status)s.") % {"status": version.get_status_display()})
+    take_action_from_page(
+        request, lifecycle=VERSION_LIFECYCLE, obj=version, slug=action, views=VERSION_ACTIONS
+    )
     return redirect("listings:version-detail", pk=version.pk)
 
 
-def _my_review(user, version):
-    review = selectors.open_review_of(user, version=version)
-    if review is None:
-        raise ClaimNotHeld()
-    return review
+def _on_version_page(request, pk, call, success) -> HttpResponse:
+    """Run ``call(version)`` for one of the version page's forms and come back to the page."""
+    version = _version(request, pk)
+    try:
+        result = call(version)
+    except (DomainError, ValidationError) as error:
+        show_refusal(request, error)
+    else:
+        messages.success(request, success)
+        if isinstance(result, ProductVersion):
+            version = result
+    return redirect("listings:version-detail", pk=version.pk)
+
+
+@login_required
+@require_POST
+def version_claim(request, pk):
+    return _on_version_page(
+        request,
+        pk,
+        lambda v: services.claim_version(version=v, actor=request.user),
+        _("Claimed: the item is yours to review."),
+    )
+
+
+@login_required
+@require_POST
+def version_release(request, pk):
+    return _on_version_page(
+        request,
+        pk,
+        lambda v: services.release_claim(
+            review=selectors.open_review_of(request.user, version=v) or _no_claim(),
+            actor=request.user,
+        ),
+        _("Given back to the queue."),
+    )
+
+
+@login_required
+@require_POST
+def version_decide(request, pk):
+    def decide(version):
+        stage = request.POST.get("stage") or STAGE_OF_STATUS.get(V(version.status))
+        form = DecisionForm(request.POST, stage=stage)
+        if not form.is_valid():
+            raise ValidationError(form.errors)
+        return services.decide_version_review(
+            version=version, actor=request.user, **form.arguments()
+        )
+
+    return _on_version_page(request, pk, decide, _("Decision recorded."))
+
+
+@login_required
+@require_POST
+def version_object(request, pk):
+    version = _version(request, pk)
+    try:
+        objection = services.file_objection(
+            version=version, actor=request.user, reason=request.POST.get("reason", "")
+        )
+    except DomainError as error:
+        show_refusal(request, error)
+        if request.POST.get("back") == "notices":
+            return redirect("listings:notices")
+        return redirect("listings:version-detail", pk=version.pk)
+    messages.success(
+        request,
+        _("Objection filed: an operator decides it; the product is not registered meanwhile."),
+    )
+    return redirect("listings:objection-detail", pk=objection.pk)
+
+
+@login_required
+@require_POST
+def version_new(request, pk):
+    return _on_version_page(
+        request,
+        pk,
+        lambda v: services.start_new_version(product=v.product, actor=request.user),
+        _("New version opened as a copy of the registered sheet."),
+    )
+
+
+@login_required
+@require_POST
+def version_sample(request, pk):
+    def attach(version):
+        form = SampleForm(request.POST, request.FILES)
+        if not form.is_valid():
+            raise ValidationError(form.errors)
+        return services.attach_sample(
+            version=version, actor=request.user, upload=form.cleaned_data["file"]
+        )
+
+    return _on_version_page(request, pk, attach, _("Sample attached."))
+
+
+@login_required
+@require_POST
+def version_document(request, pk):
+    def upload(version):
+        form = DocumentForm(request.POST, request.FILES)
+        if not form.is_valid():
+            raise ValidationError(form.errors)
+        services.add_product_document(
+            version=version,
+            actor=request.user,
+            kind=form.cleaned_data["kind"],
+            upload=form.cleaned_data["file"],
+        )
+
+    return _on_version_page(request, pk, upload, _("Document uploaded."))
+
+
+@login_required
+@require_POST
+def version_list(request, pk):
+    version = _version(request, pk)
+    form = ListingForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(form.errors)
+        listing = services.apply_for_listing(
+            product=version.product, actor=request.user, boards=list(form.cleaned_data["boards"])
+        )
+    except (DomainError, ValidationError) as error:
+        show_refusal(request, error)
+        return redirect("listings:version-detail", pk=version.pk)
+    messages.success(request, _("Applied for listing: the listing committee reviews it next."))
+    return redirect("listings:listing-detail", pk=listing.pk)
+
+
+def _no_claim():
+    raise ClaimNotHeld()
 
 
 @login_required
@@ -267,23 +371,38 @@ def document_remove(request, pk, document_pk):
         services.remove_product_document(document=document, actor=request.user)
     except DomainError as error:
         show_refusal(request, error)
+    else:
+        messages.success(request, _("Document removed."))
     return redirect("listings:version-detail", pk=version.pk)
+
+
+def _objection(request, pk) -> Objection:
+    return get_object_or_404(selectors.objections_visible_to(request.user), pk=pk)
+
+
+@login_required
+def objection_detail(request, pk):
+    objection = _objection(request, pk)
+    buttons = _buttons(
+        OBJECTION_LIFECYCLE, request.user, objection, OBJECTION_ACTIONS, "listings:objection-act"
+    )
+    context = {
+        "objection": objection,
+        "version": objection.version,
+        "events": objection.events.order_by("occurred_at", "id"),
+        **_action_context(buttons, OBJECTION_ACTIONS),
+    }
+    return render(request, "listings/objection_detail.html", context)
 
 
 @login_required
 @require_POST
-def objection_decide(request, pk):
-    objection = get_object_or_404(
-        Objection, pk=pk, version__in=selectors.versions_visible_to(request.user)
+def objection_act(request, pk, action):
+    objection = _objection(request, pk)
+    take_action_from_page(
+        request, lifecycle=OBJECTION_LIFECYCLE, obj=objection, slug=action, views=OBJECTION_ACTIONS
     )
-    form = ObjectionDecisionForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise ValidationError(form.errors)
-        services.decide_objection(objection=objection, actor=request.user, **form.cleaned_data)
-    except (DomainError, ValidationError) as error:
-        show_refusal(request, error)
-    return redirect("listings:version-detail", pk=objection.version_id)
+    return redirect("listings:objection-detail", pk=objection.pk)
 
 
 @login_required
@@ -357,25 +476,28 @@ def queue_health(request):
     )
 
 
+def _listing(request, pk) -> Listing:
+    return get_object_or_404(selectors.listings_visible_to(request.user), pk=pk)
+
+
 @login_required
 def listing_detail(request, pk):
-    listing = get_object_or_404(selectors.listings_visible_to(request.user), pk=pk)
+    listing = _listing(request, pk)
     user = request.user
     my_review = selectors.open_review_of(user, listing=listing)
-    in_review = listing.status == ListingStatus.LISTING_REVIEW
+    reviewable = any(
+        a.name in ("approve", "reject") for a in LISTING_LIFECYCLE.available(user, listing)
+    )
+    buttons = _buttons(LISTING_LIFECYCLE, user, listing, LISTING_ACTIONS, "listings:listing-act")
     context = {
         "listing": listing,
         "version": listing.product.registered_version,
         "events": listing.events.order_by("occurred_at", "id"),
         "reviews": listing.reviews.select_related("reviewer").order_by("claimed_at"),
         "my_review": my_review,
-        "can_claim": in_review
-        and permissions.works_stage(user, ReviewStage.LISTING)
-        and my_review is None,
+        "can_claim": reviewable and my_review is None,
         "decision_form": DecisionForm(stage=ReviewStage.LISTING) if my_review else None,
-        "can_govern": permissions.can_govern_listings(user),
-        "is_admin": permissions.is_merchant_admin(user, listing.product.merchant),
-        "reason_form": ReasonForm(),
+        **_action_context(buttons, LISTING_ACTIONS),
     }
     return render(request, "listings/listing_detail.html", context)
 
@@ -383,34 +505,60 @@ def listing_detail(request, pk):
 @login_required
 @require_POST
 def listing_act(request, pk, action):
-    listing = get_object_or_404(selectors.listings_visible_to(request.user), pk=pk)
-    user = request.user
-    reason = request.POST.get("reason", "")
+    """Take an offered action of the listing's lifecycle (suspend, reinstate, delist, withdraw)."""
+    listing = _listing(request, pk)
+    take_action_from_page(
+        request, lifecycle=LISTING_LIFECYCLE, obj=listing, slug=action, views=LISTING_ACTIONS
+    )
+    return redirect("listings:listing-detail", pk=listing.pk)
+
+
+def _on_listing_page(request, pk, call, success) -> HttpResponse:
+    listing = _listing(request, pk)
     try:
-        if action == "claim":
-            services.claim_listing(listing=listing, actor=user)
-        elif action == "decide":
-            form = DecisionForm(request.POST, stage=ReviewStage.LISTING)
-            review = selectors.open_review_of(user, listing=listing)
-            if not form.is_valid() or review is None:
-                raise ValidationError(form.errors or _("Claim the item first."))
-            services.decide_listing_review(review=review, actor=user, **form.arguments())
-        elif action in ("suspend", "reinstate", "delist", "withdraw"):
-            service = {
-                "suspend": services.suspend_listing,
-                "reinstate": services.reinstate_listing,
-                "delist": services.delist_listing,
-                "withdraw": services.withdraw_listing,
-            }[action]
-            service(listing=listing, actor=user, reason=reason)
-        else:
-            raise Http404
+        call(listing)
     except (DomainError, ValidationError) as error:
         show_refusal(request, error)
     else:
-        listing.refresh_from_db(fields=["status"])
-        messages.success(request, _("Done: %(status)s.") % {"status": listing.get_status_display()})
+        messages.success(request, success)
     return redirect("listings:listing-detail", pk=listing.pk)
+
+
+@login_required
+@require_POST
+def listing_claim(request, pk):
+    return _on_listing_page(
+        request,
+        pk,
+        lambda item: services.claim_listing(listing=item, actor=request.user),
+        _("Claimed: the item is yours to review."),
+    )
+
+
+@login_required
+@require_POST
+def listing_decide(request, pk):
+    def decide(listing):
+        form = DecisionForm(request.POST, stage=ReviewStage.LISTING)
+        if not form.is_valid():
+            raise ValidationError(form.errors)
+        arguments = form.arguments()
+        arguments.pop("stage", None)
+        services.decide_listing_review(listing=listing, actor=request.user, **arguments)
+
+    return _on_listing_page(request, pk, decide, _("Decision recorded."))
+
+
+def notices(request):
+    """The public notice board (公示): anyone may read it; anyone signed in may object."""
+    page = Paginator(selectors.versions_in_notice(), 20).get_page(request.GET.get("page"))
+    user = request.user
+    own = user.organisation_id if user.is_authenticated and user.has_role(*MERCHANT_ROLES) else None
+    return render(
+        request,
+        "listings/notices.html",
+        {"page": page, "now": clock.now(), "own_organisation": own, "objection_form": ReasonForm()},
+    )
 
 
 def catalog(request):

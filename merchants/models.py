@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from exchange.accounts.models import Organisation
 from exchange.models import LifecycleEvent, TimeStampedModel
-from merchants.states import CLOSED, MAIN_PATH, TRANSITIONS, MerchantStatus
+from merchants.states import CLOSED, LIFECYCLE, MerchantStatus
 from merchants.validators import validate_contact_phone, validate_credit_code
 
 
@@ -104,8 +104,7 @@ class DataAcquisition(models.TextChoices):
 class Merchant(TimeStampedModel):
     """A data merchant (数商): its application while onboarding, then its standing at the exchange."""
 
-    TRANSITIONS = TRANSITIONS
-    MAIN_PATH = MAIN_PATH
+    LIFECYCLE = LIFECYCLE
 
     organisation = models.ForeignKey(
         Organisation,

@@ -13,6 +13,7 @@ from exchange import clock, lifecycle
 from exchange.accounts.models import User
 from exchange.accounts.roles import MERCHANT_ROLES, Role
 from exchange.errors import PermissionDeniedError, RuleViolation
+from exchange.lifecycle import Action
 from exchange.notifications import notify
 from exchange.uploads import check_upload
 from merchants import permissions
@@ -21,13 +22,12 @@ from merchants.errors import (
     CreditCodeTaken,
     NotEditable,
     OrganisationHasLiveApplication,
-    OwnOrganisation,
     ReasonRequired,
 )
 from merchants.locks import lock_merchant
 from merchants.models import Agreement, Category, DocumentKind, Merchant, MerchantDocument
 from merchants.selectors import overdue_applications, submission_problems
-from merchants.states import CLOSED, EDITABLE, MerchantStatus
+from merchants.states import CLOSED, EDITABLE, LIFECYCLE, MerchantStatus
 from merchants.validators import normalize_credit_code
 
 S = MerchantStatus
@@ -183,7 +183,7 @@ def submit_application(*, merchant: Merchant, actor: User) -> Merchant:
         PermissionDeniedError (merchant admin only); InvalidTransition; ApplicationIncomplete listing
         every missing item.
     """
-    return _send_to_exchange(merchant=merchant, actor=actor, to=S.SUBMITTED, reason="")
+    return _send_to_exchange(merchant=merchant, actor=actor, action=LIFECYCLE["submit"], reason="")
 
 
 @transaction.atomic
@@ -193,7 +193,9 @@ def resubmit_application(*, merchant: Merchant, actor: User, reason: str = "") -
     Raises:
         PermissionDeniedError; InvalidTransition; ApplicationIncomplete.
     """
-    return _send_to_exchange(merchant=merchant, actor=actor, to=S.RESUBMITTED, reason=reason)
+    return _send_to_exchange(
+        merchant=merchant, actor=actor, action=LIFECYCLE["resubmit"], reason=reason
+    )
 
 
 @transaction.atomic
@@ -204,11 +206,7 @@ def withdraw_application(*, merchant: Merchant, actor: User, reason: str = "") -
         PermissionDeniedError; InvalidTransition.
     """
     merchant = lock_merchant(merchant.pk)
-    if not permissions.is_applicant_admin(actor, merchant):
-        raise PermissionDeniedError(
-            _("Only the applicant's merchant admin can withdraw the application.")
-        )
-    lifecycle.transition(merchant, S.WITHDRAWN, actor=actor, reason=reason)
+    lifecycle.take(merchant, LIFECYCLE["withdraw"], actor=actor, reason=reason)
     return merchant
 
 
@@ -220,20 +218,17 @@ def sign_agreement(*, merchant: Merchant, actor: User) -> Merchant:
         PermissionDeniedError; InvalidTransition.
     """
     merchant = lock_merchant(merchant.pk)
-    if not permissions.is_applicant_admin(actor, merchant):
-        raise PermissionDeniedError(
-            _("Only the applicant's merchant admin can sign the agreement.")
-        )
-    lifecycle.check_transition(merchant, S.ACTIVE)
+    sign = LIFECYCLE["sign"]
+    lifecycle.check(merchant, sign, actor=actor)
     agreement = Agreement.objects.select_for_update().get(merchant=merchant)
     today = clock.today()
     agreement.signed_on = today
     agreement.signed_by = actor
     agreement.ends_on = agreement_end(today, agreement.term_months)
     agreement.save(update_fields=["signed_on", "signed_by", "ends_on", "updated_at"])
-    lifecycle.transition(
+    lifecycle.take(
         merchant,
-        S.ACTIVE,
+        sign,
         actor=actor,
         data={
             "agreement": agreement.number,
@@ -264,10 +259,12 @@ def start_review(*, merchant: Merchant, actor: User) -> Merchant:
     Raises:
         PermissionDeniedError; OwnOrganisation; InvalidTransition.
     """
-    merchant = _lock_for_operator(merchant, actor)
+    merchant = lock_merchant(merchant.pk)
+    start = LIFECYCLE["start_review"]
+    lifecycle.check(merchant, start, actor=actor)
     merchant.reviewer = actor
     merchant.save(update_fields=["reviewer", "updated_at"])
-    lifecycle.transition(merchant, S.UNDER_REVIEW, actor=actor)
+    lifecycle.take(merchant, start, actor=actor)
     return merchant
 
 
@@ -281,7 +278,7 @@ def request_information(*, merchant: Merchant, actor: User, reason: str) -> Merc
     return _decide(
         merchant=merchant,
         actor=actor,
-        to=S.INFO_REQUESTED,
+        action=LIFECYCLE["request_information"],
         reason=_required_reason(reason),
         title=_("More information is needed for %(company)s"),
     )
@@ -297,7 +294,7 @@ def approve_application(*, merchant: Merchant, actor: User, reason: str = "") ->
     return _decide(
         merchant=merchant,
         actor=actor,
-        to=S.APPROVED,
+        action=LIFECYCLE["approve"],
         reason=reason,
         title=_("%(company)s is approved"),
     )
@@ -313,7 +310,7 @@ def reject_application(*, merchant: Merchant, actor: User, reason: str) -> Merch
     return _decide(
         merchant=merchant,
         actor=actor,
-        to=S.REJECTED,
+        action=LIFECYCLE["reject"],
         reason=_required_reason(reason),
         title=_("The application of %(company)s was rejected"),
     )
@@ -328,8 +325,8 @@ def issue_agreement(
     Raises:
         PermissionDeniedError; OwnOrganisation; InvalidTransition; ValidationError (term).
     """
-    merchant = _lock_for_operator(merchant, actor)
-    lifecycle.check_transition(merchant, S.SIGNING)
+    merchant = lock_merchant(merchant.pk)
+    lifecycle.check(merchant, LIFECYCLE["issue_agreement"], actor=actor)
     now = clock.now()
     agreement = Agreement(
         merchant=merchant,
@@ -343,7 +340,7 @@ def issue_agreement(
     _decide(
         merchant=merchant,
         actor=actor,
-        to=S.SIGNING,
+        action=LIFECYCLE["issue_agreement"],
         reason="",
         title=_("Agreement %(number)s is ready for %(company)s to sign"),
         data={"agreement": agreement.number, "term_months": agreement.term_months},
@@ -362,7 +359,7 @@ def suspend_merchant(*, merchant: Merchant, actor: User, reason: str) -> Merchan
     return _decide(
         merchant=merchant,
         actor=actor,
-        to=S.SUSPENDED,
+        action=LIFECYCLE["suspend"],
         reason=_required_reason(reason),
         title=_("%(company)s is suspended"),
     )
@@ -378,7 +375,7 @@ def reinstate_merchant(*, merchant: Merchant, actor: User, reason: str = "") -> 
     return _decide(
         merchant=merchant,
         actor=actor,
-        to=S.ACTIVE,
+        action=LIFECYCLE["reinstate"],
         reason=reason,
         title=_("%(company)s is active again"),
     )
@@ -394,7 +391,7 @@ def terminate_merchant(*, merchant: Merchant, actor: User, reason: str) -> Merch
     return _decide(
         merchant=merchant,
         actor=actor,
-        to=S.TERMINATED,
+        action=LIFECYCLE["terminate"],
         reason=_required_reason(reason),
         title=_("The merchant standing of %(company)s was terminated"),
     )
@@ -458,21 +455,15 @@ def _save_unique(merchant: Merchant, update_fields=None) -> None:
         raise
 
 
-def _send_to_exchange(
-    *, merchant: Merchant, actor: User, to: MerchantStatus, reason: str
-) -> Merchant:
+def _send_to_exchange(*, merchant: Merchant, actor: User, action: Action, reason: str) -> Merchant:
     merchant = lock_merchant(merchant.pk)
-    if not permissions.is_applicant_admin(actor, merchant):
-        raise PermissionDeniedError(
-            _("Only the applicant's merchant admin can send the application.")
-        )
-    lifecycle.check_transition(merchant, to)
+    lifecycle.check(merchant, action, actor=actor)
     problems = submission_problems(merchant)
     if problems:
         raise ApplicationIncomplete(problems=problems)
     merchant.submitted_at = clock.now()
     merchant.save(update_fields=["submitted_at", "updated_at"])
-    lifecycle.transition(merchant, to, actor=actor, reason=reason)
+    lifecycle.take(merchant, action, actor=actor, reason=reason)
     _notify_operators(
         merchant,
         title=_("%(company)s sent its merchant application"),
@@ -481,37 +472,29 @@ def _send_to_exchange(
     return merchant
 
 
-def _lock_for_operator(merchant: Merchant, actor: User) -> Merchant:
-    merchant = lock_merchant(merchant.pk)
-    if not permissions.can_review(actor):
-        raise PermissionDeniedError(_("Only exchange operators review and govern merchants."))
-    if actor.organisation_id == merchant.organisation_id:
-        raise OwnOrganisation()
-    return merchant
-
-
 def _decide(
     *,
     merchant: Merchant,
     actor: User,
-    to: MerchantStatus,
+    action: Action,
     reason: str,
     title,
     data: dict | None = None,
     params: dict | None = None,
 ) -> Merchant:
     """An operator's decision: guard, move, record, and tell the applicant after commit."""
-    merchant = _lock_for_operator(merchant, actor)
-    if to in (S.APPROVED, S.REJECTED):
+    merchant = lock_merchant(merchant.pk)
+    lifecycle.check(merchant, action, actor=actor)
+    if action.target in (S.APPROVED, S.REJECTED):
         merchant.decided_at = clock.now()
         merchant.save(update_fields=["decided_at", "updated_at"])
-    lifecycle.transition(merchant, to, actor=actor, reason=reason, data=data)
+    lifecycle.take(merchant, action, actor=actor, reason=reason, data=data)
     recipients = User.objects.filter(
         organisation_id=merchant.organisation_id, role__in=MERCHANT_ROLES, is_active=True
     )
     notify(
         recipients=recipients,
-        kind=f"merchant_{to.value}",
+        kind=f"merchant_{action.target.value}",
         title=title,
         body=_("Reason: %(reason)s") if reason else "",
         params={"company": merchant.company_name, "reason": reason, **(params or {})},

@@ -3,6 +3,10 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from exchange.lifecycle import Action, Lifecycle
+from merchants import permissions
+from merchants.errors import OwnOrganisation
+
 
 class MerchantStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
@@ -21,24 +25,75 @@ class MerchantStatus(models.TextChoices):
 
 S = MerchantStatus
 
-# The only statement of what may follow what. Terminal states map to an empty set.
-TRANSITIONS: dict[MerchantStatus, frozenset[MerchantStatus]] = {
-    S.DRAFT: frozenset({S.SUBMITTED, S.WITHDRAWN}),
-    S.SUBMITTED: frozenset({S.UNDER_REVIEW, S.WITHDRAWN}),
-    S.UNDER_REVIEW: frozenset({S.INFO_REQUESTED, S.APPROVED, S.REJECTED, S.WITHDRAWN}),
-    S.INFO_REQUESTED: frozenset({S.RESUBMITTED, S.WITHDRAWN}),
-    S.RESUBMITTED: frozenset({S.UNDER_REVIEW, S.WITHDRAWN}),
-    S.APPROVED: frozenset({S.SIGNING}),
-    S.SIGNING: frozenset({S.ACTIVE, S.WITHDRAWN}),
-    S.ACTIVE: frozenset({S.SUSPENDED, S.TERMINATED}),
-    S.SUSPENDED: frozenset({S.ACTIVE, S.TERMINATED}),
-    S.TERMINATED: frozenset(),
-    S.REJECTED: frozenset(),
-    S.WITHDRAWN: frozenset(),
-}
-INITIAL = S.DRAFT
-# The road most applications travel; the timeline draws it as its top row.
-MAIN_PATH = [S.DRAFT, S.SUBMITTED, S.UNDER_REVIEW, S.APPROVED, S.SIGNING, S.ACTIVE, S.SUSPENDED]
+
+def _applicant_admin(actor, merchant) -> bool:
+    return actor is not None and permissions.is_applicant_admin(actor, merchant)
+
+
+def _operator(actor, merchant) -> bool:
+    """Exchange operators review and govern merchants, never their own organisation's."""
+    return (
+        actor is not None
+        and permissions.can_review(actor)
+        and actor.organisation_id != merchant.organisation_id
+    )
+
+
+def _own_organisation(actor, merchant):
+    if actor is not None and permissions.can_review(actor):
+        return OwnOrganisation()
+    return None
+
+
+APPLICANT = _("the applicant's merchant admin")
+OPERATOR = _("an exchange operator of another organisation")
+
+
+def _action(name, label, sources, target, allowed, who, **options) -> Action:
+    if allowed is _operator:
+        options.setdefault("refusal", _own_organisation)
+    return Action(name, label, frozenset(sources), target, allowed, who, **options)
+
+
+# fmt: off
+LIFECYCLE = Lifecycle(
+    status=MerchantStatus,
+    initial=S.DRAFT,
+    # The road most applications travel; the timeline draws it as its top row.
+    main_path=(S.DRAFT, S.SUBMITTED, S.UNDER_REVIEW, S.APPROVED, S.SIGNING, S.ACTIVE, S.SUSPENDED),
+    actions=(
+        _action("submit", _("Submit the application"), {S.DRAFT}, S.SUBMITTED,
+                _applicant_admin, APPLICANT),
+        _action("start_review", _("Start review"), {S.SUBMITTED, S.RESUBMITTED}, S.UNDER_REVIEW,
+                _operator, OPERATOR),
+        _action("request_information", _("Ask for more information"), {S.UNDER_REVIEW},
+                S.INFO_REQUESTED, _operator, OPERATOR, style="secondary", reason="required"),
+        _action("resubmit", _("Resubmit"), {S.INFO_REQUESTED}, S.RESUBMITTED,
+                _applicant_admin, APPLICANT, reason="optional"),
+        _action("approve", _("Approve"), {S.UNDER_REVIEW}, S.APPROVED, _operator, OPERATOR,
+                reason="optional"),
+        _action("reject", _("Reject"), {S.UNDER_REVIEW}, S.REJECTED, _operator, OPERATOR,
+                style="danger", reason="required"),
+        _action("issue_agreement", _("Issue the agreement"), {S.APPROVED}, S.SIGNING,
+                _operator, OPERATOR),
+        _action("sign", _("Sign the agreement (签约)"), {S.SIGNING}, S.ACTIVE,
+                _applicant_admin, APPLICANT),
+        _action("suspend", _("Suspend"), {S.ACTIVE}, S.SUSPENDED, _operator, OPERATOR,
+                style="danger", reason="required"),
+        _action("reinstate", _("Lift the suspension"), {S.SUSPENDED}, S.ACTIVE,
+                _operator, OPERATOR, reason="optional"),
+        _action("terminate", _("Terminate"), {S.ACTIVE, S.SUSPENDED}, S.TERMINATED,
+                _operator, OPERATOR, style="danger", reason="required"),
+        # Before approval; in signing it is declining to sign.
+        _action("withdraw", _("Withdraw the application"),
+                {S.DRAFT, S.SUBMITTED, S.UNDER_REVIEW, S.INFO_REQUESTED, S.RESUBMITTED, S.SIGNING},
+                S.WITHDRAWN, _applicant_admin, APPLICANT, style="danger", reason="optional"),
+    ),
+)
+# fmt: on
+TRANSITIONS = LIFECYCLE.transitions
+INITIAL = LIFECYCLE.initial
+MAIN_PATH = list(LIFECYCLE.main_path)
 
 # An application in these states holds its credit code and its organisation's one live application.
 CLOSED = frozenset({S.TERMINATED, S.REJECTED, S.WITHDRAWN})

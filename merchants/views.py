@@ -1,8 +1,5 @@
 """Merchant pages: the directory, the application, the operators' queue. Each write calls one service."""
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,12 +7,20 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from exchange import clock
 from exchange.errors import DomainError
-from exchange.web import show_refusal
+from exchange.web import (
+    ActionView,
+    action_buttons,
+    action_forms,
+    reason_required_for,
+    show_refusal,
+    take_action_from_page,
+)
 from merchants import permissions, selectors, services
 from merchants.forms import (
     AgreementForm,
@@ -26,127 +31,55 @@ from merchants.forms import (
     data_sources_from,
 )
 from merchants.models import Category, District, Merchant
-from merchants.states import EDITABLE, MerchantStatus
+from merchants.states import EDITABLE, LIFECYCLE, MerchantStatus
 from merchants.validators import credit_code_warnings, normalize_credit_code, validate_credit_code
 
 S = MerchantStatus
 
 
-@dataclass(frozen=True)
-class Action:
-    """A button on the application page: who may press it, where it leads, what it asks for."""
-
-    name: str
-    label: str
-    target: MerchantStatus
-    service: Callable
-    allowed: Callable
-    form: type | None = None
-    style: str = ""
-
-    def available(self, user, merchant) -> bool:
-        return (
-            self.allowed(user, merchant)
-            and self.target in Merchant.TRANSITIONS[S(merchant.status)]
-            and not (self.allowed is _operator and user.organisation_id == merchant.organisation_id)
-        )
-
-
-def _operator(user, merchant):
-    return permissions.can_review(user)
-
-
-ACTIONS = {
-    action.name: action
-    for action in [
-        Action(
-            "submit",
-            _("Submit the application"),
-            S.SUBMITTED,
-            services.submit_application,
-            permissions.is_applicant_admin,
+# How the page takes each action of the lifecycle (merchants.states).
+ACTION_VIEWS: dict[str, ActionView] = {
+    "submit": ActionView(lambda m, a: services.submit_application(merchant=m, actor=a)),
+    "resubmit": ActionView(
+        lambda m, a, reason: services.resubmit_application(merchant=m, actor=a, reason=reason),
+        ReasonForm,
+    ),
+    "start_review": ActionView(lambda m, a: services.start_review(merchant=m, actor=a)),
+    "approve": ActionView(
+        lambda m, a, reason: services.approve_application(merchant=m, actor=a, reason=reason),
+        ReasonForm,
+    ),
+    "request_information": ActionView(
+        lambda m, a, reason: services.request_information(merchant=m, actor=a, reason=reason),
+        ReasonForm,
+    ),
+    "reject": ActionView(
+        lambda m, a, reason: services.reject_application(merchant=m, actor=a, reason=reason),
+        ReasonForm,
+    ),
+    "issue_agreement": ActionView(
+        lambda m, a, term_months: services.issue_agreement(
+            merchant=m, actor=a, term_months=term_months
         ),
-        Action(
-            "resubmit",
-            _("Resubmit"),
-            S.RESUBMITTED,
-            services.resubmit_application,
-            permissions.is_applicant_admin,
-            ReasonForm,
-        ),
-        Action("start-review", _("Start review"), S.UNDER_REVIEW, services.start_review, _operator),
-        Action(
-            "approve", _("Approve"), S.APPROVED, services.approve_application, _operator, ReasonForm
-        ),
-        Action(
-            "request-information",
-            _("Ask for more information"),
-            S.INFO_REQUESTED,
-            services.request_information,
-            _operator,
-            ReasonForm,
-            "secondary",
-        ),
-        Action(
-            "reject",
-            _("Reject"),
-            S.REJECTED,
-            services.reject_application,
-            _operator,
-            ReasonForm,
-            "danger",
-        ),
-        Action(
-            "issue-agreement",
-            _("Issue the agreement"),
-            S.SIGNING,
-            services.issue_agreement,
-            _operator,
-            AgreementForm,
-        ),
-        Action(
-            "sign",
-            _("Sign the agreement (签约)"),
-            S.ACTIVE,
-            services.sign_agreement,
-            permissions.is_applicant_admin,
-        ),
-        Action(
-            "suspend",
-            _("Suspend"),
-            S.SUSPENDED,
-            services.suspend_merchant,
-            _operator,
-            ReasonForm,
-            "danger",
-        ),
-        Action(
-            "reinstate",
-            _("Lift the suspension"),
-            S.ACTIVE,
-            services.reinstate_merchant,
-            _operator,
-            ReasonForm,
-        ),
-        Action(
-            "terminate",
-            _("Terminate"),
-            S.TERMINATED,
-            services.terminate_merchant,
-            _operator,
-            ReasonForm,
-            "danger",
-        ),
-        Action(
-            "withdraw",
-            _("Withdraw the application"),
-            S.WITHDRAWN,
-            services.withdraw_application,
-            permissions.is_applicant_admin,
-            ReasonForm,
-            "danger",
-        ),
-    ]
+        AgreementForm,
+    ),
+    "sign": ActionView(lambda m, a: services.sign_agreement(merchant=m, actor=a)),
+    "suspend": ActionView(
+        lambda m, a, reason: services.suspend_merchant(merchant=m, actor=a, reason=reason),
+        ReasonForm,
+    ),
+    "reinstate": ActionView(
+        lambda m, a, reason: services.reinstate_merchant(merchant=m, actor=a, reason=reason),
+        ReasonForm,
+    ),
+    "terminate": ActionView(
+        lambda m, a, reason: services.terminate_merchant(merchant=m, actor=a, reason=reason),
+        ReasonForm,
+    ),
+    "withdraw": ActionView(
+        lambda m, a, reason: services.withdraw_application(merchant=m, actor=a, reason=reason),
+        ReasonForm,
+    ),
 }
 
 
@@ -274,10 +207,13 @@ def detail(request, pk):
     sees_internals = permissions.is_member(user, merchant) or user.has_role(
         *permissions.SUPERVISOR_ROLES
     )
-    actions = [action for action in ACTIONS.values() if action.available(user, merchant)]
-    # One form for the page's actions: each input (reason, term) appears once, each button posts
-    # to its own action.
-    action_forms = list({action.form: action.form() for action in actions if action.form}.values())
+    buttons = action_buttons(
+        LIFECYCLE,
+        user,
+        merchant,
+        ACTION_VIEWS,
+        lambda action: reverse("merchants:act", args=[merchant.pk, action.slug]),
+    )
     context = {
         "merchant": merchant,
         "events": selectors.events_of(merchant) if sees_internals else [],
@@ -286,8 +222,9 @@ def detail(request, pk):
         "can_edit": can_edit,
         "problems": selectors.submission_problems(merchant) if can_edit else [],
         "document_form": DocumentForm() if can_edit else None,
-        "actions": actions,
-        "action_forms": action_forms,
+        "buttons": buttons,
+        "action_forms": action_forms(buttons, ACTION_VIEWS),
+        "reason_required": reason_required_for(buttons),
         "warnings": credit_code_warnings(merchant.credit_code),
         "is_own_organisation_for_operator": permissions.can_review(user)
         and user.organisation_id == merchant.organisation_id,
@@ -298,29 +235,11 @@ def detail(request, pk):
 @login_required
 @require_POST
 def act(request, pk, action):
-    """Run one of the page's actions; a refusal comes back as a message on the same page."""
+    """Take one of the page's actions; what happened, or why not, comes back as a message."""
     merchant = _visible_merchant(request, pk)
-    chosen = ACTIONS.get(action)
-    if chosen is None:
-        raise Http404
-    arguments = {}
-    if chosen.form:
-        form = chosen.form(request.POST)
-        if not form.is_valid():
-            for errors in form.errors.values():
-                for error in errors:
-                    messages.error(request, error)
-            return redirect("merchants:detail", pk=merchant.pk)
-        arguments = form.cleaned_data
-    try:
-        chosen.service(merchant=merchant, actor=request.user, **arguments)
-    except (DomainError, ValidationError) as error:
-        show_refusal(request, error)
-    else:
-        merchant.refresh_from_db(fields=["status"])
-        messages.success(
-            request, _("Done: %(status)s.") % {"status": merchant.get_status_display()}
-        )
+    take_action_from_page(
+        request, lifecycle=LIFECYCLE, obj=merchant, slug=action, views=ACTION_VIEWS
+    )
     return redirect("merchants:detail", pk=merchant.pk)
 
 

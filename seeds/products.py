@@ -238,7 +238,7 @@ def _after_registration(spec: Spec, version: ProductVersion, staff: dict, tick) 
         tick(timedelta(hours=5))
         review = services.claim_listing(listing=listing, actor=staff["committee"])
         services.decide_listing_review(
-            review=review,
+            listing=review.listing,
             actor=staff["committee"],
             decision=Decision.APPROVE,
             checklist=_passing(ReviewStage.LISTING),
@@ -257,6 +257,7 @@ def _after_registration(spec: Spec, version: ProductVersion, staff: dict, tick) 
             tick(timedelta(days=1))
             registry.amend_certificate(
                 original=version.certificate,
+                actor=staff["operator2"],
                 action=Action.CANCELLATION,
                 reason="商户申请注销：产品停止维护，不再经营。",
             )
@@ -298,7 +299,7 @@ def _decide(version, reviewer, stage, decision, comments, tick) -> None:
     review = services.claim_version(version=version, actor=reviewer)
     tick(timedelta(minutes=40))
     services.decide_version_review(
-        review=review,
+        version=review.version,
         actor=reviewer,
         decision=decision,
         checklist=_passing(stage) if decision == Decision.APPROVE else {},

@@ -132,3 +132,34 @@ def test_every_transactional_test_restores_the_reference_data():
         and "serialized_rollback=True" not in line
     ]
     assert not offenders, offenders
+
+
+# The layers, top to bottom: a module imports only from its own layer or those below it.
+LAYERS = ["seeds", "market", "settlement", "listings", "merchants", "exchange"]
+
+
+def _imports(path):
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name.split(".")[0]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            yield node.lineno, node.module.split(".")[0]
+
+
+def test_each_layer_imports_only_the_layers_below_it():
+    """exchange/ (the core) imports no app; no app imports market/ or seeds/ (README, Layout)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    offenders = []
+    for layer in LAYERS:
+        rank = LAYERS.index(layer)
+        for path in (root / layer).rglob("*.py"):
+            for line, imported in _imports(path):
+                if imported in LAYERS and LAYERS.index(imported) < rank:
+                    offenders.append(f"{path.relative_to(root)}:{line} imports {imported}")
+    assert not offenders, "\n".join(offenders)

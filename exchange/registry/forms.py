@@ -10,6 +10,11 @@ class AmendmentForm(forms.Form):
         label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
 
+    def __init__(self, *args, kinds, **kwargs):
+        """``kinds``: the registrations the operator may make on this certificate now."""
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", _("— choose —")), *((k.name, k.label) for k in kinds)]
+
 
 class RegisterDataForm(forms.Form):
     kind = forms.ChoiceField(

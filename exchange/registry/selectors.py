@@ -2,25 +2,16 @@
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from exchange import clock
 from exchange.registry import log, merkle, notes
-from exchange.registry.models import Action, Certificate, CertificateStatus, Checkpoint, LogEntry
-from exchange.registry.services import (
-    TERMINAL_ACTIONS,
-    canonical_json,
-    effective_valid_until,
-    log_record,
-)
+from exchange.registry.models import Certificate, Checkpoint, LogEntry
+from exchange.registry.services import canonical_json, log_record
+from exchange.registry.status import effective_valid_until, status_of
 
-CLOSING_STATUS = {
-    Action.CANCELLATION: CertificateStatus.CANCELLED,
-    Action.REVOCATION: CertificateStatus.REVOKED,
-}
+__all__ = ["effective_valid_until", "status_of"]  # the read side's names for them
 
 
 def certificates() -> QuerySet[Certificate]:
@@ -46,25 +37,6 @@ def search(query: str = "", *, kind: str = "", registrant: str = "") -> QuerySet
     if registrant:
         found = found.filter(registrant_credit_code=registrant)
     return found.order_by("-issued_at", "-id")
-
-
-def status_of(certificate: Certificate, now: datetime | None = None) -> CertificateStatus:
-    """Valid, changed, cancelled, revoked or expired: read from the amendments of its original."""
-    original = certificate.original or certificate
-    amendments = sorted(original.amendments.all(), key=lambda a: a.log_index)
-    for amendment in amendments:
-        if amendment.action in TERMINAL_ACTIONS:
-            return CLOSING_STATUS[amendment.action]
-    later_changes = [
-        a
-        for a in amendments
-        if a.action == Action.CHANGE and a.log_index > (certificate.log_index or -1)
-    ]
-    if later_changes:
-        return CertificateStatus.CHANGED
-    if effective_valid_until(certificate) <= (now or clock.now()):
-        return CertificateStatus.EXPIRED
-    return CertificateStatus.VALID
 
 
 def history(certificate: Certificate) -> list[Certificate]:

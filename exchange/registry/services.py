@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
-from exchange import clock
+from exchange import clock, lifecycle
 from exchange.checkcodes import VALUE, mod31_check_character
 from exchange.errors import DuplicateError, RuleViolation
 from exchange.registry import log, notes
@@ -30,9 +30,10 @@ from exchange.registry.models import (
     Right,
 )
 from exchange.registry.numbers import certificate_number
+from exchange.registry.states import CERTIFICATE_LIFECYCLE
+from exchange.registry.status import TERMINAL_ACTIONS, effective_valid_until, status_of
 
 # Registrations that end a certificate's life; no amendment may follow them.
-TERMINAL_ACTIONS = (Action.CANCELLATION, Action.REVOCATION)
 
 
 def canonical_json(content: dict) -> bytes:
@@ -81,6 +82,8 @@ class Registration:
     original: Certificate | None = None
     reason: str = ""
     valid_until: datetime | None = None
+    # Who registers an amendment (None: the exchange itself, for a product's new version).
+    actor: object = None
 
 
 def log_record(certificate: Certificate) -> dict:
@@ -118,7 +121,7 @@ def issue_certificates(registrations: Sequence[Registration]) -> list[Certificat
 
     Raises:
         DuplicateError ``already_registered`` when a subject already has its first registration;
-        RuleViolation ``certificate_closed`` when an amendment follows a cancellation or revocation.
+        InvalidTransition (409) when an amendment follows a cancellation or revocation.
     """
     # The log's lock first: issuers queue on one row, so numbers of any kind never deadlock.
     log.lock_state()
@@ -126,7 +129,7 @@ def issue_certificates(registrations: Sequence[Registration]) -> list[Certificat
     certificates = []
     for registration in registrations:
         if registration.original is not None:
-            _check_amendable(registration.original)
+            _check_amendable(registration.original, registration.action, registration.actor)
         text = canonical_json(registration.content)
         certificates.append(
             Certificate(
@@ -172,20 +175,22 @@ def issue_certificate(**registration) -> Certificate:
     return issue_certificates([Registration(**registration)])[0]
 
 
-def _check_amendable(original: Certificate) -> None:
+def _check_amendable(original: Certificate, action: str, actor) -> None:
+    """Refuse an amendment that its kind does not allow from the certificate's status, or by
+    this actor (``None``: the exchange's own registration of a new product version).
+
+    Raises:
+        RuleViolation ``not_original``; PermissionDeniedError (403); InvalidTransition (409).
+    """
     if original.action != Action.INITIAL:
         raise RuleViolation(
             _("Amendments reference the original certificate, not another amendment."),
             code="not_original",
             field="original",
         )
-    if original.amendments.filter(action__in=TERMINAL_ACTIONS).exists():
-        raise RuleViolation(
-            _("Certificate %(number)s is cancelled or revoked; nothing more can be registered."),
-            params={"number": original.number},
-            code="certificate_closed",
-            field="original",
-        )
+    lifecycle.check(
+        original, CERTIFICATE_LIFECYCLE[action], actor=actor, status=status_of(original)
+    )
 
 
 @transaction.atomic
@@ -194,6 +199,7 @@ def amend_certificate(
     original: Certificate,
     action: str,
     reason: str,
+    actor,
     content: dict | None = None,
     subject: tuple[str, int, str] | None = None,
 ) -> Certificate:
@@ -201,13 +207,25 @@ def amend_certificate(
 
     The new certificate copies the original's registrant, subject and rights unless ``subject``
     (type, id, label) names a new one (a change registers the new version); a renewal runs a
-    new validity period from the end of the current one.
+    new validity period from the end of the current one. What each kind may follow, and who
+    registers it, is ``exchange.registry.states.CERTIFICATE_LIFECYCLE``.
+
+    Raises:
+        RuleViolation ``bad_action`` / ``not_original`` / ``reason_required``;
+        PermissionDeniedError (403); InvalidTransition (409) (e.g. a second revocation).
     """
-    if action == Action.INITIAL:
+    if action == Action.INITIAL or action not in Action.values:
         raise RuleViolation(
             _("An amendment cannot be a first registration."), code="bad_action", field="action"
         )
     original = Certificate.objects.select_for_update().get(pk=original.pk)
+    _check_amendable(original, action, actor)
+    if action in TERMINAL_ACTIONS and not (reason or "").strip():
+        raise RuleViolation(
+            _("Say why: the reason is part of the permanent record."),
+            code="reason_required",
+            field="reason",
+        )
     subject_type, subject_id, subject_label = subject or (
         original.subject_type,
         original.subject_id,
@@ -237,16 +255,10 @@ def amend_certificate(
                 original=original,
                 reason=reason,
                 valid_until=valid_until,
+                actor=actor,
             )
         ]
     )[0]
-
-
-def effective_valid_until(certificate: Certificate) -> datetime:
-    """The end of validity after the renewals registered so far."""
-    original = certificate.original or certificate
-    renewals = [a.valid_until for a in original.amendments.all() if a.action == Action.RENEWAL]
-    return max([original.valid_until, *renewals])
 
 
 RIGHTS_OF_KIND = {

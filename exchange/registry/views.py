@@ -13,7 +13,8 @@ from exchange.errors import DomainError
 from exchange.registry import log, pdf, permissions, selectors, services
 from exchange.registry.forms import AmendmentForm, RegisterDataForm
 from exchange.registry.models import CertificateKind, Right
-from exchange.registry.services import effective_valid_until
+from exchange.registry.states import CERTIFICATE_LIFECYCLE
+from exchange.registry.status import effective_valid_until
 from exchange.web import show_refusal
 
 
@@ -55,10 +56,16 @@ def registry_search(request, form=None, status=200):
     return render(request, "registry/search.html", context, status=status)
 
 
+def _amendment_kinds(certificate, user) -> list:
+    """The registrations ``user`` may make now on the certificate's original."""
+    original = certificate.original or certificate
+    return CERTIFICATE_LIFECYCLE.available(user, original, status=selectors.status_of(original))
+
+
 def _context(certificate, request=None, *, verify: bool = True) -> dict:
-    can_amend = request is not None and permissions.can_register(request.user)
+    kinds = _amendment_kinds(certificate, request.user) if request is not None else []
     return {
-        "amendment_form": AmendmentForm() if can_amend else None,
+        "amendment_form": AmendmentForm(kinds=kinds) if kinds else None,
         "certificate": certificate,
         "rights": [Right(right).label for right in certificate.rights],
         "valid_until": effective_valid_until(certificate),
@@ -77,17 +84,20 @@ def certificate_detail(request, number: str):
 def certificate_amend(request, number: str):
     if not permissions.can_register(request.user):
         raise PermissionDenied
-    original = _certificate(number)
-    form = AmendmentForm(request.POST)
+    certificate = _certificate(number)
+    original = certificate.original or certificate
+    form = AmendmentForm(request.POST, kinds=_amendment_kinds(original, request.user))
     if form.is_valid():
         try:
-            amendment = services.amend_certificate(original=original, **form.cleaned_data)
+            amendment = services.amend_certificate(
+                original=original, actor=request.user, **form.cleaned_data
+            )
         except DomainError as error:
             show_refusal(request, error, form)
         else:
             messages.success(request, _("Registered: %(number)s") % {"number": amendment.number})
             return redirect("registry:certificate", number=amendment.number)
-    context = {**_context(original, request), "amendment_form": form}
+    context = {**_context(certificate, request), "amendment_form": form}
     return render(request, "registry/certificate.html", context, status=400)
 
 

@@ -20,7 +20,8 @@ VAR_DIR.mkdir(exist_ok=True)  # the embedded default's database, uploads and mai
 # An insecure key is fine for the embedded default; production.py refuses it.
 INSECURE_SECRET_KEY = "django-insecure-embedded-default-do-not-use-in-production"
 SECRET_KEY = env("DJANGO_SECRET_KEY", default=INSECURE_SECRET_KEY)
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
+# Off unless asked for (DJANGO_DEBUG=true): visitors of the demo never see Django's debug page.
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list(
     "DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"]
 )
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "exchange.registry.apps.RegistryConfig",
     "merchants.apps.MerchantsConfig",
     "listings.apps.ListingsConfig",
+    "market.apps.MarketConfig",
     "seeds.apps.SeedsConfig",
 ]
 
@@ -78,7 +80,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "exchange.context_processors.navigation",
+                "market.navigation.navigation",
             ],
         },
     },
@@ -139,6 +141,9 @@ USE_TZ = True
 
 # --- Static files and uploads ------------------------------------------------------------------
 STATIC_URL = "/static/"
+# Served from the apps' static folders by whitenoise, so the embedded default needs no
+# collectstatic even with DEBUG off (production serves the collected, hashed files instead).
+WHITENOISE_USE_FINDERS = True
 STATIC_ROOT = Path(env("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 # Uploads live outside the static root and have no public URL: a view checks who may read them.
 PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "uploads")))

@@ -63,6 +63,7 @@ STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+WHITENOISE_USE_FINDERS = False  # the collected, hashed files only
 
 MAILERS = {"default": mailer_from_env("django.core.mail.backends.smtp.EmailBackend")}
 # Shared by every web process (locmem would give each its own); the broker's Redis by default.

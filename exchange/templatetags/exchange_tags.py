@@ -1,11 +1,12 @@
 """Template tags shared by every app: the lifecycle timeline, status badges, dates."""
 
+import itertools
 from dataclasses import dataclass
 
 from django import template
 from django.utils import timezone
 
-from exchange.lifecycle import NOTE_LABELS, graph_layout
+from exchange.lifecycle import event_labels, graph_layout
 
 register = template.Library()
 
@@ -74,9 +75,9 @@ def _edge_path(source, target, width) -> str:
 @register.inclusion_tag("exchange/includes/timeline.html")
 def lifecycle_timeline(obj, events):
     """The state graph of ``obj``'s lifecycle, current state highlighted, and the events that moved it."""
-    transitions = type(obj).TRANSITIONS
-    status_enum = type(next(iter(transitions)))
-    positions = graph_layout(transitions, type(obj).MAIN_PATH)
+    machine = type(obj).LIFECYCLE
+    transitions, status_enum, main_path = machine.transitions, machine.status, machine.main_path
+    positions = graph_layout(transitions, main_path)
     columns = max(c for c, _ in positions.values()) + 1
     # Long processes get narrower boxes, so that the whole road fits the page.
     node_width = NODE_WIDTH if columns <= 7 else 100
@@ -100,7 +101,7 @@ def lifecycle_timeline(obj, events):
         )
     # Drawn: the road travelled, the moves open from here, and the main path. Every other edge
     # would only add noise (a dozen ways to withdraw cross the whole graph).
-    main_steps = set(zip(type(obj).MAIN_PATH, type(obj).MAIN_PATH[1:], strict=False))
+    main_steps = set(itertools.pairwise(main_path))
     edges = []
     for source, targets in transitions.items():
         for target in targets:
@@ -124,7 +125,8 @@ def lifecycle_timeline(obj, events):
         "node_height": NODE_HEIGHT,
         "events": events,
         "current": status_enum(obj.status),
-        "status_labels": {s.value: s.label for s in status_enum} | NOTE_LABELS,
+        "status_labels": {s.value: s.label for s in status_enum},
+        "kind_labels": event_labels(machine),
     }
 
 

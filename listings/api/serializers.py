@@ -4,6 +4,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from exchange.api.serializers import AvailableActionsField
 from listings.checklists import CHECKLISTS, QUALITY_INDICATORS
 from listings.models import (
     Board,
@@ -29,6 +30,7 @@ from listings.models import (
     UpdateFrequency,
     VersionEvent,
 )
+from listings.states import ReviewStage
 from merchants.models import DataAcquisition
 
 
@@ -183,6 +185,7 @@ class VersionSerializer(serializers.ModelSerializer):
     plans = PlanSerializer(many=True, read_only=True)
     certificate = CertificateSummarySerializer(read_only=True, allow_null=True)
     has_sample = serializers.SerializerMethodField()
+    actions = AvailableActionsField()
 
     class Meta:
         model = ProductVersion
@@ -192,6 +195,7 @@ class VersionSerializer(serializers.ModelSerializer):
             "number",
             "status",
             "status_display",
+            "actions",
             "merchant",
             "name",
             "summary",
@@ -310,6 +314,12 @@ class DecisionInputSerializer(serializers.Serializer):
         help_text="Quality review only: " + ", ".join(QUALITY_INDICATORS) + " (0–100 each).",
     )  # fmt: skip
     comments = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+    stage = serializers.ChoiceField(
+        choices=[s for s in ReviewStage.choices if s[0] != ReviewStage.LISTING],
+        required=False,
+        help_text="Product versions only: the stage you decide (default: the version's current "
+        "one). A version that moved on since is refused with 409 instead of decided at another.",
+    )
 
 
 class ListingReasonInputSerializer(serializers.Serializer):
@@ -328,6 +338,7 @@ class ObjectionDecisionSerializer(serializers.Serializer):
 class ObjectionSerializer(serializers.ModelSerializer):
     filed_by = serializers.StringRelatedField()
     decided_by = serializers.StringRelatedField(allow_null=True)
+    actions = AvailableActionsField()
 
     class Meta:
         model = Objection
@@ -337,6 +348,7 @@ class ObjectionSerializer(serializers.ModelSerializer):
             "filed_by",
             "reason",
             "status",
+            "actions",
             "decided_by",
             "decision_note",
             "decided_at",
@@ -360,6 +372,7 @@ class ListingSerializer(serializers.ModelSerializer):
     version = serializers.SerializerMethodField()
     boards = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     plans = ListingPlanSerializer(many=True, read_only=True)
+    actions = AvailableActionsField()
 
     class Meta:
         model = Listing
@@ -371,6 +384,7 @@ class ListingSerializer(serializers.ModelSerializer):
             "merchant",
             "status",
             "status_display",
+            "actions",
             "boards",
             "plans",
             "submitted_at",

@@ -37,7 +37,7 @@ from listings.api.serializers import (
     VersionSerializer,
 )
 from listings.errors import ClaimNotHeld
-from listings.models import Board, Objection, Product, ProductDocument, ProductType, Scenario
+from listings.models import Board, Product, ProductDocument, ProductType, Scenario
 from listings.paginators import CatalogPagination
 from listings.sample_report import scan_report
 from listings.states import ListingStatus, ReviewStage, VersionStatus
@@ -81,7 +81,9 @@ class VersionViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
         return VersionDetailSerializer if self.action != "list" else VersionSerializer
 
     def output(self, pk):
-        return VersionDetailSerializer(self.get_queryset().get(pk=pk)).data
+        return VersionDetailSerializer(
+            self.get_queryset().get(pk=pk), context=self.get_serializer_context()
+        ).data
 
     @extend_schema(
         request=SheetInputSerializer,
@@ -124,7 +126,9 @@ class VersionViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
         page = self.paginate_queryset(
             self.filter_queryset(selectors.version_queue(request.user, stage))
         )
-        return self.get_paginated_response(VersionSerializer(page, many=True).data)
+        return self.get_paginated_response(
+            VersionSerializer(page, many=True, context=self.get_serializer_context()).data
+        )
 
     @extend_schema(request=None, responses=VersionDetailSerializer, summary="Submit for review")
     @action(detail=True, methods=["post"])
@@ -196,10 +200,8 @@ class VersionViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     )
     @action(detail=True, methods=["post"])
     def decide(self, request, pk=None):
-        version = self.get_object()
-        review = selectors.open_review_of(request.user, version=version)
-        services.decide_version_review(
-            review=review or _no_claim(),
+        version = services.decide_version_review(
+            version=self.get_object(),
             actor=request.user,
             **validated(DecisionInputSerializer, request),
         )
@@ -239,7 +241,10 @@ class VersionViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
             actor=request.user,
             **validated(ObjectionInputSerializer, request),
         )
-        return Response(ObjectionSerializer(objection).data, status=status.HTTP_201_CREATED)
+        return Response(
+            ObjectionSerializer(objection, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
 
     @extend_schema(responses=EventSerializer(many=True), summary="The audit trail of this version")
     @action(
@@ -278,7 +283,10 @@ class ProductViewSet(viewsets.GenericViewSet):
         if merchant is None:
             raise PermissionDeniedError()
         version = services.create_product(actor=request.user, merchant=merchant, **data)
-        return Response(VersionDetailSerializer(version).data, status=status.HTTP_201_CREATED)
+        return Response(
+            VersionDetailSerializer(version, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
 
     @extend_schema(
         request=None,
@@ -290,7 +298,10 @@ class ProductViewSet(viewsets.GenericViewSet):
         version = services.start_new_version(
             product=get_object_or_404(self.get_queryset(), pk=pk), actor=request.user
         )
-        return Response(VersionDetailSerializer(version).data, status=status.HTTP_201_CREATED)
+        return Response(
+            VersionDetailSerializer(version, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class ListingFilter(django_filters.FilterSet):
@@ -304,7 +315,11 @@ def _listing_action(service, input_serializer, summary: str, url_path: str):
         listing = service(
             listing=self.get_object(), actor=request.user, **validated(input_serializer, request)
         )
-        return Response(ListingSerializer(self.get_queryset().get(pk=listing.pk)).data)
+        return Response(
+            ListingSerializer(
+                self.get_queryset().get(pk=listing.pk), context=self.get_serializer_context()
+            ).data
+        )
 
     handler.__name__ = url_path.replace("-", "_")
     handler = action(detail=True, methods=["post"], url_path=url_path)(handler)
@@ -337,7 +352,9 @@ class ListingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             product=product, actor=request.user, boards=data["boards"], plans=plans
         )
         return Response(
-            ListingSerializer(self.get_queryset().get(pk=listing.pk)).data,
+            ListingSerializer(
+                self.get_queryset().get(pk=listing.pk), context=self.get_serializer_context()
+            ).data,
             status=status.HTTP_201_CREATED,
         )
 
@@ -353,7 +370,9 @@ class ListingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         ):
             raise PermissionDeniedError()
         page = self.paginate_queryset(selectors.listing_queue(request.user))
-        return self.get_paginated_response(ListingSerializer(page, many=True).data)
+        return self.get_paginated_response(
+            ListingSerializer(page, many=True, context=self.get_serializer_context()).data
+        )
 
     @extend_schema(
         request=None,
@@ -375,9 +394,13 @@ class ListingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         listing = self.get_object()
         data = validated(DecisionInputSerializer, request)
         data.pop("scores", None)
-        review = selectors.open_review_of(request.user, listing=listing)
-        services.decide_listing_review(review=review or _no_claim(), actor=request.user, **data)
-        return Response(ListingSerializer(self.get_queryset().get(pk=listing.pk)).data)
+        data.pop("stage", None)
+        services.decide_listing_review(listing=listing, actor=request.user, **data)
+        return Response(
+            ListingSerializer(
+                self.get_queryset().get(pk=listing.pk), context=self.get_serializer_context()
+            ).data
+        )
 
     @extend_schema(
         responses=ListingEventSerializer(many=True), summary="The audit trail of this item"
@@ -411,9 +434,7 @@ class ObjectionViewSet(viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["created_at"]
 
     def get_queryset(self):
-        return Objection.objects.filter(
-            version__in=selectors.versions_visible_to(self.request.user)
-        ).select_related("filed_by", "decided_by")
+        return selectors.objections_visible_to(self.request.user)
 
     @extend_schema(
         request=ObjectionDecisionSerializer,
@@ -427,7 +448,21 @@ class ObjectionViewSet(viewsets.ReadOnlyModelViewSet):
             actor=request.user,
             **validated(ObjectionDecisionSerializer, request),
         )
-        return Response(ObjectionSerializer(objection).data)
+        return Response(ObjectionSerializer(objection, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        request=ListingReasonInputSerializer,
+        responses=ObjectionSerializer,
+        summary="Withdraw your own pending objection",
+    )
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        objection = services.withdraw_objection(
+            objection=self.get_object(),
+            actor=request.user,
+            **validated(ListingReasonInputSerializer, request),
+        )
+        return Response(ObjectionSerializer(objection, context=self.get_serializer_context()).data)
 
 
 class CatalogFilter(django_filters.FilterSet):

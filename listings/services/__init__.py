@@ -27,6 +27,7 @@ from listings.services.registration import (
     file_objection,
     register_version,
     registration_content,
+    withdraw_objection,
 )
 from listings.services.reviews import (
     CHECKLISTS,
@@ -74,5 +75,6 @@ __all__ = [
     "suspend_listing",
     "update_version",
     "withdraw_listing",
+    "withdraw_objection",
     "withdraw_version",
 ]

@@ -32,7 +32,7 @@ from listings.models import (
 from listings.pii import scan_sample
 from listings.samples import compare_with_schema, profile_sample, read_sample
 from listings.services.products import sheet_problems
-from listings.states import VersionStatus
+from listings.states import VERSION_LIFECYCLE, VersionStatus
 
 V = VersionStatus
 
@@ -69,7 +69,7 @@ def run_automated_checks(*, version_id: int) -> CheckReport | None:
 def _begin(version_id: int) -> bool:
     version = lock_version(version_id)
     if version.status == V.SUBMITTED:
-        lifecycle.transition(version, V.AUTO_CHECKS, actor=None)
+        lifecycle.take(version, VERSION_LIFECYCLE["start_checks"], actor=None)
         return True
     # Already checking (a redelivered task after a worker died) goes on; anything else is done.
     return version.status == V.AUTO_CHECKS
@@ -231,16 +231,20 @@ def _finish(version_id: int, result: dict) -> CheckReport | None:
     if report.is_blocking:
         version.save(update_fields=["stage_entered_at", "updated_at"])
         reasons = "; ".join(f["message"] for f in report.findings if f["severity"] == "blocking")
-        lifecycle.transition(
-            version, V.RETURNED, actor=None, reason=reasons, data={"risk_level": report.risk_level}
+        lifecycle.take(
+            version,
+            VERSION_LIFECYCLE["fail_checks"],
+            actor=None,
+            reason=reasons,
+            data={"risk_level": report.risk_level},
         )
         _notify_merchant(version, _("%(product)s was returned by the automated checks"), reasons)
         return report
     version.is_senior_compliance = report.is_senior
     version.save(update_fields=["stage_entered_at", "is_senior_compliance", "updated_at"])
-    lifecycle.transition(
+    lifecycle.take(
         version,
-        V.COMPLIANCE_REVIEW,
+        VERSION_LIFECYCLE["pass_checks"],
         actor=None,
         data={"risk_level": report.risk_level, "senior": report.is_senior},
     )

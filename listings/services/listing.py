@@ -14,7 +14,10 @@ from exchange import clock, lifecycle
 from exchange.accounts.models import User
 from exchange.accounts.roles import Role
 from exchange.errors import DuplicateError, FieldProblem, PermissionDeniedError, RuleViolation
+from exchange.lifecycle import Action
 from exchange.notifications import notify
+from exchange.registry.models import CertificateStatus
+from exchange.registry.selectors import status_of
 from listings import permissions, search
 from listings.cross_border import export_route
 from listings.errors import NotListable
@@ -31,7 +34,8 @@ from listings.models import (
     ProductVersion,
 )
 from listings.services.products import ensure_active_merchant
-from listings.states import ListingStatus
+from listings.states import LISTING_LIFECYCLE, ListingStatus
+from merchants.models import Merchant
 
 L = ListingStatus
 GRADE_ORDER = "ABCDE"
@@ -97,6 +101,25 @@ def listing_problems(version: ProductVersion | None, boards: list[Board]) -> lis
             )
         ]
     problems = []
+    certificate_status = status_of(version.certificate) if version.certificate else None
+    if certificate_status != CertificateStatus.VALID:
+        problems.append(
+            FieldProblem(
+                "product",
+                "registration_not_valid",
+                str(
+                    _(
+                        "Registration %(number)s is “%(status)s”: only a valid registration is listed."
+                    )
+                    % {
+                        "number": version.certificate.number if version.certificate else "—",
+                        "status": CertificateStatus(certificate_status).label
+                        if certificate_status
+                        else "—",
+                    }
+                ),
+            )
+        )
     if not boards:
         problems.append(FieldProblem("boards", "required", str(_("Choose at least one board."))))
     if version.classification == Classification.CORE:
@@ -151,46 +174,93 @@ def listing_problems(version: ProductVersion | None, boards: list[Board]) -> lis
     return problems
 
 
-def publish(listing: Listing, *, actor: User | None, reason: str = "") -> Listing:
-    """Put an approved or reinstated sale item on the catalogue (inside the caller's transaction)."""
+def publish(listing: Listing, action: Action, *, actor: User | None, reason: str = "") -> Listing:
+    """Take ``action`` (an approval or a reinstatement) and put the item on the catalogue, inside
+    the caller's transaction."""
+    lifecycle.check(listing, action, actor=actor)
+    ensure_active_merchant(listing.product.merchant)
     now = clock.now()
     listing.stage_entered_at = now
     listing.listed_at = listing.listed_at or now
-    listing.save(update_fields=["stage_entered_at", "listed_at", "updated_at"])
-    lifecycle.transition(listing, L.LISTED, actor=actor, reason=reason)
+    listing.held_with_merchant = False
+    listing.save(
+        update_fields=["stage_entered_at", "listed_at", "held_with_merchant", "updated_at"]
+    )
+    lifecycle.take(listing, action, actor=actor, reason=reason)
     index_listing(listing)
     return listing
 
 
 @transaction.atomic
 def suspend_listing(*, listing: Listing, actor: User, reason: str) -> Listing:
-    """Take a listed item off the catalogue for now (暂停)."""
-    return _govern(listing, actor, L.SUSPENDED, reason, needs_reason=True)
+    """Take a listed item off the catalogue for now (暂停).
+
+    Raises:
+        ReasonRequired; PermissionDeniedError; InvalidTransition.
+    """
+    return _take_off_sale(listing, LISTING_LIFECYCLE["suspend"], actor, _required(reason))
 
 
 @transaction.atomic
 def reinstate_listing(*, listing: Listing, actor: User, reason: str = "") -> Listing:
-    listing = _lock_governed(listing, actor)
-    lifecycle.check_transition(listing, L.LISTED)
-    ensure_active_merchant(listing.product.merchant)
-    return publish(listing, actor=actor, reason=reason)
+    """Put a suspended item back on sale (its merchant must be active).
+
+    Raises:
+        PermissionDeniedError; InvalidTransition; MerchantNotActive.
+    """
+    listing = lock_listing(listing.pk)
+    return publish(listing, LISTING_LIFECYCLE["reinstate"], actor=actor, reason=reason)
 
 
 @transaction.atomic
 def delist_listing(*, listing: Listing, actor: User, reason: str) -> Listing:
-    """Remove the item from sale for good (摘牌)."""
-    return _govern(listing, actor, L.DELISTED, reason, needs_reason=True)
+    """Remove the item from sale for good (摘牌).
+
+    Raises:
+        ReasonRequired; PermissionDeniedError; InvalidTransition.
+    """
+    return _take_off_sale(listing, LISTING_LIFECYCLE["delist"], actor, _required(reason))
 
 
 @transaction.atomic
 def withdraw_listing(*, listing: Listing, actor: User, reason: str = "") -> Listing:
-    """The merchant takes its own item off sale, or withdraws its application to list."""
-    listing = lock_listing(listing.pk)
-    if not permissions.is_merchant_admin(actor, listing.product.merchant):
-        raise PermissionDeniedError()
-    lifecycle.transition(listing, L.WITHDRAWN, actor=actor, reason=reason)
-    unindex_listing(listing)
-    return listing
+    """The merchant takes its own item off sale, or withdraws its application to list.
+
+    Raises:
+        PermissionDeniedError; InvalidTransition.
+    """
+    return _take_off_sale(listing, LISTING_LIFECYCLE["withdraw"], actor, reason)
+
+
+# --- with the merchant (cascades of the merchant's lifecycle, registered in apps.py) ------------
+
+
+def follow_merchant_suspension(*, obj: Merchant, actor: User, reason: str) -> None:
+    """A suspended merchant's listed items leave the catalogue with it."""
+    for listing in _live_listings_of(obj, status=L.LISTED):
+        _take_off_sale(listing, LISTING_LIFECYCLE["suspend_with_merchant"], actor, reason,
+                       held_with_merchant=True)  # fmt: skip
+
+
+def follow_merchant_reinstatement(*, obj: Merchant, actor: User, reason: str) -> None:
+    """Reinstating the merchant puts back on sale what its suspension took off (not the items an
+    operator suspended on their own account)."""
+    for listing in _live_listings_of(obj, status=L.SUSPENDED, held_with_merchant=True):
+        publish(listing, LISTING_LIFECYCLE["reinstate_with_merchant"], actor=actor, reason=reason)
+
+
+def follow_merchant_termination(*, obj: Merchant, actor: User, reason: str) -> None:
+    """A terminated merchant's items are delisted."""
+    for listing in _live_listings_of(obj, status__in=[L.LISTED, L.SUSPENDED]):
+        _take_off_sale(listing, LISTING_LIFECYCLE["delist_with_merchant"], actor, reason)
+
+
+def _live_listings_of(merchant: Merchant, **filters) -> list[Listing]:
+    return list(
+        Listing.objects.select_for_update(of=("self",))
+        .filter(product__merchant=merchant, **filters)
+        .order_by("pk")
+    )
 
 
 def index_listing(listing: Listing) -> CatalogEntry:
@@ -268,26 +338,26 @@ def _set_plans(listing: Listing, plans: list[dict]) -> None:
     )
 
 
-def _lock_governed(listing: Listing, actor: User) -> Listing:
-    listing = lock_listing(listing.pk)
-    if not permissions.can_govern_listings(actor):
-        raise PermissionDeniedError(
-            _("Only exchange operators suspend, reinstate or delist items.")
-        )
-    return listing
-
-
-def _govern(
-    listing: Listing, actor: User, to: ListingStatus, reason: str, *, needs_reason: bool
-) -> Listing:
-    listing = _lock_governed(listing, actor)
+def _required(reason: str) -> str:
     reason = (reason or "").strip()
-    if needs_reason and not reason:
+    if not reason:
         raise RuleViolation(
             _("Give a reason: the merchant sees it."), code="reason_required", field="reason"
         )
+    return reason
+
+
+def _take_off_sale(
+    listing: Listing, action: Action, actor: User, reason: str, *, held_with_merchant=False
+) -> Listing:
+    listing = lock_listing(listing.pk)
+    lifecycle.check(listing, action, actor=actor)
+    if listing.held_with_merchant:  # the flag goes first: it is only ever set on a suspended item
+        listing.held_with_merchant = False
+        listing.save(update_fields=["held_with_merchant", "updated_at"])
+    lifecycle.take(listing, action, actor=actor, reason=reason)
     listing.stage_entered_at = clock.now()
-    listing.save(update_fields=["stage_entered_at", "updated_at"])
-    lifecycle.transition(listing, to, actor=actor, reason=reason)
+    listing.held_with_merchant = held_with_merchant
+    listing.save(update_fields=["stage_entered_at", "held_with_merchant", "updated_at"])
     unindex_listing(listing)
     return listing

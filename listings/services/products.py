@@ -23,7 +23,14 @@ from listings.models import (
     ProductVersion,
 )
 from listings.samples import read_sample
-from listings.states import VERSION_EDITABLE, VERSION_IN_PROGRESS, VersionStatus
+from listings.states import (
+    OBJECTION_LIFECYCLE,
+    VERSION_EDITABLE,
+    VERSION_IN_PROGRESS,
+    VERSION_LIFECYCLE,
+    ObjectionStatus,
+    VersionStatus,
+)
 from merchants.models import Merchant
 from merchants.states import MerchantStatus
 
@@ -222,11 +229,9 @@ def submit_version(*, version: ProductVersion, actor: User) -> ProductVersion:
     from listings.tasks import run_automated_checks
 
     version = lock_version(version.pk)
-    merchant = version.product.merchant
-    if not permissions.is_merchant_admin(actor, merchant):
-        raise PermissionDeniedError(_("Only the merchant admin submits products."))
-    ensure_active_merchant(merchant)
-    lifecycle.check_transition(version, V.SUBMITTED)
+    submit = VERSION_LIFECYCLE["submit"]
+    lifecycle.check(version, submit, actor=actor)
+    ensure_active_merchant(version.product.merchant)
     if version.classification == Classification.CORE:
         raise CoreDataRefused()
     problems = sheet_problems(version)
@@ -236,18 +241,25 @@ def submit_version(*, version: ProductVersion, actor: User) -> ProductVersion:
     version.submitted_at = now
     version.stage_entered_at = now
     version.save(update_fields=["submitted_at", "stage_entered_at", "updated_at"])
-    lifecycle.transition(version, V.SUBMITTED, actor=actor)
+    lifecycle.take(version, submit, actor=actor)
     enqueue_on_commit(run_automated_checks, version_id=version.pk)
     return version
 
 
 @transaction.atomic
 def withdraw_version(*, version: ProductVersion, actor: User, reason: str = "") -> ProductVersion:
-    """The merchant withdraws a version on its way (the registered one, if any, stays)."""
+    """The merchant withdraws a version on its way (the registered one, if any, stays); objections
+    pending against its public notice lapse with it.
+
+    Raises:
+        PermissionDeniedError; InvalidTransition.
+    """
     version = lock_version(version.pk)
-    if not permissions.is_merchant_admin(actor, version.product.merchant):
-        raise PermissionDeniedError(_("Only the merchant admin withdraws products."))
-    lifecycle.transition(version, V.WITHDRAWN, actor=actor, reason=reason)
+    lifecycle.take(version, VERSION_LIFECYCLE["withdraw"], actor=actor, reason=reason)
+    for objection in (
+        version.objections.select_for_update().filter(status=ObjectionStatus.PENDING).order_by("pk")
+    ):
+        lifecycle.take(objection, OBJECTION_LIFECYCLE["lapse"], actor=None)
     return version
 
 

@@ -15,9 +15,9 @@ from exchange.registry.models import Action, CertificateKind, Right
 from exchange.registry.services import Registration, issue_certificates
 from listings import permissions
 from listings.locks import lock_product, lock_version
-from listings.models import Objection, ObjectionStatus, Product, ProductVersion
+from listings.models import Objection, Product, ProductVersion
 from listings.services.listing import reindex_product
-from listings.states import VersionStatus
+from listings.states import OBJECTION_LIFECYCLE, VERSION_LIFECYCLE, ObjectionStatus, VersionStatus
 
 V = VersionStatus
 
@@ -27,21 +27,24 @@ def file_objection(*, version: ProductVersion, actor: User, reason: str) -> Obje
     """Anyone signed in may object to a product during its public notice (but not its own merchant).
 
     Raises:
-        RuleViolation ``reason_required`` / ``not_in_notice``; PermissionDeniedError.
+        RuleViolation ``reason_required``; ConflictError ``not_in_notice``; PermissionDeniedError.
     """
     version = lock_version(version.pk)
     reason = (reason or "").strip()
     if not reason:
         raise RuleViolation(_("Say what the objection is."), code="reason_required", field="reason")
     if version.status != V.PUBLIC_NOTICE:
-        raise RuleViolation(
+        raise ConflictError(
             _("Objections are filed during the public notice."),
             code="not_in_notice",
             field="version",
         )
+    if not actor.is_authenticated:
+        raise PermissionDeniedError(_("Sign in to object."))
     if permissions.is_member(actor, version.product.merchant):
         raise PermissionDeniedError(_("A merchant does not object to its own product."))
     objection = Objection.objects.create(version=version, filed_by=actor, reason=reason)
+    lifecycle.record_event(objection, kind="filed", actor=actor, reason=reason)
     lifecycle.record_event(
         version,
         kind="objection_filed",
@@ -55,7 +58,7 @@ def file_objection(*, version: ProductVersion, actor: User, reason: str) -> Obje
         title=_("Objection to %(product)s during its public notice"),
         body=_("Reason: %(reason)s"),
         params={"product": version.name, "reason": reason},
-        url=reverse("listings:version-detail", kwargs={"pk": version.pk}),
+        url=reverse("listings:objection-detail", kwargs={"pk": objection.pk}),
     )
     return objection
 
@@ -65,34 +68,35 @@ def decide_objection(*, objection: Objection, actor: User, uphold: bool, note: s
     """An operator upholds an objection, which withdraws the version, or dismisses it.
 
     Raises:
-        PermissionDeniedError; RuleViolation ``reason_required``; ConflictError ``already_decided``.
+        RuleViolation ``reason_required``; PermissionDeniedError / OwnOrganisation (403);
+        InvalidTransition (409) when the objection is decided or the notice is over.
     """
     version = lock_version(objection.version_id)
     objection = Objection.objects.select_for_update().get(pk=objection.pk)
-    if not permissions.can_govern_listings(actor):
-        raise PermissionDeniedError(_("Operators decide objections."))
-    if actor.organisation_id == version.product.merchant.organisation_id:
-        raise PermissionDeniedError(_("Nobody decides on their own organisation's product."))
-    if objection.status != ObjectionStatus.PENDING:
-        raise ConflictError(
-            _("This objection was already decided."), code="already_decided", field="objection"
-        )
+    action = OBJECTION_LIFECYCLE["uphold" if uphold else "dismiss"]
+    lifecycle.check(objection, action, actor=actor)
+    if uphold:
+        lifecycle.check(version, VERSION_LIFECYCLE["uphold_objection"], actor=actor)
     note = (note or "").strip()
     if not note:
         raise RuleViolation(_("Explain the decision."), code="reason_required", field="note")
-    objection.status = ObjectionStatus.UPHELD if uphold else ObjectionStatus.DISMISSED
     objection.decided_by, objection.decided_at, objection.decision_note = actor, clock.now(), note
-    objection.save(
-        update_fields=["status", "decided_by", "decided_at", "decision_note", "updated_at"]
-    )
+    objection.save(update_fields=["decided_by", "decided_at", "decision_note", "updated_at"])
+    lifecycle.take(objection, action, actor=actor, reason=note)
     if uphold:
-        lifecycle.transition(
+        lifecycle.take(
             version,
-            V.WITHDRAWN,
+            VERSION_LIFECYCLE["uphold_objection"],
             actor=actor,
             reason=note,
-            data={"objection": objection.pk, "upheld": True},
+            data={"objection": objection.pk},
         )
+        for other in (
+            version.objections.select_for_update()
+            .filter(status=ObjectionStatus.PENDING)
+            .order_by("pk")
+        ):
+            lifecycle.take(other, OBJECTION_LIFECYCLE["lapse"], actor=None)
         _tell_merchant(version, _("%(product)s was withdrawn: an objection was upheld"), note)
     else:
         lifecycle.record_event(
@@ -102,7 +106,36 @@ def decide_objection(*, objection: Objection, actor: User, uphold: bool, note: s
             reason=note,
             data={"objection": objection.pk},
         )
+    _tell_objector(objection, action)
     return objection
+
+
+@transaction.atomic
+def withdraw_objection(*, objection: Objection, actor: User, reason: str = "") -> Objection:
+    """The person who filed an objection takes it back while it is pending.
+
+    Raises:
+        PermissionDeniedError (only the filer); InvalidTransition.
+    """
+    lock_version(objection.version_id)
+    objection = Objection.objects.select_for_update().get(pk=objection.pk)
+    lifecycle.take(objection, OBJECTION_LIFECYCLE["withdraw"], actor=actor, reason=reason)
+    return objection
+
+
+def _tell_objector(objection: Objection, action) -> None:
+    notify(
+        recipients=User.objects.filter(pk=objection.filed_by_id, is_active=True),
+        kind=f"objection_{action.name}",
+        title=_("Your objection to %(product)s: %(status)s"),
+        body=_("Reason: %(reason)s"),
+        params={
+            "product": objection.version.name,
+            "status": objection.get_status_display(),
+            "reason": objection.decision_note,
+        },
+        url=reverse("listings:objection-detail", kwargs={"pk": objection.pk}),
+    )
 
 
 @transaction.atomic
@@ -182,11 +215,17 @@ def _complete_registration(item: _Due, certificate) -> None:
     version.save(update_fields=["certificate", "updated_at"])
     if previous is not None:
         previous_version = lock_version(previous.pk)
-        lifecycle.transition(
-            previous_version, V.SUPERSEDED, actor=None, data={"by_version": version.number}
+        lifecycle.take(
+            previous_version,
+            VERSION_LIFECYCLE["supersede"],
+            actor=None,
+            data={"by_version": version.number},
         )
-    lifecycle.transition(
-        version, V.REGISTERED, actor=None, data={"certificate": certificate.number}
+    lifecycle.take(
+        version,
+        VERSION_LIFECYCLE["register"],
+        actor=None,
+        data={"certificate": certificate.number},
     )
     product.registered_version = version
     product.save(update_fields=["registered_version", "updated_at"])

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from exchange import clock, lifecycle
 from exchange.accounts.models import User
 from exchange.accounts.roles import MERCHANT_ROLES, Role
-from exchange.errors import FieldProblem, RuleViolation
+from exchange.errors import ConflictError, FieldProblem, RuleViolation
 from exchange.notifications import notify
 from listings import permissions
 from listings.checklists import CHECKLISTS, QUALITY_INDICATORS
@@ -31,7 +31,14 @@ from listings.errors import (
 )
 from listings.locks import lock_listing, lock_review, lock_version
 from listings.models import Decision, Listing, ProductVersion, QualityGrade, Review
-from listings.states import NEXT_AFTER, STAGE_OF_STATUS, ListingStatus, ReviewStage, VersionStatus
+from listings.states import (
+    LISTING_LIFECYCLE,
+    STAGE_OF_STATUS,
+    VERSION_LIFECYCLE,
+    ListingStatus,
+    ReviewStage,
+    VersionStatus,
+)
 
 V = VersionStatus
 L = ListingStatus
@@ -169,85 +176,129 @@ class DecisionInput:
 
 @transaction.atomic
 def decide_version_review(
-    *, review: Review, actor: User, decision: str, checklist=None, scores=None, comments: str = ""
+    *,
+    version: ProductVersion,
+    actor: User,
+    decision: str,
+    stage: str | None = None,
+    checklist=None,
+    scores=None,
+    comments: str = "",
 ) -> ProductVersion:
     """Record the claimant's decision on a product stage and move the version on, back, or out.
 
     Approve moves to the next stage (registration review's approval opens the public notice);
     return sends the sheet back to the merchant; reject ends the version. Both need comments.
+    ``stage`` is the stage the reviewer decides (the page sends the one it showed): a version that
+    moved on in the meantime is refused, not decided at another stage.
 
     Raises:
-        ClaimNotHeld (409); ChecklistIncomplete / RuleViolation (400); InvalidTransition (409).
+        RuleViolation ``invalid_choice``; ConflictError ``not_in_review``; PermissionDeniedError /
+        OwnOrganisation (403); InvalidTransition, ClaimNotHeld (409); ChecklistIncomplete (400).
     """
-    version = lock_version(Review.objects.values_list("version_id", flat=True).get(pk=review.pk))
-    review = lock_review(review.pk)
-    _guard_claim(review, actor)
-    if STAGE_OF_STATUS.get(V(version.status)) != review.stage:
-        raise ClaimNotHeld()
-    entry = _validated(
-        review.stage, DecisionInput(decision, checklist or {}, scores or {}, comments)
-    )
+    version = lock_version(version.pk)
+    stage = _stage_to_decide(version, stage)
+    action = VERSION_LIFECYCLE[f"{_decision(decision)}_{stage}"]
+    lifecycle.check(version, action, actor=actor)
+    review = _held_claim(actor, stage, version=version)
+    entry = _validated(stage, DecisionInput(decision, checklist or {}, scores or {}, comments))
     now = clock.now()
-    target = {
-        Decision.APPROVE: NEXT_AFTER[V(version.status)],
-        Decision.RETURN: V.RETURNED,
-        Decision.REJECT: V.REJECTED,
-    }[Decision(decision)]
-    lifecycle.check_transition(version, target)
     _record(review, entry, now)
     fields = ["stage_entered_at", "escalated_at", "updated_at"]
     version.stage_entered_at, version.escalated_at = now, None
-    if review.stage == ReviewStage.QUALITY and decision == Decision.APPROVE:
+    if stage == ReviewStage.QUALITY and decision == Decision.APPROVE:
         version.quality_grade = quality_grade(entry.scores)
         fields.append("quality_grade")
-    if target == V.PUBLIC_NOTICE:
+    if action.target == V.PUBLIC_NOTICE:
         version.notice_ends_at = now + timedelta(days=settings.PUBLIC_NOTICE_DAYS)
         fields.append("notice_ends_at")
     version.save(update_fields=fields)
-    lifecycle.transition(
+    lifecycle.take(
         version,
-        target,
+        action,
         actor=actor,
         reason=entry.comments,
-        data={"stage": review.stage, "review": review.pk, "grade": version.quality_grade or None},
+        data={"stage": stage, "review": review.pk, "grade": version.quality_grade or None},
     )
-    _tell_merchant(version.product.merchant.organisation_id, version.name, target, entry.comments,
-                   reverse("listings:version-detail", kwargs={"pk": version.pk}))  # fmt: skip
+    _tell_merchant(version.product.merchant.organisation_id, version.name, action.target,
+                   entry.comments, reverse("listings:version-detail", kwargs={"pk": version.pk}))  # fmt: skip
     return version
 
 
 @transaction.atomic
 def decide_listing_review(
-    *, review: Review, actor: User, decision: str, checklist=None, comments: str = ""
+    *, listing: Listing, actor: User, decision: str, checklist=None, comments: str = ""
 ) -> Listing:
     """The committee lists the sale item or rejects it (a listing is not returned: reapply instead).
 
     Raises:
-        ClaimNotHeld (409); ChecklistIncomplete / RuleViolation (400).
+        RuleViolation ``invalid_choice``; PermissionDeniedError / OwnOrganisation (403);
+        InvalidTransition, ClaimNotHeld (409); ChecklistIncomplete (400); MerchantNotActive.
     """
     from listings.services.listing import publish
 
-    listing = lock_listing(Review.objects.values_list("listing_id", flat=True).get(pk=review.pk))
-    review = lock_review(review.pk)
-    _guard_claim(review, actor)
-    if decision == Decision.RETURN:
+    listing = lock_listing(listing.pk)
+    if _decision(decision) == Decision.RETURN:
         raise RuleViolation(
             _("A listing is approved or rejected; the merchant then applies again."),
             code="invalid_choice",
             field="decision",
         )
+    action = LISTING_LIFECYCLE[decision]
+    lifecycle.check(listing, action, actor=actor)
+    review = _held_claim(actor, ReviewStage.LISTING, listing=listing)
     entry = _validated(ReviewStage.LISTING, DecisionInput(decision, checklist or {}, {}, comments))
     now = clock.now()
     _record(review, entry, now)
     if decision == Decision.APPROVE:
-        publish(listing, actor=actor, reason=entry.comments)
+        publish(listing, action, actor=actor, reason=entry.comments)
     else:
         listing.stage_entered_at = now
         listing.save(update_fields=["stage_entered_at", "updated_at"])
-        lifecycle.transition(listing, L.REJECTED, actor=actor, reason=entry.comments)
+        lifecycle.take(listing, action, actor=actor, reason=entry.comments)
     _tell_merchant(listing.product.merchant.organisation_id, str(listing.product), listing.status, entry.comments,
                    reverse("listings:listing-detail", kwargs={"pk": listing.pk}))  # fmt: skip
     return listing
+
+
+def _decision(decision: str) -> Decision:
+    if decision not in Decision.values:
+        raise RuleViolation(
+            _("Choose approve, return or reject."), code="invalid_choice", field="decision"
+        )
+    return Decision(decision)
+
+
+def _stage_to_decide(version: ProductVersion, stage: str | None) -> ReviewStage:
+    if stage is not None and stage not in STAGE_OF_STATUS.values():
+        raise RuleViolation(
+            _("Name a product review stage: compliance, quality or registration."),
+            code="invalid_choice",
+            field="stage",
+        )
+    current = STAGE_OF_STATUS.get(V(version.status))
+    if stage is None and current is None:
+        raise ConflictError(
+            _("This version is not waiting for a review decision; it is “%(status)s”."),
+            code="not_in_review",
+            field="status",
+            params={"status": version.get_status_display()},
+        )
+    return ReviewStage(stage or current)
+
+
+def _held_claim(actor: User, stage: ReviewStage, **subject) -> Review:
+    review = (
+        Review.objects.select_for_update(of=("self",))
+        .filter(**subject, stage=stage, reviewer=actor, decided_at__isnull=True)
+        .filter(released_at__isnull=True)
+        .order_by("pk")
+        .first()
+    )
+    if review is None:
+        raise ClaimNotHeld()
+    _guard_claim(review, actor)
+    return review
 
 
 def _guard_claim(review: Review, actor: User) -> None:
@@ -260,10 +311,6 @@ def _guard_claim(review: Review, actor: User) -> None:
 
 
 def _validated(stage: ReviewStage, entry: DecisionInput) -> DecisionInput:
-    if entry.decision not in Decision.values:
-        raise RuleViolation(
-            _("Choose approve, return or reject."), code="invalid_choice", field="decision"
-        )
     comments = (entry.comments or "").strip()
     if entry.decision != Decision.APPROVE and not comments:
         raise RuleViolation(

@@ -4,6 +4,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from exchange.api.serializers import AvailableActionsField
 from merchants.models import (
     Agreement,
     Category,
@@ -105,6 +106,7 @@ class MerchantSerializer(serializers.ModelSerializer):
     credit_code_warnings = serializers.SerializerMethodField()
     reviewer = serializers.StringRelatedField(allow_null=True)
     agreement = serializers.SerializerMethodField()
+    actions = AvailableActionsField()
 
     class Meta:
         model = Merchant
@@ -112,6 +114,7 @@ class MerchantSerializer(serializers.ModelSerializer):
             "id",
             "status",
             "status_display",
+            "actions",
             "organisation",
             "company_name",
             "credit_code",

@@ -64,7 +64,7 @@ def approve(version, reviewer):
     }[version.status]
     review = services.claim_version(version=version, actor=reviewer)
     services.decide_version_review(
-        review=review,
+        version=review.version,
         actor=reviewer,
         decision=Decision.APPROVE,
         checklist=passing_checklist(stage),

@@ -107,7 +107,7 @@ def world(django_db_setup, django_db_blocker):
         )
         review = services.claim_listing(listing=listing, actor=people["committee"])
         services.decide_listing_review(
-            review=review,
+            listing=review.listing,
             actor=people["committee"],
             decision="approve",
             checklist=passing_checklist("listing"),
@@ -184,7 +184,7 @@ LISTINGS_API_MATRIX = [
     ("compliance queue", "get", "/api/product-versions/queue/?stage=compliance", None, row(401, 403, 403, 403, 403, 200, 403, 200, 403, 200)),
     ("claim compliance", "post", "/api/product-versions/{compliance}/claim/", {}, row(401, 403, 403, 404, 404, 201, 403, 403, 403, 403)),
     ("claim quality", "post", "/api/product-versions/{quality}/claim/", {}, row(401, 403, 403, 404, 404, 403, 201, 403, 403, 403)),
-    ("decide without a claim", "post", "/api/product-versions/{quality}/decide/", {"decision": "approve"}, row(401, 409, 409, 404, 404, 409, 409, 409, 409, 409)),
+    ("decide without a claim", "post", "/api/product-versions/{quality}/decide/", {"decision": "approve"}, row(401, 403, 403, 404, 404, 403, 409, 403, 403, 403)),
     ("release without a claim", "post", "/api/product-versions/{quality}/release/", {}, row(401, 409, 409, 404, 404, 409, 409, 409, 409, 409)),
     ("object during notice", "post", "/api/product-versions/{notice}/objections/", {"reason": "异议"}, row(401, 403, 403, 201, 201, 201, 201, 201, 201, 201)),
     ("new version", "post", "/api/products/{registered_product}/new-version/", {}, row(401, 201, 201, 403, 403, 403, 403, 403, 403, 403)),
@@ -193,7 +193,7 @@ LISTINGS_API_MATRIX = [
     ("read listing in review", "get", "/api/listings/{listing_review}/", None, row(401, 200, 200, 404, 404, 200, 200, 200, 200, 200)),
     ("apply for listing", "post", "/api/listings/", "listing", row(401, 409, 403, 403, 403, 403, 403, 403, 403, 403)),
     ("listing queue", "get", "/api/listings/queue/", None, row(401, 403, 403, 403, 403, 403, 403, 200, 200, 200)),
-    ("decide listing without a claim", "post", "/api/listings/{listing_review}/decide/", {"decision": "approve"}, row(401, 409, 409, 404, 404, 409, 409, 409, 409, 409)),
+    ("decide listing without a claim", "post", "/api/listings/{listing_review}/decide/", {"decision": "approve"}, row(401, 403, 403, 404, 404, 403, 403, 403, 409, 403)),
     ("claim listing", "post", "/api/listings/{listing_review}/claim/", {}, row(401, 403, 403, 404, 404, 403, 403, 403, 201, 403)),
     ("listing events", "get", "/api/listings/{listed}/events/", None, row(401, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
     ("suspend listing", "post", "/api/listings/{listed}/suspend/", {"reason": "r"}, row(401, 403, 403, 403, 403, 403, 403, 200, 403, 403)),
@@ -202,6 +202,7 @@ LISTINGS_API_MATRIX = [
     ("withdraw listing", "post", "/api/listings/{listed}/withdraw/", {}, row(401, 200, 403, 403, 403, 403, 403, 403, 403, 403)),
     ("objections", "get", "/api/objections/", None, row(401, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
     ("decide objection", "post", "/api/objections/{objection}/decide/", {"uphold": False, "note": "驳回"}, row(401, 403, 403, 403, 403, 403, 403, 200, 403, 403)),
+    ("withdraw objection", "post", "/api/objections/{objection}/withdraw/", {}, row(401, 403, 403, 403, 200, 403, 403, 403, 403, 403)),
     ("catalog", "get", "/api/catalog/", None, row(200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
     ("catalog item", "get", "/api/catalog/{listed}/", None, row(200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
     ("boards", "get", "/api/boards/", None, row(200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),

@@ -67,7 +67,7 @@ def test_clean_product_goes_from_draft_to_listed(
     assert not CatalogEntry.objects.exists()
     review = services.claim_listing(listing=listing, actor=reviewers["committee"])
     services.decide_listing_review(
-        review=review,
+        listing=review.listing,
         actor=reviewers["committee"],
         decision=Decision.APPROVE,
         checklist=passing_checklist("listing"),
@@ -157,11 +157,11 @@ def test_return_for_changes_and_resubmit(seller, reviewers):
     review = services.claim_version(version=version, actor=reviewers["compliance"])
     with pytest.raises(RuleViolation) as caught:
         services.decide_version_review(
-            review=review, actor=reviewers["compliance"], decision=Decision.RETURN
+            version=review.version, actor=reviewers["compliance"], decision=Decision.RETURN
         )
     assert caught.value.code == "reason_required"
     services.decide_version_review(
-        review=review,
+        version=review.version,
         actor=reviewers["compliance"],
         decision=Decision.RETURN,
         comments="请补充数据来源授权链条",
@@ -185,7 +185,10 @@ def test_reject_ends_the_version(seller, reviewers):
     approve(version, reviewers["compliance"])
     review = services.claim_version(version=version, actor=reviewers["quality"])
     services.decide_version_review(
-        review=review, actor=reviewers["quality"], decision=Decision.REJECT, comments="样本严重失真"
+        version=review.version,
+        actor=reviewers["quality"],
+        decision=Decision.REJECT,
+        comments="样本严重失真",
     )
     version.refresh_from_db()
     assert version.status == V.REJECTED
@@ -237,7 +240,7 @@ def test_one_claimant_at_a_time_and_claims_lapse(seller, reviewers, exchange_org
     first = Review.objects.get()
     with pytest.raises(ClaimNotHeld):
         services.decide_version_review(
-            review=first,
+            version=first.version,
             actor=reviewers["compliance"],
             decision=Decision.APPROVE,
             checklist=passing_checklist("compliance"),
@@ -255,7 +258,7 @@ def test_approval_needs_every_dimension_passed(seller, reviewers):
     del checklist["party"]
     with pytest.raises(ChecklistIncomplete) as caught:
         services.decide_version_review(
-            review=review,
+            version=review.version,
             actor=reviewers["compliance"],
             decision=Decision.APPROVE,
             checklist=checklist,
@@ -274,7 +277,7 @@ def test_quality_scores_give_the_grade_and_the_board_minimum_holds(seller, revie
     approve(version, reviewers["compliance"])
     review = services.claim_version(version=version, actor=reviewers["quality"])
     services.decide_version_review(
-        review=review,
+        version=review.version,
         actor=reviewers["quality"],
         decision=Decision.APPROVE,
         scores=dict.fromkeys(GOOD_SCORES, 72),
@@ -326,7 +329,7 @@ def test_edited_listed_product_stays_on_sale_while_the_new_version_is_reviewed(s
     )
     review = services.claim_listing(listing=listing, actor=reviewers["committee"])
     services.decide_listing_review(
-        review=review,
+        listing=review.listing,
         actor=reviewers["committee"],
         decision="approve",
         checklist=passing_checklist("listing"),

@@ -78,7 +78,7 @@ def test_merchant_and_reviewers_walk_the_pipeline_through_the_pages(
             f"{page}document/",
             {"kind": kind, "file": SimpleUploadedFile(f"{kind}.pdf", pdf_bytes(kind))},
         )
-    assert merchant.get(page).context["problems"] == []
+    assert merchant.get(page).context["page"].problems == []
     with django_capture_on_commit_callbacks(execute=True):
         merchant.post(f"{page}submit/")
     version.refresh_from_db()

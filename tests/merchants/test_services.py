@@ -71,7 +71,7 @@ def test_whole_onboarding_path_records_every_step(
         ("approved", "signing"),
         ("signing", "active"),
     ]
-    assert [e.actor for e in merchant.events.filter(kind="approved")] == [operator]
+    assert [e.actor for e in merchant.events.filter(kind="approve")] == [operator]
     titles = set(Notification.objects.filter(recipient=applicant).values_list("kind", flat=True))
     assert titles == {"merchant_approved", "merchant_signing"}
 
@@ -236,10 +236,10 @@ def test_illegal_transition_changes_nothing(applicant, operator):
     before = snapshot(merchant)
     with pytest.raises(InvalidTransition) as caught:
         services.approve_application(merchant=merchant, actor=operator)
-    assert (caught.value.code, caught.value.from_status, caught.value.to_status) == (
+    assert (caught.value.code, caught.value.from_status, caught.value.action.name) == (
         "invalid_transition",
         S.DRAFT,
-        S.APPROVED,
+        "approve",
     )
     assert snapshot(merchant) == before
     with pytest.raises(InvalidTransition):
@@ -370,3 +370,16 @@ def test_advance_to_every_state(applicant, operator):
     merchant = create_application(applicant)
     advance_to(merchant, S.SUSPENDED, applicant=applicant, operator=operator)
     assert merchant.status == S.SUSPENDED
+
+
+def test_a_suspended_merchant_cannot_sign_its_way_back_to_active(applicant, operator):
+    # Signing and the operator's reinstatement both lead to active; only reinstatement acts from
+    # suspended (issue 8 §1).
+    merchant = merchant_in(S.SUSPENDED, applicant=applicant, operator=operator)
+    agreement = Agreement.objects.get(merchant=merchant)
+    before = snapshot(merchant), agreement.signed_on
+    with pytest.raises(InvalidTransition) as caught:
+        services.sign_agreement(merchant=merchant, actor=applicant)
+    assert (caught.value.http_status, caught.value.action.name) == (409, "sign")
+    agreement.refresh_from_db()
+    assert (snapshot(merchant), agreement.signed_on) == before

@@ -74,7 +74,7 @@ def test_apply_upload_submit_through_the_pages(applicant, operator):
         )
     page = client.get(f"/merchants/{merchant.pk}/")
     assert page.context["problems"] == []
-    assert [a.name for a in page.context["actions"]] == ["submit", "withdraw"]
+    assert [b.slug for b in page.context["buttons"]] == ["submit", "withdraw"]
     client.post(f"/merchants/{merchant.pk}/submit/")
     merchant.refresh_from_db()
     assert merchant.status == S.SUBMITTED
@@ -120,7 +120,7 @@ def test_detail_shows_timeline_and_actions_for_the_operator(applicant, operator)
     content = page.content.decode()
     assert 'data-state="under_review"' in content
     assert 'class="node current"' in content
-    assert {a.name for a in page.context["actions"]} == {"approve", "request-information", "reject"}
+    assert {b.slug for b in page.context["buttons"]} == {"approve", "request-information", "reject"}
 
 
 def test_documents_of_other_organisations_are_not_found(applicant, other_applicant, operator):
@@ -202,3 +202,17 @@ def test_api_follows_accept_language(api, applicant):
     english = api(applicant).get("/api/merchants/queue/", HTTP_ACCEPT_LANGUAGE="en")
     chinese = api(applicant).get("/api/merchants/queue/", HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert english.json()["message"] != chinese.json()["message"]
+
+
+@pytest.mark.django_db
+def test_a_suspended_merchants_admin_is_offered_no_signature(applicant, operator):
+    merchant = merchant_in(MerchantStatus.SUSPENDED, applicant=applicant, operator=operator)
+    client = Client()
+    client.force_login(applicant)
+    page = client.get(f"/merchants/{merchant.pk}/")
+    assert page.context["buttons"] == []
+    assert 'data-action="sign"' not in page.content.decode()
+    refused = client.post(f"/merchants/{merchant.pk}/sign/", follow=True)
+    assert any(m.level_tag == "error" for m in refused.context["messages"])
+    merchant.refresh_from_db()
+    assert merchant.status == MerchantStatus.SUSPENDED

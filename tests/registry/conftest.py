@@ -65,3 +65,12 @@ def forge_entry(index: int, data: bytes) -> None:
         'UPDATE registry_logentry SET data = %s WHERE "index" = %s',
         [data, index],
     )
+
+
+@pytest.fixture
+def registrar(exchange_org):
+    """An exchange operator: operators register amendments (licence, change, cancellation…)."""
+    from exchange.accounts.roles import Role
+    from tests.factories import make_user
+
+    return make_user(role=Role.OPERATOR, organisation=exchange_org, username="registrar")

@@ -5,6 +5,7 @@ from rest_framework import serializers
 from exchange import clock
 from exchange.registry import selectors
 from exchange.registry.models import AMENDMENT_ACTIONS, Certificate, RegisteredData, Right
+from exchange.registry.states import CERTIFICATE_LIFECYCLE
 
 
 class Base64Field(serializers.Field):
@@ -61,6 +62,10 @@ class CertificateDetailSerializer(CertificateSerializer):
         source="checkpoint.size", read_only=True, allow_null=True
     )
     history = serializers.SerializerMethodField()
+    actions = serializers.SerializerMethodField(
+        help_text="The registrations you may make on this certificate now "
+        "(POST …/amendments/ with that action); empty unless you are an operator."
+    )
 
     class Meta(CertificateSerializer.Meta):
         fields = [
@@ -70,11 +75,22 @@ class CertificateDetailSerializer(CertificateSerializer):
             "checkpoint_size",
             "proof",
             "history",
+            "actions",
         ]
         read_only_fields = fields
 
     def get_history(self, certificate) -> list[dict]:
         return HistoryItemSerializer(selectors.history(certificate), many=True).data
+
+    def get_actions(self, certificate) -> list[str]:
+        request = self.context.get("request")
+        if request is None or not request.user.is_authenticated:
+            return []
+        original = certificate.original or certificate
+        status = selectors.status_of(original)
+        return [
+            a.name for a in CERTIFICATE_LIFECYCLE.available(request.user, original, status=status)
+        ]
 
 
 class AmendmentInputSerializer(serializers.Serializer):

@@ -259,7 +259,9 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         original = get_object_or_404(selectors.certificates(), number=number)
         data = AmendmentInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        certificate = services.amend_certificate(original=original, **data.validated_data)
+        certificate = services.amend_certificate(
+            original=original, actor=request.user, **data.validated_data
+        )
         return Response(
             CertificateDetailSerializer(certificate, context=self.get_serializer_context()).data,
             status=status.HTTP_201_CREATED,

@@ -1,0 +1,77 @@
+"""What every page needs: the navigation for the visitor's role and their unread count.
+
+The exchange's own work (queues, health, the business clock) is one "Work" menu, so that an
+operator's navigation fits one row.
+"""
+
+from dataclasses import dataclass, field
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from exchange.accounts.roles import EXCHANGE_STAFF_ROLES, MERCHANT_ROLES, Role
+from exchange.models import Notification
+
+# Everyone who works a product review queue, and the supervisors who watch them.
+REVIEW_ROLES = (
+    Role.COMPLIANCE_REVIEWER,
+    Role.QUALITY_REVIEWER,
+    Role.LISTING_COMMITTEE,
+    Role.OPERATOR,
+    Role.AUDITOR,
+)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str = ""
+    children: list["NavItem"] = field(default_factory=list)
+
+    def contains(self, path: str) -> bool:
+        return path == self.url or any(child.contains(path) for child in self.children)
+
+
+def navigation(request) -> dict:
+    user = request.user
+    items = [
+        NavItem(_("Catalogue"), reverse("listings:catalog")),
+        NavItem(_("Public notices"), reverse("listings:notices")),
+        NavItem(_("Merchant directory"), reverse("merchants:directory")),
+        NavItem(_("Registry"), reverse("registry:search")),
+    ]
+    unread = 0
+    if user.is_authenticated:
+        if user.has_role(*MERCHANT_ROLES):
+            items.append(NavItem(_("Our application"), reverse("merchants:mine")))
+            items.append(NavItem(_("Our products"), reverse("listings:products")))
+        work = _work(user)
+        if work:
+            items.append(NavItem(_("Work"), children=work))
+        admin = []
+        if user.is_organisation_admin:
+            admin.append(NavItem(_("Members"), reverse("accounts:members")))
+        if user.is_staff:
+            admin.append(NavItem(_("Admin"), reverse("admin:index")))
+        if admin:
+            items.append(NavItem(_("Manage"), children=admin))
+        unread = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    return {
+        "nav_items": items,
+        "nav_current": next((i for i in items if i.contains(request.path)), None),
+        "unread_notifications": unread,
+    }
+
+
+def _work(user) -> list[NavItem]:
+    work = []
+    if user.has_role(Role.OPERATOR, Role.AUDITOR):
+        work.append(NavItem(_("Merchant queue"), reverse("merchants:queue")))
+        work.append(NavItem(_("All applications"), reverse("merchants:all")))
+    if user.has_role(*REVIEW_ROLES):
+        work.append(NavItem(_("Review queues"), reverse("listings:reviews")))
+    if user.has_role(Role.OPERATOR, Role.AUDITOR):
+        work.append(NavItem(_("Queue health"), reverse("listings:queue-health")))
+    if user.has_role(*EXCHANGE_STAFF_ROLES):
+        work.append(NavItem(_("Business clock"), reverse("clock")))
+    return work
