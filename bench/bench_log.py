@@ -88,7 +88,7 @@ AMENDMENTS = {
 
 def make_records(count: int) -> list[bytes]:
     """``count`` certificate records as canonical JSON, the same for the same ``count`` prefix."""
-    from merchants.validators import CREDIT_CODE_ALPHABET, build_credit_code
+    from exchange.creditcode import CREDIT_CODE_ALPHABET, build_credit_code
 
     rng = random.Random(SEED)
     registrants = []

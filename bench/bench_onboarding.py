@@ -42,7 +42,7 @@ def timed(function, repeat: int) -> list[float]:
 
 
 def bench_credit_codes(count: int = 20000) -> None:
-    from merchants.validators import normalize_credit_code, validate_credit_code
+    from exchange.creditcode import normalize_credit_code, validate_credit_code
     from tests.factories import credit_code
 
     codes = [credit_code(n) for n in range(count)]

@@ -1,74 +1,44 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from listings import sheet
 from listings.checklists import CHECKLISTS, QUALITY_INDICATORS
 from listings.models import (
     Board,
-    Classification,
     Decision,
     DeliveryMode,
-    LegalBasis,
     PersonalInformationKind,
     PlanKind,
     ProductDocumentKind,
     ProductType,
+    ProductVersion,
     Scenario,
-    UpdateFrequency,
 )
-from merchants.models import DataAcquisition
 
 
-class SheetForm(forms.Form):
-    """The description sheet (数据产品说明书) as a page form."""
+class SheetForm(forms.ModelForm):
+    """The description sheet (数据产品说明书) as a page form: the fields of ``listings.sheet``, with
+    the model's labels and rules; only the widgets that a page needs differently are declared."""
 
-    name = forms.CharField(label=_("Product name"), max_length=120)
-    summary = forms.CharField(
-        label=_("Summary"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
-    )
-    product_type = forms.ChoiceField(label=_("Type"), choices=ProductType.choices)
     board = forms.ModelChoiceField(
-        label=_("Board"), queryset=Board.objects.all(), to_field_name="code"
+        label=sheet.label("board"), queryset=Board.objects.all(), to_field_name="code"
     )
     scenarios = forms.ModelMultipleChoiceField(
-        label=_("Application scenarios"),
+        label=sheet.label("scenarios"),
         queryset=Scenario.objects.all(),
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
-    data_source = forms.CharField(
-        label=_("Data source"), widget=forms.Textarea(attrs={"rows": 2}), required=False
-    )
-    acquisition = forms.ChoiceField(
-        label=_("How the data was obtained"),
-        choices=[("", "—"), *DataAcquisition.choices],
-        required=False,
-    )
     fields_schema = forms.CharField(
-        label=_("Fields"),
+        label=sheet.label("fields_schema"),
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
         help_text=_(
             "One field a line: name, type (text, integer, decimal, date, boolean), description."
         ),
     )
-    time_coverage_start = forms.DateField(
-        label=_("Coverage from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    time_coverage_end = forms.DateField(
-        label=_("Coverage to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    spatial_coverage = forms.CharField(label=_("Spatial coverage"), max_length=200, required=False)
     record_count = forms.IntegerField(
-        label=_("Records"), min_value=0, max_value=2**63 - 1, required=False
-    )
-    volume_note = forms.CharField(label=_("Volume"), max_length=200, required=False)
-    update_frequency = forms.ChoiceField(
-        label=_("Update frequency"), choices=[("", "—"), *UpdateFrequency.choices], required=False
-    )
-    classification = forms.ChoiceField(
-        label=_("Classification level"),
-        choices=Classification.choices,
-        initial=Classification.GENERAL,
+        label=sheet.label("record_count"), min_value=0, max_value=2**63 - 1, required=False
     )
     personal_information_kinds = forms.MultipleChoiceField(
         label=_("Personal information the data holds"),
@@ -76,34 +46,42 @@ class SheetForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
-    personal_information_basis = forms.ChoiceField(
-        label=_("Legal basis"), choices=[("", "—"), *LegalBasis.choices], required=False
-    )
-    is_cross_border = forms.BooleanField(label=_("Provided across the border"), required=False)
-    exporter_is_ciio = forms.BooleanField(
-        label=_("Exporter is a critical-infrastructure operator"), required=False
-    )
     personal_information_people = forms.IntegerField(
-        label=_("People whose personal information leaves China this year"),
+        label=sheet.label("personal_information_people"),
         min_value=0,
         max_value=2**31 - 1,
         initial=0,
     )
     sensitive_information_people = forms.IntegerField(
-        label=_("People whose sensitive personal information leaves China this year"),
+        label=sheet.label("sensitive_information_people"),
         min_value=0,
         max_value=2**31 - 1,
         initial=0,
     )
-    usage_restrictions = forms.CharField(
-        label=_("Usage restrictions"), widget=forms.Textarea(attrs={"rows": 2}), required=False
-    )
     delivery_modes = forms.MultipleChoiceField(
-        label=_("Delivery modes"),
+        label=sheet.label("delivery_modes"),
         choices=DeliveryMode.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
+
+    class Meta:
+        model = ProductVersion
+        fields = list(sheet.FIELD_NAMES)
+        widgets = {
+            "summary": forms.Textarea(attrs={"rows": 3}),
+            "data_source": forms.Textarea(attrs={"rows": 2}),
+            "usage_restrictions": forms.Textarea(attrs={"rows": 2}),
+            "time_coverage_start": forms.DateInput(attrs={"type": "date"}),
+            "time_coverage_end": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():  # an optional choice reads "—", not Django's dashes
+            choices = list(getattr(field, "choices", None) or [])
+            if choices and choices[0] == ("", "---------"):
+                field.choices = [("", "—"), *choices[1:]]
 
     def clean_fields_schema(self):
         fields = []

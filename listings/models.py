@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from exchange.models import LifecycleEvent, TimeStampedModel
 from exchange.registry.models import Certificate
+from listings.cross_border import Route, export_route
 from listings.states import (
     LISTING_LIFECYCLE,
     LISTING_LIVE,
@@ -362,6 +363,27 @@ class ProductVersion(TimeStampedModel):
     @property
     def has_personal_information(self) -> bool:
         return bool(self.personal_information_kinds)
+
+    @property
+    def export_route(self) -> Route:
+        """The route this data must take out of China (DOMAIN.md §5), from the sheet."""
+        return export_route(
+            is_cross_border=self.is_cross_border,
+            exporter_is_ciio=self.exporter_is_ciio,
+            has_important_data=self.classification == Classification.IMPORTANT,
+            personal_information_people=self.personal_information_people,
+            sensitive_information_people=self.sensitive_information_people,
+        )
+
+    def missing_export_evidence(self) -> Route | None:
+        """The route whose evidence is not uploaded yet (International Board listing needs it)."""
+        route = self.export_route
+        if (
+            route.needs_evidence
+            and not self.documents.filter(kind=ProductDocumentKind.EXPORT_EVIDENCE).exists()
+        ):
+            return route
+        return None
 
     @property
     def merchant(self) -> Merchant:

@@ -10,8 +10,6 @@ STAGE_ROLES = {
     "listing": Role.LISTING_COMMITTEE,
 }
 REVIEWER_ROLES = frozenset(STAGE_ROLES.values())
-# Who sees every submitted product (not other organisations' drafts).
-SUPERVISOR_ROLES = frozenset({Role.OPERATOR, Role.AUDITOR})
 
 
 def is_member(user, merchant) -> bool:

@@ -7,10 +7,11 @@ from statistics import median
 
 from django.db import connection
 from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from exchange import clock
-from exchange.accounts.roles import MERCHANT_ROLES
-from listings import permissions, search
+from exchange.accounts.roles import MERCHANT_ROLES, SUPERVISOR_ROLES
+from listings import permissions, search, sheet
 from listings.checklists import QUALITY_INDICATORS
 from listings.models import (
     CatalogEntry,
@@ -53,7 +54,7 @@ def versions_visible_to(user) -> QuerySet[ProductVersion]:
     if user.is_superuser:
         return versions
     visible = Q(status__in=PUBLIC_VERSION_STATES)
-    if user.has_role(*permissions.SUPERVISOR_ROLES, *permissions.REVIEWER_ROLES):
+    if user.has_role(*SUPERVISOR_ROLES, *permissions.REVIEWER_ROLES):
         visible |= ~Q(status__in=[V.DRAFT])
     if user.organisation_id and user.has_role(*MERCHANT_ROLES):
         visible |= Q(product__merchant__organisation_id=user.organisation_id)
@@ -74,9 +75,7 @@ def listings_visible_to(user) -> QuerySet[Listing]:
     ).prefetch_related("boards", "plans")
     if not user.is_authenticated or not user.is_active:
         return listings.none()
-    if user.is_superuser or user.has_role(
-        *permissions.SUPERVISOR_ROLES, *permissions.REVIEWER_ROLES
-    ):
+    if user.is_superuser or user.has_role(*SUPERVISOR_ROLES, *permissions.REVIEWER_ROLES):
         return listings
     visible = Q(status__in=[L.LISTED])
     if user.organisation_id and user.has_role(*MERCHANT_ROLES):
@@ -150,65 +149,24 @@ def quality_prefill(version: ProductVersion) -> dict[str, int]:
 
 # --- versions ------------------------------------------------------------------------------------
 
-SHEET_DIFF_FIELDS = (
-    "name",
-    "summary",
-    "product_type",
-    "board",
-    "data_source",
-    "acquisition",
-    "fields_schema",
-    "time_coverage_start",
-    "time_coverage_end",
-    "spatial_coverage",
-    "record_count",
-    "volume_note",
-    "update_frequency",
-    "classification",
-    "personal_information_kinds",
-    "personal_information_basis",
-    "is_cross_border",
-    "usage_restrictions",
-    "delivery_modes",
-    "sample_sha256",
-)
 
-
-@dataclass(frozen=True)
-class Change:
-    field: str
-    label: str
-    old: str
-    new: str
-
-
-def version_diff(old: ProductVersion, new: ProductVersion) -> list[Change]:
-    """What differs between two versions' sheets, field by field, for people to read."""
-    changes = []
-    for name in SHEET_DIFF_FIELDS:
-        before, after = _shown(old, name), _shown(new, name)
-        if before != after:
-            changes.append(
-                Change(name, str(ProductVersion._meta.get_field(name).verbose_name), before, after)
-            )
-    for label, before, after in (
-        ("scenarios", _names(old.scenarios.all()), _names(new.scenarios.all())),
-        ("plans", _plans(old), _plans(new)),
+def version_diff(old: ProductVersion, new: ProductVersion) -> list[sheet.Change]:
+    """What differs between two versions, for people to read: every sheet field, then the sample,
+    the plans and the material."""
+    changes = sheet.changes(old, new)
+    for field, label, before, after in (
+        ("sample", _("Sample"), old.sample_sha256, new.sample_sha256),
+        ("plans", _("Plans"), _plans(old), _plans(new)),
         (
             "documents",
+            _("Material"),
             _names(d.original_name for d in old.documents.all()),
             _names(d.original_name for d in new.documents.all()),
         ),
     ):
         if before != after:
-            changes.append(Change(label, label, before, after))
+            changes.append(sheet.Change(field, str(label), before, after))
     return changes
-
-
-def _shown(version: ProductVersion, name: str) -> str:
-    display = getattr(version, f"get_{name}_display", None)
-    value = display() if display else getattr(version, name)
-    return "" if value is None else str(value)
 
 
 def _names(items) -> str:

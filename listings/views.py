@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from exchange import clock
-from exchange.accounts.roles import MERCHANT_ROLES
+from exchange.accounts.roles import MERCHANT_ROLES, SUPERVISOR_ROLES
 from exchange.errors import DomainError
 from exchange.uploads import check_upload
 from exchange.web import (
@@ -439,7 +439,7 @@ def review_queues(request):
     """Each reviewer's queues, oldest first, with ages and who holds each item."""
     user = request.user
     stages = [s for s in ReviewStage if permissions.works_stage(user, s)]
-    if user.has_role(*permissions.SUPERVISOR_ROLES):
+    if user.has_role(*SUPERVISOR_ROLES):
         stages = list(ReviewStage)
     if not stages:
         raise PermissionDenied
@@ -465,7 +465,7 @@ def review_queues(request):
 
 @login_required
 def queue_health(request):
-    if not request.user.has_role(*permissions.SUPERVISOR_ROLES):
+    if not request.user.has_role(*SUPERVISOR_ROLES):
         raise PermissionDenied
     rows = selectors.queue_health()
     widest = max([row.waiting for row in rows] + [1])

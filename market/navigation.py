@@ -9,17 +9,12 @@ from dataclasses import dataclass, field
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from exchange.accounts.roles import EXCHANGE_STAFF_ROLES, MERCHANT_ROLES, Role
+from exchange.accounts.roles import EXCHANGE_STAFF_ROLES, MERCHANT_ROLES, SUPERVISOR_ROLES
 from exchange.models import Notification
+from listings.permissions import REVIEWER_ROLES
 
 # Everyone who works a product review queue, and the supervisors who watch them.
-REVIEW_ROLES = (
-    Role.COMPLIANCE_REVIEWER,
-    Role.QUALITY_REVIEWER,
-    Role.LISTING_COMMITTEE,
-    Role.OPERATOR,
-    Role.AUDITOR,
-)
+REVIEW_ROLES = REVIEWER_ROLES | SUPERVISOR_ROLES
 
 
 @dataclass(frozen=True)
@@ -65,12 +60,12 @@ def navigation(request) -> dict:
 
 def _work(user) -> list[NavItem]:
     work = []
-    if user.has_role(Role.OPERATOR, Role.AUDITOR):
+    if user.has_role(*SUPERVISOR_ROLES):
         work.append(NavItem(_("Merchant queue"), reverse("merchants:queue")))
         work.append(NavItem(_("All applications"), reverse("merchants:all")))
     if user.has_role(*REVIEW_ROLES):
         work.append(NavItem(_("Review queues"), reverse("listings:reviews")))
-    if user.has_role(Role.OPERATOR, Role.AUDITOR):
+    if user.has_role(*SUPERVISOR_ROLES):
         work.append(NavItem(_("Queue health"), reverse("listings:queue-health")))
     if user.has_role(*EXCHANGE_STAFF_ROLES):
         work.append(NavItem(_("Business clock"), reverse("clock")))

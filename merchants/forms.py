@@ -3,6 +3,7 @@ from django.conf import settings
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
+from exchange.creditcode import normalize_credit_code, validate_credit_code
 from merchants.models import (
     Category,
     DataAcquisition,
@@ -11,7 +12,7 @@ from merchants.models import (
     DocumentKind,
     LegalStatus,
 )
-from merchants.validators import normalize_credit_code, validate_contact_phone, validate_credit_code
+from merchants.validators import validate_contact_phone
 
 
 class CategoryChoiceField(forms.ModelMultipleChoiceField):

@@ -9,9 +9,10 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from exchange.accounts.models import Organisation
+from exchange.creditcode import validate_credit_code
 from exchange.models import LifecycleEvent, TimeStampedModel
 from merchants.states import CLOSED, LIFECYCLE, MerchantStatus
-from merchants.validators import validate_contact_phone, validate_credit_code
+from merchants.validators import validate_contact_phone
 
 
 class Category(models.Model):

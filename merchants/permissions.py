@@ -1,9 +1,6 @@
 """Who may do what to a merchant application: role predicates, used by services and views."""
 
-from exchange.accounts.roles import MERCHANT_ROLES, Role
-
-# Roles that oversee merchants and see every submitted application (never others' drafts).
-SUPERVISOR_ROLES = frozenset({Role.OPERATOR, Role.AUDITOR})
+from exchange.accounts.roles import MERCHANT_ROLES, SUPERVISOR_ROLES, Role
 
 
 def is_member(user, merchant) -> bool:

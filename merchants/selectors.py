@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from exchange import clock
-from exchange.accounts.roles import MERCHANT_ROLES
+from exchange.accounts.roles import MERCHANT_ROLES, SUPERVISOR_ROLES
 from exchange.errors import FieldProblem
 from merchants.models import (
     Category,
@@ -18,7 +18,6 @@ from merchants.models import (
     MerchantDocument,
     MerchantEvent,
 )
-from merchants.permissions import SUPERVISOR_ROLES
 from merchants.states import AWAITING_EXCHANGE, CLOSED, LISTED_IN_DIRECTORY, MerchantStatus
 
 

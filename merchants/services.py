@@ -11,7 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 from exchange import clock, lifecycle
 from exchange.accounts.models import User
-from exchange.accounts.roles import MERCHANT_ROLES, Role
+from exchange.accounts.roles import Role
+from exchange.accounts.selectors import merchant_people, people_in_role
+from exchange.creditcode import normalize_credit_code
 from exchange.errors import PermissionDeniedError, RuleViolation
 from exchange.lifecycle import Action
 from exchange.notifications import notify
@@ -28,7 +30,6 @@ from merchants.locks import lock_merchant
 from merchants.models import Agreement, Category, DocumentKind, Merchant, MerchantDocument
 from merchants.selectors import overdue_applications, submission_problems
 from merchants.states import CLOSED, EDITABLE, LIFECYCLE, MerchantStatus
-from merchants.validators import normalize_credit_code
 
 S = MerchantStatus
 
@@ -413,7 +414,7 @@ def remind_overdue_reviews() -> ReminderRun:
     if not overdue:
         return ReminderRun(overdue=0, notified=0)
     sent = notify(
-        recipients=User.objects.filter(role=Role.OPERATOR, is_active=True),
+        recipients=people_in_role(Role.OPERATOR),
         kind="overdue_reviews",
         dedupe_key=f"overdue_reviews:{clock.today().isoformat()}",
         title=_("%(count)d merchant applications are past the %(days)d-day review deadline"),
@@ -489,11 +490,8 @@ def _decide(
         merchant.decided_at = clock.now()
         merchant.save(update_fields=["decided_at", "updated_at"])
     lifecycle.take(merchant, action, actor=actor, reason=reason, data=data)
-    recipients = User.objects.filter(
-        organisation_id=merchant.organisation_id, role__in=MERCHANT_ROLES, is_active=True
-    )
     notify(
-        recipients=recipients,
+        recipients=merchant_people(merchant.organisation_id),
         kind=f"merchant_{action.target.value}",
         title=title,
         body=_("Reason: %(reason)s") if reason else "",
@@ -504,11 +502,8 @@ def _decide(
 
 
 def _notify_operators(merchant: Merchant, *, title, params: dict) -> None:
-    operators = User.objects.filter(role=Role.OPERATOR, is_active=True).exclude(
-        organisation_id=merchant.organisation_id
-    )
     notify(
-        recipients=operators,
+        recipients=people_in_role(Role.OPERATOR, excluding_organisation=merchant.organisation_id),
         kind="merchant_for_review",
         title=title,
         params=params,

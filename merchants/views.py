@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from exchange import clock
+from exchange.accounts.roles import SUPERVISOR_ROLES
+from exchange.creditcode import credit_code_warnings, normalize_credit_code, validate_credit_code
 from exchange.errors import DomainError
 from exchange.web import (
     ActionView,
@@ -32,7 +34,6 @@ from merchants.forms import (
 )
 from merchants.models import Category, District, Merchant
 from merchants.states import EDITABLE, LIFECYCLE, MerchantStatus
-from merchants.validators import credit_code_warnings, normalize_credit_code, validate_credit_code
 
 S = MerchantStatus
 
@@ -204,9 +205,7 @@ def detail(request, pk):
     merchant = _visible_merchant(request, pk)
     user = request.user
     can_edit = permissions.can_edit(user, merchant) and merchant.status in EDITABLE
-    sees_internals = permissions.is_member(user, merchant) or user.has_role(
-        *permissions.SUPERVISOR_ROLES
-    )
+    sees_internals = permissions.is_member(user, merchant) or user.has_role(*SUPERVISOR_ROLES)
     buttons = action_buttons(
         LIFECYCLE,
         user,
@@ -283,8 +282,7 @@ def remove_document(request, pk, document_pk):
 def download_document(request, pk, document_pk):
     merchant = _visible_merchant(request, pk)
     if not (
-        permissions.is_member(request.user, merchant)
-        or request.user.has_role(*permissions.SUPERVISOR_ROLES)
+        permissions.is_member(request.user, merchant) or request.user.has_role(*SUPERVISOR_ROLES)
     ):
         raise Http404
     document = get_object_or_404(selectors.documents_of(merchant), pk=document_pk)

@@ -14,10 +14,10 @@ from exchange import clock
 from exchange.accounts import services as accounts
 from exchange.accounts.models import Organisation, User
 from exchange.accounts.roles import OrganisationKind, Role
+from exchange.creditcode import build_credit_code
 from merchants import services as merchants
 from merchants.models import Category, DocumentKind, Merchant
 from merchants.states import MerchantStatus
-from merchants.validators import build_credit_code
 from seeds import products, registrations
 from seeds.documents import pdf_upload
 

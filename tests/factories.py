@@ -9,10 +9,10 @@ from faker import Faker
 from exchange.accounts import services as accounts
 from exchange.accounts.models import Organisation
 from exchange.accounts.roles import OrganisationKind, Role
+from exchange.creditcode import CREDIT_CODE_ALPHABET, build_credit_code
 from merchants import services as merchants
 from merchants.models import Category, DocumentKind, Merchant
 from merchants.states import MerchantStatus
-from merchants.validators import CREDIT_CODE_ALPHABET, build_credit_code
 from seeds.documents import pdf_upload
 
 fake = Faker("zh_CN")

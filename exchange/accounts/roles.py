@@ -61,3 +61,6 @@ EXCHANGE_STAFF_ROLES: frozenset[Role] = frozenset(
     }
 )
 MERCHANT_ROLES: frozenset[Role] = frozenset({Role.MERCHANT_ADMIN, Role.MERCHANT_STAFF})
+# Who oversees the exchange's work: sees every submitted application and product (never others'
+# drafts), every queue and its health.
+SUPERVISOR_ROLES: frozenset[Role] = frozenset({Role.OPERATOR, Role.AUDITOR})

@@ -3,7 +3,7 @@
 from django.db.models import Q, QuerySet
 
 from exchange.accounts.models import Invitation, Organisation, User
-from exchange.accounts.roles import ADMIN_ROLES, OrganisationKind, Role
+from exchange.accounts.roles import ADMIN_ROLES, MERCHANT_ROLES, OrganisationKind, Role
 
 
 def organisations_visible_to(user) -> QuerySet[Organisation]:
@@ -29,3 +29,22 @@ def invitations_visible_to(user) -> QuerySet[Invitation]:
     if user.has_role(Role.OPERATOR):
         scope |= Q(organisation__kind=OrganisationKind.SERVICE_PROVIDER)
     return Invitation.objects.filter(scope).select_related("organisation", "invited_by")
+
+
+# --- who hears about what (notifications) --------------------------------------------------------
+
+
+def merchant_people(organisation_id: int) -> QuerySet[User]:
+    """The active people who work on an organisation's merchant standing and its products."""
+    return User.objects.filter(
+        organisation_id=organisation_id, role__in=MERCHANT_ROLES, is_active=True
+    )
+
+
+def people_in_role(*roles, excluding_organisation: int | None = None) -> QuerySet[User]:
+    """The active holders of ``roles``; never of ``excluding_organisation`` (nobody hears about
+    work they may not do on their own organisation's item)."""
+    people = User.objects.filter(role__in=roles, is_active=True)
+    if excluding_organisation is not None:
+        people = people.exclude(organisation_id=excluding_organisation)
+    return people

@@ -14,11 +14,12 @@ from decimal import Decimal
 
 import rfc8785
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from exchange import clock, lifecycle
-from exchange.checkcodes import VALUE, mod31_check_character
+from exchange.creditcode import normalize_credit_code, validate_credit_code
 from exchange.errors import DuplicateError, RuleViolation
 from exchange.registry import log, notes
 from exchange.registry.models import (
@@ -272,23 +273,18 @@ RIGHTS_OF_KIND = {
 
 
 def check_credit_code(code: str) -> None:
-    """The registrant's unified social credit code: 18 characters of GB 32100's alphabet, the
-    last one its check character."""
-    if len(code) != 18 or any(char not in VALUE for char in code):
+    """The registrant's unified social credit code, by the one GB 32100 rule (exchange.creditcode).
+
+    Raises:
+        RuleViolation on ``registrant_credit_code`` whose code names the failed rule (``length``,
+        ``alphabet``, ``authority_type``, ``region``, ``check_character``).
+    """
+    try:
+        validate_credit_code(code)
+    except ValidationError as error:
         raise RuleViolation(
-            _(
-                "A unified social credit code has 18 characters from 0–9 and A–Y without I, O, S, V, Z."
-            ),
-            code="credit_code_format",
-            field="registrant_credit_code",
-        )
-    if mod31_check_character(code[:17]) != code[17]:
-        raise RuleViolation(
-            _("The check character of this credit code should be %(expected)s."),
-            code="credit_code_check_character",
-            field="registrant_credit_code",
-            params={"expected": mod31_check_character(code[:17])},
-        )
+            error.messages[0], code=error.code, field="registrant_credit_code"
+        ) from error
 
 
 @transaction.atomic
@@ -315,6 +311,7 @@ def register_data(
             code="bad_kind",
             field="kind",
         )
+    registrant_credit_code = normalize_credit_code(registrant_credit_code)
     check_credit_code(registrant_credit_code)
     if not rights:
         raise RuleViolation(

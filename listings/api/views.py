@@ -10,6 +10,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from exchange.accounts.roles import SUPERVISOR_ROLES
 from exchange.api.filters import IdFilter
 from exchange.errors import PermissionDeniedError
 from exchange.uploads import check_upload
@@ -119,8 +120,7 @@ class VersionViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
             ReviewStage.QUALITY,
             ReviewStage.REGISTRATION,
         ) or not (
-            permissions.works_stage(request.user, stage)
-            or request.user.has_role(*permissions.SUPERVISOR_ROLES)
+            permissions.works_stage(request.user, stage) or request.user.has_role(*SUPERVISOR_ROLES)
         ):
             raise PermissionDeniedError()
         page = self.paginate_queryset(
@@ -366,7 +366,7 @@ class ListingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def queue(self, request):
         if not (
             permissions.works_stage(request.user, ReviewStage.LISTING)
-            or request.user.has_role(*permissions.SUPERVISOR_ROLES)
+            or request.user.has_role(*SUPERVISOR_ROLES)
         ):
             raise PermissionDeniedError()
         page = self.paginate_queryset(selectors.listing_queue(request.user))
@@ -580,7 +580,7 @@ class QueueHealthView(APIView):
         responses=QueueHealthSerializer, summary="Queue lengths, ages, throughput and review times"
     )
     def get(self, request):
-        if not request.user.has_role(*permissions.SUPERVISOR_ROLES):
+        if not request.user.has_role(*SUPERVISOR_ROLES):
             raise PermissionDeniedError()
         return Response(
             {

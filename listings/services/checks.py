@@ -16,16 +16,14 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from exchange import clock, lifecycle
-from exchange.accounts.models import User
-from exchange.accounts.roles import MERCHANT_ROLES, Role
+from exchange.accounts.roles import Role
+from exchange.accounts.selectors import merchant_people, people_in_role
 from exchange.errors import RuleViolation
 from exchange.notifications import notify
-from listings.cross_border import export_route
 from listings.locks import lock_version
 from listings.models import (
     CheckReport,
     Classification,
-    ProductDocumentKind,
     ProductVersion,
     RiskLevel,
 )
@@ -117,17 +115,8 @@ def _build_report(version: ProductVersion) -> dict:
             )
         )
     findings.extend(_price_findings(version))
-    route = export_route(
-        is_cross_border=version.is_cross_border,
-        exporter_is_ciio=version.exporter_is_ciio,
-        has_important_data=version.classification == Classification.IMPORTANT,
-        personal_information_people=version.personal_information_people,
-        sensitive_information_people=version.sensitive_information_people,
-    )
-    if (
-        route.needs_evidence
-        and not version.documents.filter(kind=ProductDocumentKind.EXPORT_EVIDENCE).exists()
-    ):
+    route = version.export_route
+    if version.missing_export_evidence() is not None:
         findings.append(
             Finding(
                 "export_evidence_missing",
@@ -248,7 +237,7 @@ def _finish(version_id: int, result: dict) -> CheckReport | None:
         actor=None,
         data={"risk_level": report.risk_level, "senior": report.is_senior},
     )
-    reviewers = User.objects.filter(role=Role.COMPLIANCE_REVIEWER, is_active=True)
+    reviewers = people_in_role(Role.COMPLIANCE_REVIEWER)
     if report.is_senior:
         reviewers = reviewers.filter(is_senior_reviewer=True)
     notify(
@@ -263,11 +252,7 @@ def _finish(version_id: int, result: dict) -> CheckReport | None:
 
 def _notify_merchant(version: ProductVersion, title, reason: str) -> None:
     notify(
-        recipients=User.objects.filter(
-            organisation_id=version.product.merchant.organisation_id,
-            role__in=MERCHANT_ROLES,
-            is_active=True,
-        ),
+        recipients=merchant_people(version.product.merchant.organisation_id),
         kind="product_returned",
         title=title,
         body=_("Reason: %(reason)s") if reason else "",

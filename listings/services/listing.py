@@ -4,8 +4,6 @@ The catalogue entry is written in the same transaction as every change of a list
 the public search never drifts from the database.
 """
 
-from decimal import Decimal
-
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -13,13 +11,13 @@ from django.utils.translation import gettext_lazy as _
 from exchange import clock, lifecycle
 from exchange.accounts.models import User
 from exchange.accounts.roles import Role
+from exchange.accounts.selectors import people_in_role
 from exchange.errors import DuplicateError, FieldProblem, PermissionDeniedError, RuleViolation
 from exchange.lifecycle import Action
 from exchange.notifications import notify
 from exchange.registry.models import CertificateStatus
 from exchange.registry.selectors import status_of
 from listings import permissions, search
-from listings.cross_border import export_route
 from listings.errors import NotListable
 from listings.locks import lock_listing, lock_product
 from listings.models import (
@@ -28,11 +26,10 @@ from listings.models import (
     Classification,
     Listing,
     ListingPlan,
-    PlanKind,
     Product,
-    ProductDocumentKind,
     ProductVersion,
 )
+from listings.plans import check_plans
 from listings.services.products import ensure_active_merchant
 from listings.states import LISTING_LIFECYCLE, ListingStatus
 from merchants.models import Merchant
@@ -81,8 +78,8 @@ def apply_for_listing(
         listing, kind="created", actor=actor, data={"boards": [b.code for b in boards]}
     )
     notify(
-        recipients=User.objects.filter(role=Role.LISTING_COMMITTEE, is_active=True).exclude(
-            organisation_id=product.merchant.organisation_id
+        recipients=people_in_role(
+            Role.LISTING_COMMITTEE, excluding_organisation=product.merchant.organisation_id
         ),
         kind="listing_for_review",
         title=_("%(product)s applies for listing"),
@@ -147,30 +144,20 @@ def listing_problems(version: ProductVersion | None, boards: list[Board]) -> lis
                     ),
                 )
             )
-        if board.is_international:
-            route = export_route(
-                is_cross_border=version.is_cross_border,
-                exporter_is_ciio=version.exporter_is_ciio,
-                has_important_data=version.classification == Classification.IMPORTANT,
-                personal_information_people=version.personal_information_people,
-                sensitive_information_people=version.sensitive_information_people,
-            )
-            if (
-                route.needs_evidence
-                and not version.documents.filter(kind=ProductDocumentKind.EXPORT_EVIDENCE).exists()
-            ):
-                problems.append(
-                    FieldProblem(
-                        "boards",
-                        "export_evidence_missing",
-                        str(
-                            _(
-                                "The International Board needs the evidence of the export route: %(route)s."
-                            )
-                            % {"route": route.label}
-                        ),
-                    )
+        route = version.missing_export_evidence() if board.is_international else None
+        if route is not None:
+            problems.append(
+                FieldProblem(
+                    "boards",
+                    "export_evidence_missing",
+                    str(
+                        _(
+                            "The International Board needs the evidence of the export route: %(route)s."
+                        )
+                        % {"route": route.label}
+                    ),
                 )
+            )
     return problems
 
 
@@ -312,21 +299,7 @@ def _codes(codes) -> str:
 
 
 def _set_plans(listing: Listing, plans: list[dict]) -> None:
-    kinds = [plan["kind"] for plan in plans]
-    if not plans or len(kinds) != len(set(kinds)):
-        raise RuleViolation(
-            _("Offer one plan of each kind, at least one."), code="invalid_plans", field="plans"
-        )
-    for plan in plans:
-        price = plan.get("price_amount")
-        if (plan["kind"] == PlanKind.NEGOTIATED) != (price is None) or (
-            price is not None and Decimal(price) <= 0
-        ):
-            raise RuleViolation(
-                _("A negotiated plan has no list price; every other plan has one above zero."),
-                code="price_required",
-                field="plans",
-            )
+    check_plans(plans, at_least_one=True)
     ListingPlan.objects.bulk_create(
         ListingPlan(
             listing=listing,

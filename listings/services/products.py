@@ -10,18 +10,18 @@ from exchange.accounts.models import User
 from exchange.errors import ConflictError, FieldProblem, PermissionDeniedError, RuleViolation
 from exchange.tasks import enqueue_on_commit
 from exchange.uploads import check_upload
-from listings import permissions
+from listings import permissions, sheet
 from listings.errors import CoreDataRefused, MerchantNotActive, NotEditable, SheetIncomplete
 from listings.locks import lock_product, lock_version
 from listings.models import (
     Classification,
-    PlanKind,
     PricingPlan,
     Product,
     ProductDocument,
     ProductDocumentKind,
     ProductVersion,
 )
+from listings.plans import check_plans
 from listings.samples import read_sample
 from listings.states import (
     OBJECTION_LIFECYCLE,
@@ -36,42 +36,9 @@ from merchants.states import MerchantStatus
 
 V = VersionStatus
 
-# The sheet's fields a merchant fills in (DOMAIN.md §3); everything else is the exchange's to set.
-SHEET_FIELDS = frozenset(
-    {
-        "name",
-        "summary",
-        "product_type",
-        "board",
-        "data_source",
-        "acquisition",
-        "fields_schema",
-        "time_coverage_start",
-        "time_coverage_end",
-        "spatial_coverage",
-        "record_count",
-        "volume_note",
-        "update_frequency",
-        "classification",
-        "personal_information_kinds",
-        "personal_information_basis",
-        "is_cross_border",
-        "exporter_is_ciio",
-        "personal_information_people",
-        "sensitive_information_people",
-        "usage_restrictions",
-        "delivery_modes",
-    }
-)
-REQUIRED_SHEET_FIELDS = (
-    "name",
-    "summary",
-    "product_type",
-    "data_source",
-    "acquisition",
-    "update_frequency",
-    "spatial_coverage",
-)
+# The sheet's fields on the version's row a merchant fills in (listings.sheet; the scenarios and
+# plans come beside them); everything else is the exchange's to set.
+SHEET_FIELDS = frozenset(sheet.COLUMN_NAMES)
 # Supporting material every submission carries (DOMAIN.md §3).
 REQUIRED_DOCUMENTS = (
     ProductDocumentKind.SOURCE_PROOF,
@@ -331,7 +298,7 @@ def start_new_version(*, product: Product, actor: User) -> ProductVersion:
 def sheet_problems(version: ProductVersion) -> list[FieldProblem]:
     """Everything that stops ``version`` from being submitted; empty when the sheet is complete."""
     problems = []
-    for name in REQUIRED_SHEET_FIELDS:
+    for name in sheet.REQUIRED:
         if not str(getattr(version, name) or "").strip():
             label = ProductVersion._meta.get_field(name).verbose_name
             problems.append(
@@ -406,23 +373,7 @@ def _assign(version: ProductVersion, values: dict) -> list[str]:
 
 
 def _replace_plans(version: ProductVersion, plans: list[dict]) -> None:
-    kinds = [plan["kind"] for plan in plans]
-    if len(kinds) != len(set(kinds)):
-        raise RuleViolation(_("One plan of each kind."), code="duplicate_plan", field="plans")
-    for plan in plans:
-        negotiated = plan["kind"] == PlanKind.NEGOTIATED
-        price = plan.get("price_amount")
-        if negotiated and price is not None:
-            raise RuleViolation(
-                _("A negotiated plan has no list price."), code="negotiated_price", field="plans"
-            )
-        if not negotiated and (price is None or price <= 0):
-            raise RuleViolation(
-                _("The %(plan)s plan needs a price above zero.")
-                % {"plan": PlanKind(plan["kind"]).label},
-                code="price_required",
-                field="plans",
-            )
+    check_plans(plans, at_least_one=False)
     version.plans.all().delete()
     PricingPlan.objects.bulk_create(
         PricingPlan(

@@ -8,12 +8,13 @@ from django.utils.translation import gettext_lazy as _
 
 from exchange import clock, lifecycle
 from exchange.accounts.models import User
-from exchange.accounts.roles import MERCHANT_ROLES, Role
+from exchange.accounts.roles import Role
+from exchange.accounts.selectors import merchant_people, people_in_role
 from exchange.errors import ConflictError, PermissionDeniedError, RuleViolation
 from exchange.notifications import notify
 from exchange.registry.models import Action, CertificateKind, Right
 from exchange.registry.services import Registration, issue_certificates
-from listings import permissions
+from listings import permissions, sheet
 from listings.locks import lock_product, lock_version
 from listings.models import Objection, Product, ProductVersion
 from listings.services.listing import reindex_product
@@ -53,7 +54,7 @@ def file_objection(*, version: ProductVersion, actor: User, reason: str) -> Obje
         data={"objection": objection.pk},
     )
     notify(
-        recipients=User.objects.filter(role=Role.OPERATOR, is_active=True),
+        recipients=people_in_role(Role.OPERATOR),
         kind="objection_filed",
         title=_("Objection to %(product)s during its public notice"),
         body=_("Reason: %(reason)s"),
@@ -252,30 +253,7 @@ def registration_content(version: ProductVersion) -> dict:
             "credit_code": version.product.merchant.credit_code,
         },
         "sheet": {
-            "name": version.name,
-            "summary": version.summary,
-            "type": version.product_type,
-            "board": version.board.code,
-            "scenarios": sorted(version.scenarios.values_list("code", flat=True)),
-            "data_source": version.data_source,
-            "acquisition": version.acquisition,
-            "fields": version.fields_schema,
-            "coverage": {
-                "from": version.time_coverage_start.isoformat()
-                if version.time_coverage_start
-                else "",
-                "to": version.time_coverage_end.isoformat() if version.time_coverage_end else "",
-                "space": version.spatial_coverage,
-            },
-            "records": version.record_count,
-            "volume": version.volume_note,
-            "update_frequency": version.update_frequency,
-            "classification": version.classification,
-            "personal_information": sorted(version.personal_information_kinds),
-            "legal_basis": version.personal_information_basis,
-            "cross_border": version.is_cross_border,
-            "usage_restrictions": version.usage_restrictions,
-            "delivery_modes": sorted(version.delivery_modes),
+            **sheet.registered(version),
             "plans": [
                 {
                     "kind": plan.kind,
@@ -303,11 +281,7 @@ def _without_floats(value):
 
 def _tell_merchant(version: ProductVersion, title, reason: str, **params) -> None:
     notify(
-        recipients=User.objects.filter(
-            organisation_id=version.product.merchant.organisation_id,
-            role__in=MERCHANT_ROLES,
-            is_active=True,
-        ),
+        recipients=merchant_people(version.product.merchant.organisation_id),
         kind="product_registration",
         title=title,
         body=_("Reason: %(reason)s") if reason else "",

@@ -16,7 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 from exchange import clock, lifecycle
 from exchange.accounts.models import User
-from exchange.accounts.roles import MERCHANT_ROLES, Role
+from exchange.accounts.roles import Role
+from exchange.accounts.selectors import merchant_people, people_in_role
 from exchange.errors import ConflictError, FieldProblem, RuleViolation
 from exchange.notifications import notify
 from listings import permissions
@@ -365,9 +366,7 @@ def _record(review: Review, entry: DecisionInput, now) -> None:
 
 def _tell_merchant(organisation_id: int, name: str, status, reason: str, url: str) -> None:
     notify(
-        recipients=User.objects.filter(
-            organisation_id=organisation_id, role__in=MERCHANT_ROLES, is_active=True
-        ),
+        recipients=merchant_people(organisation_id),
         kind="product_review",
         title=_("%(product)s: %(status)s"),
         body=_("Reason: %(reason)s") if reason else "",
@@ -408,7 +407,7 @@ def escalate_overdue() -> int:
     count = len(versions) + len(listings)
     if count:
         notify(
-            recipients=User.objects.filter(role=Role.OPERATOR, is_active=True),
+            recipients=people_in_role(Role.OPERATOR),
             kind="reviews_escalated",
             title=_("%(count)d review items passed the %(days)d-day time limit"),
             params={"count": count, "days": settings.REVIEW_TIME_LIMIT_DAYS},

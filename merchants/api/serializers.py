@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from exchange.api.serializers import AvailableActionsField
+from exchange.creditcode import credit_code_warnings, normalize_credit_code, validate_credit_code
 from merchants.models import (
     Agreement,
     Category,
@@ -17,7 +18,6 @@ from merchants.models import (
     MerchantDocument,
     MerchantEvent,
 )
-from merchants.validators import credit_code_warnings, normalize_credit_code, validate_credit_code
 
 
 class CreditCodeField(serializers.CharField):

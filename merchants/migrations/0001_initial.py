@@ -2,6 +2,7 @@
 
 import django.db.models.deletion
 import merchants.models
+import exchange.creditcode
 import merchants.validators
 from django.conf import settings
 from django.db import migrations, models
@@ -41,7 +42,7 @@ class Migration(migrations.Migration):
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
                 ('status', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('under_review', 'Under review'), ('info_requested', 'More information requested'), ('resubmitted', 'Resubmitted'), ('approved', 'Approved'), ('signing', 'Signing'), ('active', 'Active'), ('suspended', 'Suspended'), ('terminated', 'Terminated'), ('rejected', 'Rejected'), ('withdrawn', 'Withdrawn')], default='draft', editable=False, max_length=20, verbose_name='status')),
                 ('company_name', models.CharField(max_length=200, verbose_name='company name')),
-                ('credit_code', models.CharField(max_length=18, validators=[merchants.validators.validate_credit_code], verbose_name='unified social credit code')),
+                ('credit_code', models.CharField(max_length=18, validators=[exchange.creditcode.validate_credit_code], verbose_name='unified social credit code')),
                 ('legal_representative', models.CharField(blank=True, max_length=60, verbose_name='legal representative')),
                 ('legal_status', models.CharField(choices=[('in_operation', 'In operation (存续)'), ('revoked', 'Licence revoked (吊销)'), ('deregistered', 'Deregistered (注销)')], default='in_operation', max_length=20, verbose_name='legal status')),
                 ('registered_address', models.CharField(blank=True, max_length=300, verbose_name='registered address')),

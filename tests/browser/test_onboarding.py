@@ -13,9 +13,9 @@ from django.db.models import F
 from django.utils import translation
 from playwright.sync_api import expect
 
+from exchange.creditcode import validate_credit_code
 from merchants.models import Category, Merchant, MerchantEvent
 from merchants.states import MerchantStatus
-from merchants.validators import validate_credit_code
 from seeds.documents import pdf_bytes
 from tests.factories import PASSWORD, credit_code, merchant_in
 

@@ -195,12 +195,12 @@ def test_a_data_asset_is_registered_with_its_book_value_as_a_decimal_string():
     [
         (
             {"registrant_credit_code": "91310115MA1FL0000X"[:-1] + "Y"},
-            "credit_code_check_character",
+            "check_character",
             "registrant_credit_code",
         ),
         (
             {"registrant_credit_code": "91310115MA1FL000I0"},
-            "credit_code_format",
+            "alphabet",
             "registrant_credit_code",
         ),
         ({"kind": "DP"}, "bad_kind", "kind"),

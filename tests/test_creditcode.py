@@ -3,16 +3,16 @@ from django.core.exceptions import ValidationError
 from hypothesis import given
 from hypothesis import strategies as st
 
-from merchants.validators import (
+from exchange.creditcode import (
     AUTHORITY_TYPES,
     CREDIT_CODE_ALPHABET,
     build_credit_code,
     credit_code_check_character,
     credit_code_warnings,
     normalize_credit_code,
-    validate_contact_phone,
     validate_credit_code,
 )
+from merchants.validators import validate_contact_phone
 
 REAL_CODES = [
     "9144030071526726XG",
@@ -35,7 +35,7 @@ def test_real_codes_are_valid_without_warnings(code):
 
 
 def test_weights_are_powers_of_three_mod_31():
-    from merchants.validators import CREDIT_CODE_WEIGHTS
+    from exchange.creditcode import CREDIT_CODE_WEIGHTS
 
     assert CREDIT_CODE_WEIGHTS == (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
