@@ -137,8 +137,25 @@ def _sign(size: int, root: bytes) -> Checkpoint:
 # --- reading -------------------------------------------------------------------------------------
 
 
-def latest_checkpoint() -> Checkpoint | None:
-    return Checkpoint.objects.select_related("key").order_by("-size").first()
+def latest_checkpoint() -> Checkpoint:
+    """The latest signed checkpoint. A brand-new log serves the signed checkpoint of the empty
+    tree (size 0, which c2sp.org/tlog-checkpoint allows), so a witness can start before the first
+    registration. It is not stored: Ed25519 signatures are deterministic, so every request serves
+    the same bytes, and the first append's checkpoint extends it trivially."""
+    stored = Checkpoint.objects.select_related("key").order_by("-size").first()
+    if stored is not None:
+        return stored
+    with transaction.atomic():
+        lock_state()  # the embedded default may generate its key now: one key, whoever asks first
+        key, seed = signing_key()
+    body = notes.Checkpoint(origin=key.name, size=0, root=merkle.EMPTY_ROOT)
+    return Checkpoint(
+        size=0,
+        root=merkle.EMPTY_ROOT,
+        note=notes.sign_checkpoint(body, key.name, seed),
+        key=key,
+        signed_at=clock.now(),
+    )
 
 
 def node_hashes(ids: Sequence[merkle.NodeID]) -> list[bytes]:

@@ -24,18 +24,12 @@ def _text(body: str) -> HttpResponse:
 
 @require_safe
 def checkpoint(request):
-    latest = log.latest_checkpoint()
-    if latest is None:
-        raise Http404("The log is empty: no checkpoint yet.")
-    return _text(latest.note)
+    return _text(log.latest_checkpoint().note)
 
 
 @require_safe
 def vkey(request):
-    latest = log.latest_checkpoint()
-    if latest is None:
-        raise Http404("The log is empty: no key has signed yet.")
-    return _text(log.verifier_key(latest.key) + "\n")
+    return _text(log.verifier_key(log.latest_checkpoint().key) + "\n")
 
 
 @require_safe
@@ -45,8 +39,7 @@ def tile(request, path: str):
         level, index, width = tiles.parse_tile_path(f"tile/{path}")
     except ValueError as error:
         raise Http404(str(error)) from error
-    latest = log.latest_checkpoint()
-    size = latest.size if latest else 0
+    size = log.latest_checkpoint().size
     if level is None:
         data = log.entry_bundle(index, width, size)
     else:

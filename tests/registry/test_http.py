@@ -147,8 +147,21 @@ def test_the_log_is_not_throttled_for_a_verifier_fetching_hundreds_of_tiles(logg
     assert statuses == {200}
 
 
-def test_an_empty_log_has_no_checkpoint():
-    assert Client().get("/log/checkpoint").status_code == 404
+def test_a_brand_new_log_serves_the_signed_checkpoint_of_the_empty_tree():
+    # c2sp.org/tlog-checkpoint allows size 0: a witness can start before the first registration.
+    import base64
+
+    from exchange.registry import merkle, notes
+
+    first = Client().get("/log/checkpoint")
+    assert first.status_code == 200
+    vkey = Client().get("/log/vkey").content.decode().strip()
+    checkpoint = notes.open_checkpoint(first.content.decode(), vkey)
+    assert (checkpoint.size, checkpoint.root) == (0, merkle.EMPTY_ROOT)
+    # not stored, yet the same bytes every time (Ed25519 signatures are deterministic)
+    assert Client().get("/log/checkpoint").content == first.content
+    latest = Client().get("/api/registry/log/checkpoint/").json()
+    assert (latest["size"], base64.b64decode(latest["root"])) == (0, merkle.EMPTY_ROOT)
     assert Client().get("/api/registry/log/proof/inclusion/?index=0&size=1").status_code == 400
 
 

@@ -303,6 +303,20 @@ def test_witness_accepts_the_first_checkpoint_then_a_consistent_later_one(live_s
 
 
 @live
+def test_witness_starts_on_a_brand_new_log_and_accepts_its_first_entries(live_server, tmp_path):
+    state = tmp_path / "checkpoint"
+
+    empty = run("witness", live_server.url, "--state", str(state), "--vkey", vkey())
+
+    assert empty.returncode == 0, empty.stderr
+    assert "(none) → 0 " in empty.stdout
+    issue_batches(3)
+    later = run("witness", live_server.url, "--state", str(state), "--vkey", vkey())
+    assert later.returncode == 0, later.stderr
+    assert "0 → 3 " in later.stdout
+
+
+@live
 @pytest.mark.parametrize(
     ("size", "message"),
     [
