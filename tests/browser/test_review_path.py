@@ -8,14 +8,11 @@ would: the business clock is set past it and ``close_public_notices`` is called.
 """
 
 import re
-from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
-from exchange import clock
 from exchange.accounts.roles import OrganisationKind, Role
-from listings import services
 from listings.checklists import CHECKLISTS, QUALITY_INDICATORS
 from listings.models import Board, Listing, ProductVersion, Scenario
 from listings.states import ListingStatus, ReviewStage, VersionStatus
@@ -78,6 +75,11 @@ def people(applicant, operator, exchange_org):
         ReviewStage.REGISTRATION: operator,
         ReviewStage.LISTING: login_user(
             role=Role.LISTING_COMMITTEE, organisation=exchange_org, username="committee"
+        ),
+        "objector": login_user(
+            role=Role.BUYER,
+            organisation=make_organisation(kind=OrganisationKind.BUYER, name="浏览器测试买方"),
+            username="objector",
         ),
     }
 
@@ -195,13 +197,40 @@ def test_a_product_goes_from_the_sheet_to_the_catalogue(new_page, people, tmp_pa
             screenshot=screenshot,
         )
 
-    # and: the public notice ends (beat's job) with no objection
+    # and: a signed-in visitor objects from the public notice board ...
     merchant.reload()
     expect_status(merchant, V.PUBLIC_NOTICE)
     expect(merchant.get_by_test_id("certificate")).to_have_count(0)
+    visitor = new_page()
+    visitor.goto("/notices/")
+    row = visitor.locator(f"[data-testid=notices] tr[data-version='{version_pk}']")
+    expect(row.locator("a[href^='/accounts/login/']")).to_be_visible()  # log in to object
+    log_in(visitor, people["objector"])
+    visitor.goto("/notices/")
+    row.locator("[data-action=object]").click()
+    row.locator("textarea[name=reason]").fill("该数据的权属存在争议，请核实。")
+    row.locator("[data-testid=objection-form] button[type=submit]").click()
+    expect(visitor).to_have_url(re.compile(r"/products/objections/\d+/$"))
+    expect_status(visitor, "pending")
+    objection_url = visitor.url
+
+    # ... which an operator dismisses from the objection's page, with a reason
+    operator = new_page()
+    log_in(operator, people[ReviewStage.REGISTRATION])
+    operator.goto(objection_url)
+    operator.locator("[data-testid=actions] textarea[name=reason]").fill(
+        "权属证明齐全，异议不成立。"
+    )
+    operator.locator("[data-testid=actions] button[data-action=dismiss]").click()
+    expect_status(operator, "dismissed")
+
+    # and: the operator steps the business clock past the notice's end on the clock page; the
+    # scheduled work (beat's job) registers the product at once
+    operator.goto("/clock/")
+    operator.get_by_test_id("clock-form").locator("input[name=days]").fill("4")
+    operator.locator("button[data-action=advance]").click()
+    expect(operator.locator(".messages .success")).to_be_visible()
     version = ProductVersion.objects.get(pk=version_pk)
-    clock.set_simulated_time(at=version.notice_ends_at + timedelta(minutes=1))
-    assert services.close_public_notices() == 1
 
     # then: the merchant's page shows the registered version and its certificate
     merchant.reload()
