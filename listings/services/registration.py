@@ -2,14 +2,14 @@
 
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from exchange import clock, lifecycle
 from exchange.accounts.models import User
 from exchange.accounts.roles import MERCHANT_ROLES, Role
-from exchange.errors import ConflictError, PermissionDeniedError, RuleViolation
+from exchange.errors import ConflictError, DuplicateError, PermissionDeniedError, RuleViolation
 from exchange.notifications import notify
 from exchange.registry.models import Action, CertificateKind, Right
 from exchange.registry.services import Registration, issue_certificates
@@ -26,22 +26,36 @@ V = VersionStatus
 def file_objection(*, version: ProductVersion, actor: User, reason: str) -> Objection:
     """Anyone signed in may object to a product during its public notice (but not its own merchant).
 
+    One objection per person and version: the operators decide it; a second one is refused.
+
     Raises:
-        RuleViolation ``reason_required`` / ``not_in_notice``; PermissionDeniedError.
+        RuleViolation ``reason_required``; ConflictError ``not_in_notice`` (409);
+        PermissionDeniedError; DuplicateError ``already_objected`` (409).
     """
     version = lock_version(version.pk)
     reason = (reason or "").strip()
     if not reason:
         raise RuleViolation(_("Say what the objection is."), code="reason_required", field="reason")
     if version.status != V.PUBLIC_NOTICE:
-        raise RuleViolation(
+        raise ConflictError(
             _("Objections are filed during the public notice."),
             code="not_in_notice",
             field="version",
         )
     if permissions.is_member(actor, version.product.merchant):
         raise PermissionDeniedError(_("A merchant does not object to its own product."))
-    objection = Objection.objects.create(version=version, filed_by=actor, reason=reason)
+    already = DuplicateError(
+        _("You already objected to this version; the operators decide your objection."),
+        code="already_objected",
+        field="version",
+    )
+    if version.objections.filter(filed_by=actor).exists():
+        raise already
+    try:
+        with transaction.atomic():
+            objection = Objection.objects.create(version=version, filed_by=actor, reason=reason)
+    except IntegrityError as error:
+        raise already from error
     lifecycle.record_event(
         version,
         kind="objection_filed",

@@ -188,7 +188,7 @@ def test_an_operator_registers_an_amendment_and_bad_input_names_the_field(logged
         == "cancelled"
     )
     again = client.post(url, {"action": "renewal", "reason": "续展"}, format="json")
-    assert again.status_code == 400 and again.json()["code"] == "certificate_closed"
+    assert again.status_code == 409 and again.json()["code"] == "certificate_closed"
 
 
 def test_the_certificate_page_shows_the_certificate_its_proof_and_a_verify_button(logged):
