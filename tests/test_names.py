@@ -283,12 +283,21 @@ def test_the_admin_form_says_the_address_is_taken(exchange_org):
     client.force_login(root)
     page = client.get(f"/admin/accounts/user/{other.pk}/change/")
     form = page.context["adminform"].form
-    data = {name: form[name].value() or "" for name in form.fields if name not in ("password",)}
+    data = {name: form[name].value() for name in form.fields if name != "password"}
+    data = {name: value for name, value in data.items() if value not in (None, "", [], False)}
     data.update(
         {"email": "ERIN@example.com", "date_joined_0": "2026-01-01", "date_joined_1": "00:00:00"}
     )
-    data = {k: v for k, v in data.items() if v not in (None, [])}
+    data.pop("date_joined", None)
     response = client.post(f"/admin/accounts/user/{other.pk}/change/", data)
     assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert list(errors) == ["__all__"], errors  # the constraint's own message
+    assert errors["__all__"] == ["已有账号使用此电子邮箱。"]
     other.refresh_from_db()
     assert other.email == "frank@example.com"
+    # a free address is saved (the form above failed only on the taken one)
+    data["email"] = "frank.new@example.com"
+    assert client.post(f"/admin/accounts/user/{other.pk}/change/", data).status_code == 302
+    other.refresh_from_db()
+    assert other.email == "frank.new@example.com"
