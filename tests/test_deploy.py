@@ -379,7 +379,8 @@ def test_gunicorn_serves_hashed_static_files_and_healthz_in_production(
         for args in (["migrate"], ["collectstatic"])
     ]
     for step in steps:
-        output, _ = step.communicate(timeout=60)
+        # migrating a fresh PostgreSQL database takes a while on a busy machine
+        output, _ = step.communicate(timeout=300)
         assert step.returncode == 0, output
 
     manifest = json.loads((tmp_path / "staticfiles" / "staticfiles.json").read_text())
