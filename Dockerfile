@@ -29,15 +29,15 @@ COPY . .
 USER app
 
 # collectstatic needs the production settings to import, so it gets throw-away values that exist
-# only for this command (they are not ENV, so they do not stay in the image's environment).
+# only for this command (they are not ENV, so they do not stay in the image's environment). The
+# database address is one nothing serves: collectstatic never connects.
 RUN DJANGO_SECRET_KEY=build-only-collectstatic-key-not-used-at-runtime-0123456789abcdefghij \
     DJANGO_ALLOWED_HOSTS=build.invalid \
-    DATABASE_URL=sqlite:////tmp/build.sqlite3 \
+    DATABASE_URL=postgres://build:unused@127.0.0.1:1/build \
     CELERY_BROKER_URL=redis://build:6379/0 \
     REGISTRY_LOG_ORIGIN=build.invalid/log \
     REGISTRY_LOG_SIGNER_KEY=PRIVATE+KEY+build.invalid/log+0b9bc452+AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA \
-    python manage.py collectstatic --noinput -v0 \
-    && rm -f /tmp/build.sqlite3*
+    python manage.py collectstatic --noinput -v0
 
 EXPOSE 8000
 

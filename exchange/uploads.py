@@ -24,6 +24,23 @@ MAX_NAME_LENGTH = 120
 _SAFE_NAME = re.compile(r"^[\w\u3000-\u303f\uff00-\uffef .()（）\[\]【】+,&-]+$")
 
 
+def check_document_count(*, existing: int, kind_label, field: str = "kind") -> None:
+    """Refuse one more document of a kind that already has ``DOCUMENTS_PER_KIND_MAX`` of them.
+
+    Raises:
+        RuleViolation ``too_many_documents`` naming ``field``.
+    """
+    if existing >= settings.DOCUMENTS_PER_KIND_MAX:
+        raise RuleViolation(
+            _(
+                "There are already %(most)s documents of the kind “%(kind)s”, the most allowed; remove one before adding another."
+            ),
+            code="too_many_documents",
+            field=field,
+            params={"most": settings.DOCUMENTS_PER_KIND_MAX, "kind": kind_label},
+        )
+
+
 @dataclass(frozen=True)
 class CheckedUpload:
     original_name: str

@@ -16,13 +16,13 @@ class CoreDataRefused(RuleViolation):
     message_template = _("Core data (核心数据) cannot be registered or traded.")
 
 
-class MerchantNotActive(RuleViolation):
+class MerchantNotActive(ConflictError):
     code = "merchant_not_active"
     field = "merchant"
     message_template = _("Only an active data merchant can do this; the merchant is “%(status)s”.")
 
 
-class NotEditable(RuleViolation):
+class NotEditable(ConflictError):
     code = "not_editable"
     field = "status"
     message_template = _(

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from exchange.models import LifecycleEvent, TimeStampedModel
 from exchange.registry.models import Certificate
+from exchange.validators import validate_name
 from listings.cross_border import Route, export_route
 from listings.states import (
     LISTING_LIFECYCLE,
@@ -209,7 +210,7 @@ class ProductVersion(TimeStampedModel):
         editable=False,
     )
     # --- the description sheet ---
-    name = models.CharField(_("product name"), max_length=120)
+    name = models.CharField(_("product name"), max_length=120, validators=[validate_name])
     summary = models.TextField(_("summary"), max_length=2000)
     product_type = models.CharField(_("type"), max_length=24, choices=ProductType.choices)
     board = models.ForeignKey(
@@ -799,6 +800,10 @@ class Objection(TimeStampedModel):
             models.CheckConstraint(
                 condition=models.Q(status__in=ObjectionStatus.values),
                 name="listings_objection_status_valid",
+            ),
+            # One objection per person and version: a second one is a duplicate, not new evidence.
+            models.UniqueConstraint(
+                fields=["version", "filed_by"], name="listings_objection_one_per_person"
             ),
         ]
 

@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from exchange.errors import DuplicateError, PermissionDeniedError, RuleViolation
+from exchange.errors import ConflictError, DuplicateError, PermissionDeniedError, RuleViolation
 
 
 class ApplicationIncomplete(RuleViolation):
@@ -35,7 +35,7 @@ class ReasonRequired(RuleViolation):
     message_template = _("Give a reason: the applicant sees it.")
 
 
-class NotEditable(RuleViolation):
+class NotEditable(ConflictError):
     code = "not_editable"
     field = "status"
     message_template = _(

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from exchange.accounts.models import Organisation
 from exchange.creditcode import validate_credit_code
 from exchange.models import LifecycleEvent, TimeStampedModel
+from exchange.validators import validate_name
 from merchants.states import CLOSED, LIFECYCLE, MerchantStatus
 from merchants.validators import validate_contact_phone
 
@@ -120,11 +121,13 @@ class Merchant(TimeStampedModel):
         default=MerchantStatus.DRAFT,
         editable=False,
     )
-    company_name = models.CharField(_("company name"), max_length=200)
+    company_name = models.CharField(_("company name"), max_length=200, validators=[validate_name])
     credit_code = models.CharField(
         _("unified social credit code"), max_length=18, validators=[validate_credit_code]
     )
-    legal_representative = models.CharField(_("legal representative"), max_length=60, blank=True)
+    legal_representative = models.CharField(
+        _("legal representative"), max_length=60, blank=True, validators=[validate_name]
+    )
     legal_status = models.CharField(
         _("legal status"),
         max_length=20,
@@ -133,7 +136,9 @@ class Merchant(TimeStampedModel):
     )
     registered_address = models.CharField(_("registered address"), max_length=300, blank=True)
     district = models.CharField(_("district"), max_length=20, choices=District.choices, blank=True)
-    contact_name = models.CharField(_("contact person"), max_length=60, blank=True)
+    contact_name = models.CharField(
+        _("contact person"), max_length=60, blank=True, validators=[validate_name]
+    )
     contact_phone = models.CharField(
         _("contact phone"), max_length=30, blank=True, validators=[validate_contact_phone]
     )

@@ -17,7 +17,7 @@ from exchange.creditcode import normalize_credit_code
 from exchange.errors import PermissionDeniedError, RuleViolation
 from exchange.lifecycle import Action
 from exchange.notifications import notify
-from exchange.uploads import check_upload
+from exchange.uploads import check_document_count, check_upload
 from merchants import permissions
 from merchants.errors import (
     ApplicationIncomplete,
@@ -117,7 +117,8 @@ def add_document(*, merchant: Merchant, actor: User, kind: str, upload) -> Merch
     """Attach a qualification document (checked by content, size and name) to an editable application.
 
     Raises:
-        PermissionDeniedError; NotEditable; RuleViolation (``kind`` or the file's rule).
+        PermissionDeniedError; NotEditable (409); RuleViolation (``kind``, ``too_many_documents``
+        or the file's rule).
     """
     merchant = lock_merchant(merchant.pk)
     if not permissions.can_edit(actor, merchant):
@@ -126,6 +127,9 @@ def add_document(*, merchant: Merchant, actor: User, kind: str, upload) -> Merch
         raise NotEditable()
     if kind not in DocumentKind.values:
         raise RuleViolation(_("Unknown document kind."), code="invalid_choice", field="kind")
+    check_document_count(
+        existing=merchant.documents.filter(kind=kind).count(), kind_label=DocumentKind(kind).label
+    )
     checked = check_upload(upload)
     document = MerchantDocument(
         merchant=merchant,

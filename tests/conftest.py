@@ -150,3 +150,21 @@ def api_client_for(user=None) -> APIClient:
 @pytest.fixture
 def api():
     return api_client_for
+
+
+@pytest.fixture
+def throttle_rates(settings):
+    """Switch the API's throttles on with the given rates (the test profile switches them off),
+    starting from an empty count: ``throttle_rates(signup="3/hour")``."""
+    from django.core.cache import cache
+
+    def set_rates(**rates):
+        current = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+        settings.REST_FRAMEWORK = {
+            **settings.REST_FRAMEWORK,
+            "DEFAULT_THROTTLE_RATES": {**current, **rates},
+        }
+        cache.clear()
+
+    yield set_rates
+    cache.clear()

@@ -33,6 +33,9 @@ HEALTHCHECKED = ("postgres", "redis", "web", "worker", "beat")
 SECRET_KEY = "test-deploy-secret-key-Zq8vN3xR7tY2wP5kL9mB4cH6jD1fG0sA-not-used-elsewhere"
 LOG_ORIGIN = "registry.exchange.example/log"
 LOG_SIGNER_KEY = signer_key(LOG_ORIGIN, bytes(range(32)))
+# Production runs on PostgreSQL. The checks that need no database get one that nothing serves
+# (port 1): `check` and `collectstatic` never connect.
+UNSERVED_DATABASE = "postgres://exchange:unused@127.0.0.1:1/exchange"
 
 
 def settings_variables() -> set[str]:
@@ -65,7 +68,7 @@ def production_environ(tmp_path: Path, **overrides: str) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "exchange.settings.production",
         "DJANGO_SECRET_KEY": SECRET_KEY,
         "DJANGO_ALLOWED_HOSTS": "exchange.example,127.0.0.1",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'production.sqlite3'}",
+        "DATABASE_URL": UNSERVED_DATABASE,
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
         "DJANGO_STATIC_ROOT": str(tmp_path / "staticfiles"),
         "PRIVATE_MEDIA_ROOT": str(tmp_path / "uploads"),
@@ -230,9 +233,8 @@ def test_dockerfile_build_values_satisfy_the_production_profile(tmp_path):
     } <= set(build_values)
     settings_module = re.search(r"DJANGO_SETTINGS_MODULE=(\S+)", dockerfile).group(1)
     assert settings_module == "exchange.settings.production"
-    assert build_values["DATABASE_URL"].startswith("sqlite:////tmp/")
-    # the same kind of throw-away database, but in this test's folder
-    build_values["DATABASE_URL"] = f"sqlite:///{tmp_path / 'build.sqlite3'}"
+    # a PostgreSQL address that nothing serves: collectstatic never connects
+    assert build_values["DATABASE_URL"].startswith("postgres://")
     result = manage(
         "check",
         env=clean_environ(
@@ -289,6 +291,7 @@ REFUSALS = {
     "short secret key": ("DJANGO_SECRET_KEY", "short-but-random-Zq8vN3xR7t"),
     "missing allowed hosts": ("DJANGO_ALLOWED_HOSTS", None),
     "missing database": ("DATABASE_URL", None),
+    "sqlite database": ("DATABASE_URL", "sqlite:////tmp/exchange-production.sqlite3"),
     "missing broker": ("CELERY_BROKER_URL", None),
     "missing log key": ("REGISTRY_LOG_SIGNER_KEY", None),
     "malformed log key": ("REGISTRY_LOG_SIGNER_KEY", "PRIVATE+KEY+not-a-key"),
@@ -324,10 +327,40 @@ def get(url: str, timeout: float = 10) -> tuple[int, dict, bytes]:
         return error.code, dict(error.headers), error.read()
 
 
-def test_gunicorn_serves_hashed_static_files_and_healthz_in_production(tmp_path):
+@pytest.fixture
+def throwaway_database():
+    """A PostgreSQL database of its own, on the server the services profile uses; dropped after."""
+    import uuid
+
+    import psycopg
+    from django.conf import settings
+
+    server = settings.DATABASES["default"]
+    name = f"exchange_deploy_{uuid.uuid4().hex[:12]}"
+    params = {
+        "host": server["HOST"] or "127.0.0.1",
+        "port": server["PORT"] or 5432,
+        "user": server["USER"],
+        "password": server["PASSWORD"] or None,
+        "dbname": "postgres",
+        "autocommit": True,
+    }
+    with psycopg.connect(**params) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    password = f":{server['PASSWORD']}" if server["PASSWORD"] else ""
+    yield f"postgres://{server['USER']}{password}@{params['host']}:{params['port']}/{name}"
+    with psycopg.connect(**params) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.mark.postgres
+def test_gunicorn_serves_hashed_static_files_and_healthz_in_production(
+    tmp_path, throwaway_database
+):
     closed_port = free_port()  # nothing listens there: the broker is unreachable
     env = production_environ(
         tmp_path,
+        DATABASE_URL=throwaway_database,
         CELERY_BROKER_URL=f"redis://127.0.0.1:{closed_port}/0",
         CACHE_URL="locmemcache://",
         DJANGO_SECURE_SSL_REDIRECT="false",
@@ -346,7 +379,8 @@ def test_gunicorn_serves_hashed_static_files_and_healthz_in_production(tmp_path)
         for args in (["migrate"], ["collectstatic"])
     ]
     for step in steps:
-        output, _ = step.communicate(timeout=60)
+        # migrating a fresh PostgreSQL database takes a while on a busy machine
+        output, _ = step.communicate(timeout=300)
         assert step.returncode == 0, output
 
     manifest = json.loads((tmp_path / "staticfiles" / "staticfiles.json").read_text())

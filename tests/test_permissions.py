@@ -123,6 +123,7 @@ API_MATRIX = [
     ("categories", None, "get", "/api/merchant-categories/", None, row(401, 200, 200, 200, 200, 200, 200, 200, 200)),
     ("apply", None, "post", "/api/merchants/", "application", row(401, 409, 403, 201, 403, 403, 403, 403, 403)),
     ("me", None, "get", "/api/me/", None, row(401, 200, 200, 200, 200, 200, 200, 200, 200)),
+    ("revoke my token", None, "post", "/api/auth/token/revoke/", {}, row(401, 204, 204, 204, 204, 204, 204, 204, 204)),
     ("organisations", None, "get", "/api/organisations/", None, row(401, 200, 200, 200, 200, 200, 200, 200, 200)),
     ("invitations", None, "get", "/api/invitations/", None, row(401, 200, 200, 200, 200, 200, 200, 200, 200)),
     ("notifications", None, "get", "/api/notifications/", None, row(401, 200, 200, 200, 200, 200, 200, 200, 200)),
@@ -176,6 +177,7 @@ PAGE_MATRIX = [
     ("apply form", None, "/merchants/apply/", row(302, 200, 403, 200, 403, 403, 403, 403, 403)),
     ("members", None, "/accounts/members/", row(302, 200, 403, 200, 200, 403, 403, 200, 403)),
     ("notifications", None, "/notifications/", row(302, 200, 200, 200, 200, 200, 200, 200, 200)),
+    ("my account", None, "/accounts/", row(302, 200, 200, 200, 200, 200, 200, 200, 200)),
     ("admin index", None, "/admin/", row(302, 302, 302, 302, 302, 302, 302, 200, 200)),
     ("admin merchants", None, "/admin/merchants/merchant/", row(302, 302, 302, 302, 302, 302, 302, 200, 200)),
 ]

@@ -15,7 +15,7 @@ NOT_IN_MATRIX = {
     "/api/schema/": "public OpenAPI document",
     "/api/docs/": "public Swagger UI",
     "/api/redoc/": "public ReDoc",
-    "/api/auth/token/": "login: anyone may try (throttled by django-axes); tested in test_api",
+    "/api/auth/token/": "login: anyone may try (throttled: scope token, and django-axes); tested in test_api",
     "/api/auth/signup/": "sign-up is public; tested in accounts tests",
     "/api/auth/accept-invitation/": "public with a secret token; tested in accounts tests",
     "/api/merchants/{id}/documents/{id}/": "document detail/delete: covered by the documents tests",

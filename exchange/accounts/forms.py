@@ -1,8 +1,12 @@
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from exchange.accounts.roles import ROLES_BY_KIND, OrganisationKind, Role
+from exchange.accounts.services import revoke_api_tokens
+from exchange.validators import validate_name
 
 
 class LoginForm(AuthenticationForm):
@@ -30,8 +34,12 @@ class SignUpForm(PasswordPairMixin, forms.Form):
         widget=forms.RadioSelect,
         initial=OrganisationKind.MERCHANT,
     )
-    organisation_name = forms.CharField(label=_("Organisation name"), max_length=200)
-    full_name = forms.CharField(label=_("Your name"), max_length=150, required=False)
+    organisation_name = forms.CharField(
+        label=_("Organisation name"), max_length=200, validators=[validate_name]
+    )
+    full_name = forms.CharField(
+        label=_("Your name"), max_length=150, required=False, validators=[validate_name]
+    )
     username = forms.CharField(label=_("Username"), max_length=150)
     email = forms.EmailField(label=_("E-mail"))
     password = forms.CharField(
@@ -54,7 +62,9 @@ class InviteForm(forms.Form):
 
 
 class AcceptInvitationForm(PasswordPairMixin, forms.Form):
-    full_name = forms.CharField(label=_("Your name"), max_length=150, required=False)
+    full_name = forms.CharField(
+        label=_("Your name"), max_length=150, required=False, validators=[validate_name]
+    )
     username = forms.CharField(label=_("Username"), max_length=150)
     password = forms.CharField(
         label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
@@ -63,3 +73,27 @@ class AcceptInvitationForm(PasswordPairMixin, forms.Form):
         label=_("Password again"),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
+
+
+class RevokesTokensOnSave:
+    """A password form whose save also revokes the user's API tokens (in the same transaction)."""
+
+    def save(self, commit=True):
+        if not commit:
+            return super().save(commit=False)
+        with transaction.atomic():
+            user = super().save(commit=True)
+            revoke_api_tokens(user=user)
+        return user
+
+
+class PasswordChangeForm(RevokesTokensOnSave, auth_forms.PasswordChangeForm):
+    pass
+
+
+class SetPasswordForm(RevokesTokensOnSave, auth_forms.SetPasswordForm):
+    """The password reset's last step."""
+
+
+class AdminPasswordChangeForm(RevokesTokensOnSave, auth_forms.AdminPasswordChangeForm):
+    """A superuser setting someone's password in the admin."""

@@ -1,19 +1,22 @@
+import hashlib
 import secrets
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from exchange.accounts.roles import ADMIN_ROLES, ROLES_BY_KIND, OrganisationKind, Role
 from exchange.models import TimeStampedModel
+from exchange.validators import validate_name
 
 
 class Organisation(TimeStampedModel):
     """A company or institution whose people use the exchange: merchant, buyer, assessor, the exchange."""
 
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[validate_name])
     kind = models.CharField(_("kind"), max_length=20, choices=OrganisationKind.choices)
 
     class Meta:
@@ -39,6 +42,13 @@ class Organisation(TimeStampedModel):
 class User(AbstractUser):
     """A person. Each belongs to one organisation and holds one role in it (superusers may have none)."""
 
+    # Names appear on events, reviews and the members page: visible characters only.
+    first_name = models.CharField(
+        _("first name"), max_length=150, blank=True, validators=[validate_name]
+    )
+    last_name = models.CharField(
+        _("last name"), max_length=150, blank=True, validators=[validate_name]
+    )
     organisation = models.ForeignKey(
         Organisation,
         verbose_name=_("organisation"),
@@ -68,6 +78,20 @@ class User(AbstractUser):
             models.CheckConstraint(
                 condition=models.Q(role="") | models.Q(organisation__isnull=False),
                 name="accounts_user_role_needs_organisation",
+            ),
+            # "Alice" and "alice" are one login; one e-mail address is one person.
+            models.UniqueConstraint(
+                Lower("username"),
+                name="accounts_user_username_ci_unique",
+                violation_error_code="username_taken",
+                violation_error_message=_("A user with that username already exists."),
+            ),
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~models.Q(email=""),
+                name="accounts_user_email_ci_unique",
+                violation_error_code="email_taken",
+                violation_error_message=_("An account with this e-mail address already exists."),
             ),
         ]
 
@@ -100,7 +124,13 @@ class User(AbstractUser):
 
 
 def new_invitation_token() -> str:
+    """The secret of an invitation link. Only its hash is stored (``hash_invitation_token``)."""
     return secrets.token_urlsafe(32)
+
+
+def hash_invitation_token(token: str) -> str:
+    """SHA-256 (hex) of a link's secret: a copy of the database opens no invitation."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class InvitationStatus(models.TextChoices):
@@ -121,9 +151,8 @@ class Invitation(TimeStampedModel):
     )
     email = models.EmailField(_("e-mail"))
     role = models.CharField(_("role"), max_length=30, choices=Role.choices)
-    token = models.CharField(
-        max_length=64, unique=True, default=new_invitation_token, editable=False
-    )
+    # The link's secret is e-mailed and never stored; this is its SHA-256.
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
     status = models.CharField(
         _("status"),
         max_length=20,

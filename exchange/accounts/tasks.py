@@ -4,10 +4,11 @@ from exchange.tasks import TASK_DEFAULTS
 
 
 @shared_task(name="accounts.send_invitation", **TASK_DEFAULTS)
-def send_invitation(invitation_id: int) -> None:
+def send_invitation(invitation_id: int, token: str) -> None:
+    # The link's secret travels with the task: the database keeps only its hash.
     from exchange.accounts.services import email_invitation
 
-    email_invitation(invitation_id=invitation_id)
+    email_invitation(invitation_id=invitation_id, token=token)
 
 
 @shared_task(name="accounts.expire_invitations", **TASK_DEFAULTS)

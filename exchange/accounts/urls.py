@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from exchange.accounts import views
-from exchange.accounts.forms import LoginForm
+from exchange.accounts.forms import LoginForm, PasswordChangeForm, SetPasswordForm
 
 app_name = "accounts"
 
@@ -16,10 +16,13 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("signup/", views.signup, name="signup"),
+    path("", views.account, name="account"),
+    path("token/revoke/", views.revoke_token, name="token-revoke"),
     path(
         "password/change/",
         auth_views.PasswordChangeView.as_view(
             template_name="accounts/form_page.html",
+            form_class=PasswordChangeForm,
             success_url=reverse_lazy("accounts:password_change_done"),
         ),
         name="password_change",
@@ -31,7 +34,7 @@ urlpatterns = [
     ),
     path(
         "password/reset/",
-        auth_views.PasswordResetView.as_view(
+        views.PasswordResetView.as_view(
             template_name="accounts/form_page.html",
             email_template_name="accounts/password_reset_email.txt",
             subject_template_name="accounts/password_reset_subject.txt",
@@ -48,6 +51,7 @@ urlpatterns = [
         "password/reset/<uidb64>/<token>/",
         auth_views.PasswordResetConfirmView.as_view(
             template_name="accounts/form_page.html",
+            form_class=SetPasswordForm,
             success_url=reverse_lazy("accounts:password_reset_complete"),
         ),
         name="password_reset_confirm",

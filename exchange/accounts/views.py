@@ -1,16 +1,20 @@
 """Accounts pages: sign-up, members and invitations (login and passwords are Django's own views)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from rest_framework.authtoken.models import Token
 
 from exchange.accounts import selectors, services
 from exchange.accounts.errors import InvitationNotUsable
 from exchange.accounts.forms import AcceptInvitationForm, InviteForm, SignUpForm
+from exchange.accounts.throttles import password_reset_refusal
 from exchange.errors import DomainError
 from exchange.web import show_refusal
 
@@ -102,3 +106,36 @@ def accept_invitation(request, token):
     return render(
         request, "accounts/accept_invitation.html", {"form": form, "invitation": invitation}
     )
+
+
+@login_required
+def account(request):
+    """Who I am, and my API token: when it ends, and a button to revoke it."""
+    token = Token.objects.filter(user=request.user).first()
+    context = {
+        "token": token,
+        "token_expires_at": services.token_expires_at(token) if token else None,
+        "token_valid_days": settings.API_TOKEN_VALID_DAYS,
+    }
+    return render(request, "accounts/account.html", context)
+
+
+@login_required
+@require_POST
+def revoke_token(request):
+    if services.revoke_api_tokens(user=request.user):
+        messages.success(request, _("Your API token was revoked; it no longer works."))
+    else:
+        messages.info(request, _("You have no API token."))
+    return redirect("accounts:account")
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset request, limited per client address and per e-mail address asked for."""
+
+    def form_valid(self, form):
+        refusal = password_reset_refusal(self.request, form.cleaned_data["email"])
+        if refusal:
+            form.add_error("email", refusal)
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().form_valid(form)

@@ -4,9 +4,10 @@ Renders DRF errors, Django ``ValidationError``, ``Http404``, ``PermissionDenied`
 ``DomainError`` alike. Messages follow the request's language (``Accept-Language``).
 """
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views import defaults
 from rest_framework import exceptions, status
@@ -27,6 +28,11 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        return Response(
+            error_body("request_too_large", _("The request is too large.")),
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # not ours to render: a 500, logged by Django
@@ -39,6 +45,15 @@ def not_found(request, exception=None):
     if request.path.startswith("/api/"):
         return JsonResponse(_body_for(exceptions.NotFound()), status=status.HTTP_404_NOT_FOUND)
     return defaults.page_not_found(request, exception)
+
+
+def refuse(request, *, status: int, code: str, message, field: str | None = None):
+    """A refusal made before any view runs (``exchange.middleware``): the error body under
+    ``/api/``, a short page elsewhere."""
+    if request.path.startswith("/api/"):
+        errors = [{"field": field, "code": code, "message": str(message)}] if field else []
+        return JsonResponse(error_body(code, str(message), errors), status=status)
+    return render(request, "exchange/refused.html", {"message": message}, status=status)
 
 
 def error_body(code: str, message: str, errors: list[dict] | None = None) -> dict:

@@ -1,3 +1,5 @@
+import uuid
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -40,6 +42,12 @@ class RegisterDataForm(forms.Form):
     book_value = forms.DecimalField(
         label=_("Book value (CNY)"), max_digits=18, decimal_places=2, required=False
     )
+    # A new key with each empty form: a double click or a resent form registers once.
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=255, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["idempotency_key"].initial = str(uuid.uuid4())
 
     def clean_registrant_credit_code(self):
         return self.cleaned_data["registrant_credit_code"].strip().upper()

@@ -8,10 +8,12 @@ Ed25519-signed checkpoints). All log state lives in these tables; database trigg
 
 import json
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from exchange.models import AppendOnlyError, AppendOnlyModel
+from exchange.validators import validate_name
 
 
 class CertificateKind(models.TextChoices):
@@ -166,7 +168,7 @@ class RegisteredData(AppendOnlyModel):
             (CertificateKind.DATA_ASSET, CertificateKind.DATA_ASSET.label),
         ],
     )
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[validate_name])
     description = models.TextField(_("description"))
     source = models.TextField(_("data source and how it was obtained"))
     volume = models.CharField(_("volume"), max_length=200, blank=True)
@@ -175,8 +177,20 @@ class RegisteredData(AppendOnlyModel):
         _("book value"), max_digits=18, decimal_places=2, null=True, blank=True
     )
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
-    registrant_name = models.CharField(_("registrant"), max_length=200)
+    registrant_name = models.CharField(_("registrant"), max_length=200, validators=[validate_name])
     registrant_credit_code = models.CharField(_("registrant's credit code"), max_length=18)
+    # Who asked for the registration, and the Idempotency-Key they sent with it: the same key
+    # again returns this registration instead of a second certificate (STYLE §5).
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    idempotency_key = models.CharField(_("idempotency key"), max_length=255, blank=True)
+    request_digest = models.CharField(_("SHA-256 of the request"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("registered data resource or asset")
@@ -192,6 +206,11 @@ class RegisteredData(AppendOnlyModel):
             ),
             models.CheckConstraint(
                 condition=models.Q(currency="CNY"), name="registry_registereddata_currency_cny"
+            ),
+            models.UniqueConstraint(
+                fields=["requested_by", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="registry_registereddata_idempotency_key_unique",
             ),
         ]
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from exchange import clock, lifecycle
 from exchange.creditcode import normalize_credit_code, validate_credit_code
-from exchange.errors import DuplicateError, RuleViolation
+from exchange.errors import ConflictError, DuplicateError, RuleViolation
 from exchange.registry import log, notes
 from exchange.registry.models import (
     Action,
@@ -33,6 +33,7 @@ from exchange.registry.models import (
 from exchange.registry.numbers import certificate_number
 from exchange.registry.states import CERTIFICATE_LIFECYCLE
 from exchange.registry.status import TERMINAL_ACTIONS, effective_valid_until, status_of
+from exchange.validators import is_idempotency_key, refused_character
 
 # Registrations that end a certificate's life; no amendment may follow them.
 
@@ -122,8 +123,11 @@ def issue_certificates(registrations: Sequence[Registration]) -> list[Certificat
 
     Raises:
         DuplicateError ``already_registered`` when a subject already has its first registration;
-        InvalidTransition (409) when an amendment follows a cancellation or revocation.
+        InvalidTransition (409) when an amendment follows a cancellation or revocation;
+        RuleViolation ``control_character`` when a name holds an invisible character.
     """
+    for registration in registrations:
+        _check_names(registration)
     # The log's lock first: issuers queue on one row, so numbers of any kind never deadlock.
     log.lock_state()
     now = clock.now()
@@ -174,6 +178,21 @@ def issue_certificates(registrations: Sequence[Registration]) -> list[Certificat
 def issue_certificate(**registration) -> Certificate:
     """Issue one certificate (see ``Registration`` for the arguments)."""
     return issue_certificates([Registration(**registration)])[0]
+
+
+def _check_names(registration: Registration) -> None:
+    """The log keeps names for ever: no controls or text-direction overrides in them."""
+    for field in ("registrant_name", "subject_label"):
+        character = refused_character(getattr(registration, field))
+        if character is not None:
+            raise RuleViolation(
+                _(
+                    "%(field)s contains U+%(codepoint)s, an invisible control or text-direction character."
+                ),
+                code="control_character",
+                field=field,
+                params={"field": field, "codepoint": f"{ord(character):04X}"},
+            )
 
 
 def _check_amendable(original: Certificate, action: str, actor) -> None:
@@ -299,19 +318,51 @@ def register_data(
     rights: list[str],
     volume: str = "",
     book_value: Decimal | None = None,
+    actor=None,
+    idempotency_key: str = "",
 ) -> Certificate:
     """Register a data resource or a data asset for its holder and issue its certificate.
 
-    Raises RuleViolation naming the field: ``bad_kind``, ``credit_code_*``, ``rights_required``,
-    ``right_not_allowed``, ``book_value_not_positive``.
+    With an ``idempotency_key`` (unique per ``actor``), the same request again returns the
+    certificate the first one issued, and nothing new enters the log; the same key with another
+    request is refused.
+
+    Raises RuleViolation naming the field: ``bad_kind``, the credit code's rule (``length``,
+    ``alphabet``, ``authority_type``, ``region``, ``check_character``), ``rights_required``,
+    ``right_not_allowed``, ``book_value_not_positive``, ``invalid`` (the key); ValidationError
+    naming the field (``control_character`` in a name); ConflictError ``idempotency_conflict``.
     """
+    registrant_credit_code = normalize_credit_code(registrant_credit_code)
+    request = {
+        "kind": kind,
+        "registrant_name": registrant_name,
+        "registrant_credit_code": registrant_credit_code,
+        "name": name,
+        "description": description,
+        "source": source,
+        "rights": sorted(rights),
+        "volume": volume,
+        "book_value": None if book_value is None else str(book_value),
+    }
+    request_digest = digest_of(request)
+    if idempotency_key:
+        if actor is None or not is_idempotency_key(idempotency_key):
+            raise RuleViolation(
+                _(
+                    "An Idempotency-Key is 1–255 visible ASCII characters, sent by a signed-in user."
+                ),
+                code="invalid",
+                field="idempotency_key",
+            )
+        replay = _replay(actor, idempotency_key, request_digest)
+        if replay is not None:
+            return replay
     if kind not in RIGHTS_OF_KIND:
         raise RuleViolation(
             _("Only data resources (DR) and data assets (DA) are registered here."),
             code="bad_kind",
             field="kind",
         )
-    registrant_credit_code = normalize_credit_code(registrant_credit_code)
     check_credit_code(registrant_credit_code)
     if not rights:
         raise RuleViolation(
@@ -333,7 +384,7 @@ def register_data(
             code="book_value_not_positive",
             field="book_value",
         )
-    holding = RegisteredData.objects.create(
+    holding = RegisteredData(
         kind=kind,
         name=name,
         description=description,
@@ -342,7 +393,20 @@ def register_data(
         book_value=book_value,
         registrant_name=registrant_name,
         registrant_credit_code=registrant_credit_code,
+        requested_by=actor,
+        idempotency_key=idempotency_key,
+        request_digest=request_digest,
     )
+    holding.full_clean(exclude=["requested_by"], validate_constraints=False)
+    try:
+        with transaction.atomic():
+            holding.save()
+    except IntegrityError:
+        # The same key, sent twice at once: the other request registered it first.
+        replay = _replay(actor, idempotency_key, request_digest) if idempotency_key else None
+        if replay is None:
+            raise
+        return replay
     content = {
         "name": name,
         "description": description,
@@ -362,3 +426,25 @@ def register_data(
         rights=sorted(rights),
         content=content,
     )
+
+
+def _replay(actor, idempotency_key: str, request_digest: str) -> Certificate | None:
+    """The certificate an earlier request with this key issued, or None if there was none."""
+    earlier = RegisteredData.objects.filter(
+        requested_by=actor, idempotency_key=idempotency_key
+    ).first()
+    if earlier is None:
+        return None
+    certificate = Certificate.objects.get(
+        subject_type="registry.registereddata", subject_id=earlier.pk, action=Action.INITIAL
+    )
+    if earlier.request_digest != request_digest:
+        raise ConflictError(
+            _(
+                "This Idempotency-Key was used for another registration (%(number)s). Send a new key with a new request."
+            ),
+            code="idempotency_conflict",
+            field="idempotency_key",
+            params={"number": certificate.number},
+        )
+    return certificate

@@ -29,7 +29,7 @@ def register_data(request):
     form = RegisterDataForm(request.POST)
     if form.is_valid():
         try:
-            certificate = services.register_data(**form.cleaned_data)
+            certificate = services.register_data(**form.cleaned_data, actor=request.user)
         except DomainError as error:
             show_refusal(request, error, form)
         else:

@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After the user and messages are known (its refusal pages use them), before any view.
+    "exchange.middleware.RequestLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, as django-axes asks: it turns a lockout into its response.
@@ -96,7 +98,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         # so two transactions never deadlock upgrading a read lock (STYLE §5).
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
         "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
+        # Seconds a writer waits for the one before it (SQLite's busy timeout).
+        "timeout": env.int("SQLITE_TIMEOUT", default=20),
     }
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
@@ -130,6 +133,8 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 
 INVITATION_VALID_DAYS = 7
+# An API token works this many days after it was issued; then POST /api/auth/token/ gives a new one.
+API_TOKEN_VALID_DAYS = env.int("API_TOKEN_VALID_DAYS", default=30)
 
 # --- Internationalisation --------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -156,7 +161,12 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
-DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
+# A whole request body: one upload and the form around it. Larger ones are refused unread (413).
+REQUEST_MAX_BYTES = UPLOAD_MAX_BYTES + 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BYTES
+# Documents of one kind on one application or product version (simulator rule): enough for a
+# licence in several scans, not a dumping ground.
+DOCUMENTS_PER_KIND_MAX = env.int("DOCUMENTS_PER_KIND_MAX", default=10)
 
 # --- E-mail -------------------------------------------------------------------------------------
 FILE_EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
@@ -250,7 +260,7 @@ CELERY_BEAT_SCHEDULE = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an anonymous request then gets 401 with a WWW-Authenticate header.
-        "rest_framework.authentication.TokenAuthentication",
+        "exchange.accounts.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -262,8 +272,33 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # JSON that nests too deep or holds a NUL or a lone surrogate is refused with a 400.
+    "DEFAULT_PARSER_CLASSES": [
+        "exchange.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "EXCEPTION_HANDLER": "exchange.api.errors.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"anon": "120/minute", "user": "600/minute"},
+    # Every API view is throttled per address (anonymous) or per user; sign-up, tokens and
+    # invitations have their own, lower scopes. The certificate log's views are not throttled.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "exchange.api.throttles.AnonRateThrottle",
+        "exchange.api.throttles.UserRateThrottle",
+        "exchange.api.throttles.ScopedRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("THROTTLE_ANON", default="120/minute"),
+        "user": env("THROTTLE_USER", default="600/minute"),
+        # A classroom behind one address signs up together: raise this for it.
+        "signup": env("THROTTLE_SIGNUP", default="30/hour"),
+        "token": env("THROTTLE_TOKEN", default="30/minute"),
+        "invitation": env("THROTTLE_INVITATION", default="30/hour"),
+        # The password-reset page: requests per client address, and e-mails per address asked for.
+        "password_reset": env("THROTTLE_PASSWORD_RESET", default="10/hour"),
+        "password_reset_email": env("THROTTLE_PASSWORD_RESET_EMAIL", default="3/hour"),
+    },
+    # Clients are told apart by REMOTE_ADDR; production sits behind a proxy (production.py).
+    "NUM_PROXIES": env.int("DJANGO_PROXY_COUNT", default=0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Data Exchange Simulator API · 数据交易所模拟 API",

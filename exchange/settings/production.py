@@ -27,6 +27,13 @@ if not ALLOWED_HOSTS:
 
 if not env("DATABASE_URL", default=""):
     raise ImproperlyConfigured("DATABASE_URL must point at the production database (postgres://…).")
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":  # noqa: F405
+    # SQLite has one writer at a time and no row locks: the embedded default's database, for one
+    # machine and a classroom, never a production exchange's.
+    raise ImproperlyConfigured(
+        "DATABASE_URL must point at PostgreSQL (postgres://…) in production; "
+        f"{DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]} is refused."  # noqa: F405
+    )
 if not env("CELERY_BROKER_URL", default=""):
     raise ImproperlyConfigured("CELERY_BROKER_URL must point at the broker (redis://…).")
 
@@ -45,7 +52,12 @@ if _log_key_name != REGISTRY_LOG_ORIGIN:  # noqa: F405
         f"{REGISTRY_LOG_ORIGIN!r} (REGISTRY_LOG_ORIGIN)."  # noqa: F405
     )
 
-# HTTPS is terminated by the proxy in front of gunicorn.
+# HTTPS is terminated by the proxy in front of gunicorn. The API's throttles then tell clients
+# apart by the address the proxy adds to X-Forwarded-For (one entry per proxy).
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,  # noqa: F405
+    "NUM_PROXIES": env.int("DJANGO_PROXY_COUNT", default=1),
+}
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 # /healthz is probed over plain HTTP from inside the network.

@@ -21,3 +21,9 @@ MAILERS = {"default": mailer_from_env("django.core.mail.backends.locmem.EmailBac
 # Tests drive the throttle explicitly; a low limit keeps them quick.
 AXES_FAILURE_LIMIT = 3
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+# The API's throttles are switched off (a rate of None) so that no test trips over another's
+# count; the tests of the throttles set rates themselves (tests/conftest.py, ``throttle_rates``).
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,  # noqa: F405
+    "DEFAULT_THROTTLE_RATES": dict.fromkeys(REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]),  # noqa: F405
+}

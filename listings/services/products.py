@@ -9,7 +9,7 @@ from exchange import clock, lifecycle
 from exchange.accounts.models import User
 from exchange.errors import ConflictError, FieldProblem, PermissionDeniedError, RuleViolation
 from exchange.tasks import enqueue_on_commit
-from exchange.uploads import check_upload
+from exchange.uploads import check_document_count, check_upload
 from listings import permissions, sheet
 from listings.errors import CoreDataRefused, MerchantNotActive, NotEditable, SheetIncomplete
 from listings.locks import lock_product, lock_version
@@ -124,10 +124,15 @@ def attach_sample(*, version: ProductVersion, actor: User, upload) -> ProductVer
     upload.seek(0)
     read_sample(upload.read(), filename=name)  # refuses an unreadable sample now, naming the rule
     upload.seek(0)
+    replaced = version.sample.name
+    storage = version.sample.storage
     version.sample.save(checked.original_name, upload, save=False)
     version.sample_name = checked.original_name
     version.sample_sha256 = checked.sha256
     version.save(update_fields=["sample", "sample_name", "sample_sha256", "updated_at"])
+    # The replaced sample goes once this commits, unless an earlier version still holds it.
+    if replaced and not ProductVersion.objects.filter(sample=replaced).exists():
+        transaction.on_commit(lambda: storage.delete(replaced))
     lifecycle.record_event(
         version,
         kind="sample_attached",
@@ -144,11 +149,16 @@ def add_product_document(
     """Attach supporting material (PDF or image, checked by content) to an editable version.
 
     Raises:
-        PermissionDeniedError; NotEditable; RuleViolation (``kind`` or the file's rule).
+        PermissionDeniedError; NotEditable (409); RuleViolation (``kind``, ``too_many_documents``
+        or the file's rule).
     """
     version = _lock_editable(version, actor)
     if kind not in ProductDocumentKind.values:
         raise RuleViolation(_("Unknown document kind."), code="invalid_choice", field="kind")
+    check_document_count(
+        existing=version.documents.filter(kind=kind).count(),
+        kind_label=ProductDocumentKind(kind).label,
+    )
     checked = check_upload(upload)
     document = ProductDocument(
         version=version,
@@ -237,8 +247,8 @@ def start_new_version(*, product: Product, actor: User) -> ProductVersion:
     The registered version stays registered and on sale while the new one is reviewed.
 
     Raises:
-        PermissionDeniedError; MerchantNotActive; RuleViolation ``not_registered``;
-        ConflictError ``version_in_progress`` (409).
+        PermissionDeniedError; MerchantNotActive (409); ConflictError ``not_registered`` or
+        ``version_in_progress`` (409).
     """
     product = lock_product(product.pk)
     if not permissions.is_member(actor, product.merchant):
@@ -246,7 +256,7 @@ def start_new_version(*, product: Product, actor: User) -> ProductVersion:
     ensure_active_merchant(product.merchant)
     current = product.registered_version
     if current is None:
-        raise RuleViolation(
+        raise ConflictError(
             _("Only a registered product gets new versions."),
             code="not_registered",
             field="product",

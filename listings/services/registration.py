@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -10,7 +10,7 @@ from exchange import clock, lifecycle
 from exchange.accounts.models import User
 from exchange.accounts.roles import Role
 from exchange.accounts.selectors import merchant_people, people_in_role
-from exchange.errors import ConflictError, PermissionDeniedError, RuleViolation
+from exchange.errors import ConflictError, DuplicateError, PermissionDeniedError, RuleViolation
 from exchange.notifications import notify
 from exchange.registry.models import Action, CertificateKind, Right
 from exchange.registry.services import Registration, issue_certificates
@@ -27,8 +27,11 @@ V = VersionStatus
 def file_objection(*, version: ProductVersion, actor: User, reason: str) -> Objection:
     """Anyone signed in may object to a product during its public notice (but not its own merchant).
 
+    One objection per person and version: the operators decide it; a second one is refused.
+
     Raises:
-        RuleViolation ``reason_required``; ConflictError ``not_in_notice``; PermissionDeniedError.
+        RuleViolation ``reason_required``; ConflictError ``not_in_notice`` (409);
+        PermissionDeniedError; DuplicateError ``already_objected`` (409).
     """
     version = lock_version(version.pk)
     reason = (reason or "").strip()
@@ -44,7 +47,18 @@ def file_objection(*, version: ProductVersion, actor: User, reason: str) -> Obje
         raise PermissionDeniedError(_("Sign in to object."))
     if permissions.is_member(actor, version.product.merchant):
         raise PermissionDeniedError(_("A merchant does not object to its own product."))
-    objection = Objection.objects.create(version=version, filed_by=actor, reason=reason)
+    already = DuplicateError(
+        _("You already objected to this version; the operators decide your objection."),
+        code="already_objected",
+        field="version",
+    )
+    if version.objections.filter(filed_by=actor).exists():
+        raise already
+    try:
+        with transaction.atomic():
+            objection = Objection.objects.create(version=version, filed_by=actor, reason=reason)
+    except IntegrityError as error:
+        raise already from error
     lifecycle.record_event(objection, kind="filed", actor=actor, reason=reason)
     lifecycle.record_event(
         version,

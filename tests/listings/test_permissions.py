@@ -186,7 +186,7 @@ LISTINGS_API_MATRIX = [
     ("claim quality", "post", "/api/product-versions/{quality}/claim/", {}, row(401, 403, 403, 404, 404, 403, 201, 403, 403, 403)),
     ("decide without a claim", "post", "/api/product-versions/{quality}/decide/", {"decision": "approve"}, row(401, 403, 403, 404, 404, 403, 409, 403, 403, 403)),
     ("release without a claim", "post", "/api/product-versions/{quality}/release/", {}, row(401, 409, 409, 404, 404, 409, 409, 409, 409, 409)),
-    ("object during notice", "post", "/api/product-versions/{notice}/objections/", {"reason": "异议"}, row(401, 403, 403, 201, 201, 201, 201, 201, 201, 201)),
+    ("object during notice", "post", "/api/product-versions/{notice}/objections/", {"reason": "异议"}, row(401, 403, 403, 201, 409, 201, 201, 201, 201, 201)),  # the buyer objected already
     ("new version", "post", "/api/products/{registered_product}/new-version/", {}, row(401, 201, 201, 403, 403, 403, 403, 403, 403, 403)),
     ("open product", "post", "/api/products/", "sheet", row(401, 201, 201, 201, 403, 403, 403, 403, 403, 403)),
     ("list listings", "get", "/api/listings/", None, row(401, 200, 200, 200, 200, 200, 200, 200, 200, 200)),

@@ -3,6 +3,7 @@ from rest_framework import serializers
 
 from exchange.accounts.models import Invitation, Organisation, User
 from exchange.accounts.roles import OrganisationKind, Role
+from exchange.validators import validate_name
 
 
 class OrganisationSerializer(serializers.ModelSerializer):
@@ -23,14 +24,16 @@ class UserSerializer(serializers.ModelSerializer):
 
 
 class SignUpInputSerializer(serializers.Serializer):
-    organisation_name = serializers.CharField(max_length=200)
+    organisation_name = serializers.CharField(max_length=200, validators=[validate_name])
     kind = serializers.ChoiceField(choices=[OrganisationKind.MERCHANT, OrganisationKind.BUYER])
     username = serializers.CharField(max_length=150)
     email = serializers.EmailField()
     password = serializers.CharField(
         max_length=128, write_only=True, style={"input_type": "password"}
     )
-    full_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+    full_name = serializers.CharField(
+        max_length=150, required=False, allow_blank=True, default="", validators=[validate_name]
+    )
 
 
 class InvitationSerializer(serializers.ModelSerializer):
@@ -69,7 +72,9 @@ class AcceptInvitationInputSerializer(serializers.Serializer):
     password = serializers.CharField(
         max_length=128, write_only=True, style={"input_type": "password"}
     )
-    full_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+    full_name = serializers.CharField(
+        max_length=150, required=False, allow_blank=True, default="", validators=[validate_name]
+    )
     language = serializers.ChoiceField(
         choices=settings.LANGUAGES, required=False, default=settings.LANGUAGE_CODE
     )

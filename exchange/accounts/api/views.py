@@ -4,8 +4,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.authtoken.models import Token
-from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.decorators import action
 from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.permissions import AllowAny
@@ -22,25 +21,34 @@ from exchange.accounts.api.serializers import (
     UserSerializer,
 )
 
-TokenSerializer = inline_serializer("Token", {"token": serializers.CharField()})
+TokenSerializer = inline_serializer(
+    "Token", {"token": serializers.CharField(), "expires_at": serializers.DateTimeField()}
+)
 
 
-class TokenView(ObtainAuthToken):
-    """Exchange a username and password for an API token (failed attempts are throttled)."""
+class TokenView(APIView):
+    """Exchange a username and password for an API token (failed attempts are throttled).
+
+    The same token comes back until it expires (``API_TOKEN_VALID_DAYS``), is revoked, or the
+    password changes; then a new one is issued.
+    """
 
     permission_classes = [AllowAny]
+    throttle_scope = "token"
 
     @extend_schema(
+        request=AuthTokenSerializer,
         responses={
             200: TokenSerializer,
-            429: OpenApiResponse(description="Too many failed attempts."),
+            429: OpenApiResponse(description="Too many attempts."),
         },
         summary="Get an API token",
         auth=[],
     )
-    def post(self, request, *args, **kwargs):
+    def post(self, request):
+        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
         try:
-            return super().post(request, *args, **kwargs)
+            serializer.is_valid(raise_exception=True)
         except ValidationError:
             # django-axes refused before the password was checked: say so, rather than "wrong password".
             if getattr(request, "axes_locked_out", False):
@@ -48,6 +56,17 @@ class TokenView(ObtainAuthToken):
                     detail=_("Too many failed logins. Try again later or reset your password.")
                 ) from None
             raise
+        token = services.issue_api_token(user=serializer.validated_data["user"])
+        return Response({"token": token.key, "expires_at": services.token_expires_at(token)})
+
+
+class TokenRevokeView(APIView):
+    """Revoke your API token: it stops working at once (sign in again for a new one)."""
+
+    @extend_schema(request=None, responses={204: None}, summary="Revoke my API token")
+    def post(self, request):
+        services.revoke_api_tokens(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MeView(APIView):
@@ -60,6 +79,7 @@ class SignUpView(APIView):
     """Open an account for a merchant applicant or buyer organisation."""
 
     permission_classes = [AllowAny]
+    throttle_scope = "signup"
 
     @extend_schema(
         request=SignUpInputSerializer, responses={201: UserSerializer}, summary="Sign up", auth=[]
@@ -73,6 +93,7 @@ class SignUpView(APIView):
 
 class AcceptInvitationView(APIView):
     permission_classes = [AllowAny]
+    throttle_scope = "signup"
 
     @extend_schema(
         request=AcceptInvitationInputSerializer,
@@ -84,7 +105,6 @@ class AcceptInvitationView(APIView):
         serializer = AcceptInvitationInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = services.accept_invitation(**serializer.validated_data)
-        Token.objects.get_or_create(user=user)
         return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
@@ -106,6 +126,11 @@ class InvitationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return selectors.invitations_visible_to(self.request.user)
+
+    @property
+    def throttle_scope(self):
+        # Each invitation sends an e-mail: sending them has its own limit, reading them does not.
+        return "invitation" if self.action == "create" else None
 
     @extend_schema(
         request=InvitationInputSerializer,

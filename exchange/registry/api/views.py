@@ -15,6 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from exchange.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotency_key
 from exchange.errors import RuleViolation
 from exchange.registry import log, permissions, selectors, services
 from exchange.registry.api.serializers import (
@@ -224,14 +225,21 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @extend_schema(
         request=RegisterDataSerializer,
         responses={201: CertificateDetailSerializer},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
         summary="Register a data resource or a data asset (operators)",
+        description=(
+            "Each registration enters the permanent log. Send an `Idempotency-Key` so that a "
+            "retried request returns the first certificate instead of issuing another one."
+        ),
     )
     def create(self, request):
         if not permissions.can_register(request.user):
             self.permission_denied(request, message="Only exchange operators register data.")
         data = RegisterDataSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        certificate = services.register_data(**data.validated_data)
+        certificate = services.register_data(
+            **data.validated_data, actor=request.user, idempotency_key=idempotency_key(request)
+        )
         return Response(
             CertificateDetailSerializer(certificate, context=self.get_serializer_context()).data,
             status=status.HTTP_201_CREATED,

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('listings', '0004_catalog_search_vector'),
+        ('listings', '0005_harden'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
