@@ -17,6 +17,7 @@ from django.db import transaction
 
 from exchange import clock
 from exchange.accounts.roles import OrganisationKind, Role
+from exchange.accounts.states import INVITATION_LIFECYCLE, InvitationStatus
 from exchange.errors import DomainError
 from exchange.lifecycle import Action, Lifecycle
 from exchange.registry import services as registry
@@ -38,11 +39,20 @@ from listings.states import (
 from merchants import services as merchants
 from merchants.states import LIFECYCLE as MERCHANT_LIFECYCLE
 from merchants.states import MerchantStatus
-from tests.factories import create_version, credit_code, make_organisation, make_user, merchant_in
+from tests.factories import (
+    PASSWORD,
+    create_version,
+    credit_code,
+    make_organisation,
+    make_user,
+    merchant_in,
+)
 from tests.listings.conftest import GOOD_SCORES, passing_checklist
 
 V, L, O, C = VersionStatus, ListingStatus, ObjectionStatus, CertificateStatus  # noqa: E741
+I = InvitationStatus  # noqa: E741
 LIFECYCLES = {
+    "invitation": INVITATION_LIFECYCLE,
     "merchant": MERCHANT_LIFECYCLE,
     "version": VERSION_LIFECYCLE,
     "listing": LISTING_LIFECYCLE,
@@ -172,6 +182,8 @@ class Harness:
     observe: Callable  # (obj) -> what a refusal must leave as it was
     # Actions that need the state reached another way (a listing suspended with its merchant).
     variant: Callable = lambda action: ""
+    # Taken by whoever holds a secret link, not by a role: tried once, by the link's holder.
+    link_actions: frozenset = frozenset()
 
 
 def _events(obj):
@@ -555,7 +567,55 @@ CERTIFICATE = Harness(
     observe=_certificate_observe,
 )
 
+# --- invitations ------------------------------------------------------------------------------------
+
+
+def _invitation_in(world, state, variant):
+    from exchange.accounts import services as accounts
+
+    admin = world.people["owner_admin"]
+    invitation = accounts.invite_member(
+        organisation=admin.organisation, email="new.colleague@example.com", role="merchant_staff",
+        actor=admin,
+    )  # fmt: skip
+    token = invitation.token
+    if state == I.ACCEPTED:
+        accounts.accept_invitation(token=token, username="colleague", password=PASSWORD)
+    elif state == I.REVOKED:
+        accounts.revoke_invitation(invitation=invitation, actor=admin)
+    elif state == I.EXPIRED:
+        clock.set_simulated_time(at=invitation.expires_at + timedelta(minutes=1))
+        accounts.expire_invitations()
+    invitation.refresh_from_db()
+    invitation.token = token  # the secret is never stored; the test keeps the link
+    return invitation
+
+
+def _invitation_take(world, invitation, action, actor):
+    from exchange.accounts import services as accounts
+
+    if action.name == "accept":
+        return accounts.accept_invitation(
+            token=invitation.token, username="link_holder", password=PASSWORD
+        )
+    if action.name == "revoke":
+        return accounts.revoke_invitation(invitation=invitation, actor=actor)
+    if invitation.status == I.PENDING:
+        clock.set_simulated_time(at=invitation.expires_at + timedelta(minutes=1))
+    return accounts.expire_invitations()
+
+
+INVITATION = Harness(
+    lifecycle=INVITATION_LIFECYCLE,
+    build=_invitation_in,
+    take=_invitation_take,
+    taken=_event_taken,
+    observe=_events,
+    link_actions=frozenset({"accept"}),
+)
+
 HARNESSES = {
+    "invitation": INVITATION,
     "merchant": MERCHANT,
     "version": VERSION,
     "listing": LISTING,
@@ -583,7 +643,23 @@ def test_every_action_by_every_role_from_every_state(name, state, world):
     for variant, actions in variants.items():
         obj = harness.build(world, state, variant)
         before = harness.observe(obj)
+        for action in actions:
+            if action.name not in harness.link_actions:
+                continue
+            obj.refresh_from_db()
+            expected = "taken" if action.acts_from(state) else "refused"
+            got = _try(harness, world, obj, action, None, state, before)
+            got = "refused" if got in ("403", "409") else got
+            if got != expected:
+                mismatches.append(
+                    f"{action.name} by the link's holder: expected {expected}, got {got}"
+                )
+            if expected == "taken":
+                taken_by.setdefault(action.name, []).append("link")
+            assert harness.observe(obj) == before, f"{action.name} left a change"
         for action, persona in itertools.product(actions, PERSONAS):
+            if action.name in harness.link_actions:
+                continue
             actor = world.people[persona]
             if actor is not None and _by_system_only(action, obj, world):
                 continue  # no person can even ask: the system's services take no actor
@@ -643,6 +719,7 @@ def _try(harness, world, obj, action, actor, state, before) -> str:
 # Actions taken through a form of their own rather than a button: the review checklist, the
 # certificate's amendment form. The value is the route (page, API) that takes them.
 OWN_FORM = {
+    "invitation": ("/accounts/invite/secret/", "/api/auth/accept-invitation/"),
     "version": ("/products/versions/1/decide/", "/api/product-versions/1/decide/"),
     "listing": ("/listings/1/decide/", "/api/listings/1/decide/"),
     "certificate": (
@@ -651,6 +728,7 @@ OWN_FORM = {
     ),
 }
 PAGE_AND_API = {
+    "invitation": ("/accounts/invitations/1/{slug}/", "/api/invitations/1/{slug}/"),
     "merchant": ("/merchants/1/{slug}/", "/api/merchants/1/{slug}/"),
     "version": ("/products/versions/1/{slug}/", "/api/product-versions/1/{slug}/"),
     "listing": ("/listings/1/{slug}/", "/api/listings/1/{slug}/"),
@@ -659,10 +737,12 @@ PAGE_AND_API = {
 
 
 def _page_views():
+    from exchange.accounts.views import INVITATION_ACTIONS
     from listings.views import LISTING_ACTIONS, OBJECTION_ACTIONS, VERSION_ACTIONS
     from merchants.views import ACTION_VIEWS
 
     return {
+        "invitation": INVITATION_ACTIONS,
         "merchant": ACTION_VIEWS,
         "version": VERSION_ACTIONS,
         "listing": LISTING_ACTIONS,

@@ -9,7 +9,8 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from exchange.accounts.roles import ADMIN_ROLES, ROLES_BY_KIND, OrganisationKind, Role
-from exchange.models import TimeStampedModel
+from exchange.accounts.states import INVITATION_LIFECYCLE, InvitationStatus
+from exchange.models import LifecycleEvent, TimeStampedModel
 from exchange.validators import validate_name
 
 
@@ -133,15 +134,10 @@ def hash_invitation_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class InvitationStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
-    ACCEPTED = "accepted", _("Accepted")
-    REVOKED = "revoked", _("Revoked")
-    EXPIRED = "expired", _("Expired")
-
-
 class Invitation(TimeStampedModel):
     """An organisation admin's invitation for a new member, redeemed once through a secret link."""
+
+    LIFECYCLE = INVITATION_LIFECYCLE
 
     organisation = models.ForeignKey(
         Organisation,
@@ -201,3 +197,18 @@ class Invitation(TimeStampedModel):
 
     def __str__(self):
         return f"{self.email} → {self.organisation}"
+
+
+class InvitationEvent(LifecycleEvent):
+    subject = models.ForeignKey(
+        Invitation, verbose_name=_("invitation"), on_delete=models.PROTECT, related_name="events"
+    )
+
+    class Meta(LifecycleEvent.Meta):
+        verbose_name = _("invitation event")
+        verbose_name_plural = _("invitation events")
+        indexes = [
+            models.Index(
+                fields=["subject", "occurred_at", "id"], name="accounts_ievent_subject_idx"
+            )
+        ]

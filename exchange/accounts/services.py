@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from exchange import clock
+from exchange import clock, lifecycle
 from exchange.accounts.errors import InvitationNotUsable, OwnAccount
 from exchange.accounts.models import (
     Invitation,
@@ -23,8 +23,10 @@ from exchange.accounts.models import (
     hash_invitation_token,
     new_invitation_token,
 )
-from exchange.accounts.roles import ADMIN_ROLES, OrganisationKind, Role
+from exchange.accounts.permissions import can_invite
+from exchange.accounts.roles import OrganisationKind, Role
 from exchange.accounts.staff import STAFF_GROUPS, admin_group_for
+from exchange.accounts.states import INVITATION_LIFECYCLE
 from exchange.accounts.tasks import send_invitation
 from exchange.errors import ConflictError, DuplicateError, PermissionDeniedError, RuleViolation
 from exchange.tasks import enqueue_on_commit
@@ -213,25 +215,6 @@ def sign_up(
         )
 
 
-def can_invite(actor: User, organisation: Organisation, role: str) -> bool:
-    """Organisation admins invite into their own organisation; operators also staff assessors."""
-    if not actor.is_active or actor.role not in ADMIN_ROLES:
-        return False
-    if not organisation.allows_role(role):
-        return False
-    if actor.organisation_id == organisation.pk:
-        # A merchant admin grants merchant roles; a buyer invites buyers; operators any exchange role.
-        return (
-            actor.role == Role.OPERATOR
-            or Role(role)
-            in {
-                Role.MERCHANT_ADMIN: {Role.MERCHANT_ADMIN, Role.MERCHANT_STAFF, Role.BUYER},
-                Role.BUYER: {Role.BUYER},
-            }[Role(actor.role)]
-        )
-    return actor.role == Role.OPERATOR and organisation.kind == OrganisationKind.SERVICE_PROVIDER
-
-
 @transaction.atomic
 def invite_member(*, organisation: Organisation, email: str, role: str, actor: User) -> Invitation:
     """Invite someone to join ``organisation`` with ``role``; the link is e-mailed after commit.
@@ -287,6 +270,9 @@ def invite_member(*, organisation: Organisation, email: str, role: str, actor: U
             field="email",
             params={"email": email},
         ) from error
+    lifecycle.record_event(
+        invitation, kind="invited", actor=actor, data={"email": email, "role": role}
+    )
     enqueue_on_commit(send_invitation, invitation_id=invitation.pk, token=token)
     invitation.token = token
     return invitation
@@ -344,35 +330,37 @@ def accept_invitation(
             first_name=full_name.strip(),
             language=language,
         )
-        invitation.status = InvitationStatus.ACCEPTED
         invitation.accepted_by = user
-        invitation.save(update_fields=["status", "accepted_by", "updated_at"])
+        invitation.save(update_fields=["accepted_by", "updated_at"])
+        lifecycle.take(invitation, INVITATION_LIFECYCLE["accept"], actor=user)
         return user
 
 
 @transaction.atomic
 def revoke_invitation(*, invitation: Invitation, actor: User) -> Invitation:
-    """Withdraw a pending invitation.
+    """Withdraw a pending invitation: its link stops working.
 
     Raises:
-        PermissionDeniedError; InvitationNotUsable when it is no longer pending.
+        PermissionDeniedError (an admin who may invite with its role); InvalidTransition (409)
+        when it is no longer pending.
     """
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-    if not can_invite(actor, invitation.organisation, invitation.role):
-        raise PermissionDeniedError()
-    if invitation.status != InvitationStatus.PENDING:
-        raise InvitationNotUsable()
-    invitation.status = InvitationStatus.REVOKED
-    invitation.save(update_fields=["status", "updated_at"])
+    lifecycle.take(invitation, INVITATION_LIFECYCLE["revoke"], actor=actor)
     return invitation
 
 
 @transaction.atomic
 def expire_invitations() -> int:
-    """Mark pending invitations past their time as expired (Celery beat, hourly)."""
-    return Invitation.objects.filter(
-        status=InvitationStatus.PENDING, expires_at__lte=clock.now()
-    ).update(status=InvitationStatus.EXPIRED)
+    """Mark pending invitations past their time as expired (Celery beat, hourly), each with its
+    event. Runs again harmlessly: an expired invitation is not pending any more."""
+    due = list(
+        Invitation.objects.select_for_update()
+        .filter(status=InvitationStatus.PENDING, expires_at__lte=clock.now())
+        .order_by("pk")
+    )
+    for invitation in due:
+        lifecycle.take(invitation, INVITATION_LIFECYCLE["expire"], actor=None)
+    return len(due)
 
 
 def invitation_url(token: str) -> str:

@@ -62,6 +62,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("members/", views.members, name="members"),
-    path("invitations/<int:pk>/revoke/", views.revoke_invitation, name="invitation-revoke"),
+    path("invitations/<int:pk>/", views.invitation_detail, name="invitation-detail"),
+    path("invitations/<int:pk>/<slug:action>/", views.invitation_act, name="invitation-act"),
     path("invite/<str:token>/", views.accept_invitation, name="invitation-accept"),
 ]

@@ -7,6 +7,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from rest_framework.authtoken.models import Token
@@ -14,9 +15,16 @@ from rest_framework.authtoken.models import Token
 from exchange.accounts import selectors, services
 from exchange.accounts.errors import InvitationNotUsable
 from exchange.accounts.forms import AcceptInvitationForm, InviteForm, SignUpForm
+from exchange.accounts.states import INVITATION_LIFECYCLE
 from exchange.accounts.throttles import password_reset_refusal
 from exchange.errors import DomainError
-from exchange.web import show_refusal
+from exchange.web import (
+    ActionView,
+    action_buttons,
+    action_forms,
+    show_refusal,
+    take_action_from_page,
+)
 
 AUTH_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -65,17 +73,45 @@ def members(request):
     return render(request, "accounts/members.html", context)
 
 
+# How the pages take the invitation lifecycle's offered actions (exchange.accounts.states).
+INVITATION_ACTIONS = {
+    "revoke": ActionView(lambda i, a: services.revoke_invitation(invitation=i, actor=a)),
+}
+
+
+@login_required
+def invitation_detail(request, pk):
+    invitation = get_object_or_404(selectors.invitations_visible_to(request.user), pk=pk)
+    buttons = action_buttons(
+        INVITATION_LIFECYCLE,
+        request.user,
+        invitation,
+        INVITATION_ACTIONS,
+        lambda action: reverse("accounts:invitation-act", args=[invitation.pk, action.slug]),
+    )
+    context = {
+        "invitation": invitation,
+        "events": invitation.events.order_by("occurred_at", "id"),
+        "buttons": buttons,
+        "action_forms": action_forms(buttons, INVITATION_ACTIONS),
+    }
+    return render(request, "accounts/invitation_detail.html", context)
+
+
 @login_required
 @require_POST
-def revoke_invitation(request, pk):
+def invitation_act(request, pk, action):
     invitation = get_object_or_404(selectors.invitations_visible_to(request.user), pk=pk)
-    try:
-        services.revoke_invitation(invitation=invitation, actor=request.user)
-    except DomainError as error:
-        show_refusal(request, error)
-    else:
-        messages.success(request, _("Invitation revoked."))
-    return redirect("accounts:members")
+    take_action_from_page(
+        request,
+        lifecycle=INVITATION_LIFECYCLE,
+        obj=invitation,
+        slug=action,
+        views=INVITATION_ACTIONS,
+    )
+    if request.POST.get("next") == "members":
+        return redirect("accounts:members")
+    return redirect("accounts:invitation-detail", pk=invitation.pk)
 
 
 def accept_invitation(request, token):

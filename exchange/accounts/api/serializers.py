@@ -3,6 +3,7 @@ from rest_framework import serializers
 
 from exchange.accounts.models import Invitation, Organisation, User
 from exchange.accounts.roles import OrganisationKind, Role
+from exchange.api.serializers import AvailableActionsField
 from exchange.validators import validate_name
 
 
@@ -39,6 +40,7 @@ class SignUpInputSerializer(serializers.Serializer):
 class InvitationSerializer(serializers.ModelSerializer):
     organisation = OrganisationSerializer()
     invited_by = serializers.StringRelatedField()
+    actions = AvailableActionsField()
 
     class Meta:
         model = Invitation
@@ -48,6 +50,7 @@ class InvitationSerializer(serializers.ModelSerializer):
             "email",
             "role",
             "status",
+            "actions",
             "invited_by",
             "expires_at",
             "created_at",
