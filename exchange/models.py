@@ -5,6 +5,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from exchange.uploads import private_storage, stored_name
+
 
 class TimeStampedModel(models.Model):
     """Technical record timestamps. Business times (deadlines, ages) come from ``exchange.clock``."""
@@ -68,6 +70,43 @@ class LifecycleEvent(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.kind} {self.from_status}→{self.to_status} by {self.actor_name or '-'}"
+
+
+def _document_path(document: "StoredDocument", filename: str) -> str:
+    return stored_name(document.upload_folder(), filename)
+
+
+class StoredDocument(TimeStampedModel):
+    """An uploaded document in private storage, served only to those allowed: the file under a
+    random name, and the original name, type, size and SHA-256 of what was uploaded.
+
+    Concrete subclasses add their owner's foreign key, ``kind`` (their own choices) and
+    ``upload_folder()``; ``exchange.uploads.attach_document`` stores one.
+    """
+
+    file = models.FileField(
+        _("file"), upload_to=_document_path, storage=private_storage, max_length=200
+    )
+    original_name = models.CharField(_("file name"), max_length=120)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.original_name}"
+
+    def upload_folder(self) -> str:
+        raise NotImplementedError
 
 
 class BusinessClock(models.Model):

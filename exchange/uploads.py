@@ -1,13 +1,16 @@
-"""Checks every upload passes before it is stored: size, file name, and type by content."""
+"""Uploads: the checks every file passes before it is stored (size, name, type by content), where
+files live (private storage, under random names), and storing one document with its row."""
 
 import hashlib
 import re
 import unicodedata
+import uuid
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 import filetype
 from django.conf import settings
+from django.core.files.storage import storages
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +25,47 @@ DOCUMENT_TYPES = {
 MAX_NAME_LENGTH = 120
 # Letters (any script), digits, blanks and a few punctuation marks; no path separators or controls.
 _SAFE_NAME = re.compile(r"^[\w\u3000-\u303f\uff00-\uffef .()（）\[\]【】+,&-]+$")
+
+
+def private_storage():
+    """Uploads live outside the static root; only views that check permissions serve them."""
+    return storages["private"]
+
+
+def stored_name(folder: str, filename: str) -> str:
+    """A file's name in storage: random, in ``folder``; the original name is kept in a column,
+    never used as a path."""
+    return f"{folder}/{uuid.uuid4().hex}{PurePosixPath(filename).suffix.lower()}"
+
+
+def attach_document(document, *, upload, kind: str, kinds, siblings, on_stored=None):
+    """Check and store one uploaded document (an unsaved ``exchange.models.StoredDocument``) of
+    ``kind`` among ``kinds``, beside its ``siblings`` (the queryset of its owner's documents).
+
+    ``on_stored(document)`` runs once the row is written (the owner's event); if the row or it
+    fails, the file does not stay behind: nothing half-way.
+
+    Raises:
+        RuleViolation ``invalid_choice`` (``kind``), ``too_many_documents`` or the file's rule.
+    """
+    if kind not in kinds.values:
+        raise RuleViolation(_("Unknown document kind."), code="invalid_choice", field="kind")
+    check_document_count(existing=siblings.filter(kind=kind).count(), kind_label=kinds(kind).label)
+    checked = check_upload(upload)
+    document.kind = kind
+    document.original_name = checked.original_name
+    document.content_type = checked.content_type
+    document.size = checked.size
+    document.sha256 = checked.sha256
+    document.file.save(checked.original_name, upload, save=False)
+    try:
+        document.save()
+        if on_stored is not None:
+            on_stored(document)
+    except BaseException:
+        document.file.storage.delete(document.file.name)
+        raise
+    return document
 
 
 def check_document_count(*, existing: int, kind_label, field: str = "kind") -> None:

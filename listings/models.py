@@ -14,8 +14,9 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from exchange.models import LifecycleEvent, TimeStampedModel
+from exchange.models import LifecycleEvent, StoredDocument, TimeStampedModel
 from exchange.registry.models import Certificate
+from exchange.uploads import private_storage
 from exchange.validators import validate_name
 from listings.cross_border import Route, export_route
 from listings.states import (
@@ -29,7 +30,7 @@ from listings.states import (
     ReviewStage,
     VersionStatus,
 )
-from merchants.models import DataAcquisition, Merchant, private_storage
+from merchants.models import DataAcquisition, Merchant
 
 
 class ReferenceData(models.Model):
@@ -461,11 +462,7 @@ class ProductDocumentKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-def product_document_path(document: "ProductDocument", filename: str) -> str:
-    return f"products/{document.version.product_id}/documents/{uuid.uuid4().hex}{PurePosixPath(filename).suffix.lower()}"
-
-
-class ProductDocument(TimeStampedModel):
+class ProductDocument(StoredDocument):
     """Supporting material of a version. A new version carries its predecessor's rows (same files)."""
 
     version = models.ForeignKey(
@@ -475,20 +472,6 @@ class ProductDocument(TimeStampedModel):
         related_name="documents",
     )
     kind = models.CharField(_("kind"), max_length=30, choices=ProductDocumentKind.choices)
-    file = models.FileField(
-        _("file"), upload_to=product_document_path, storage=private_storage, max_length=200
-    )
-    original_name = models.CharField(_("file name"), max_length=120)
-    content_type = models.CharField(_("content type"), max_length=100)
-    size = models.PositiveIntegerField(_("size (bytes)"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("uploaded by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-    )
 
     class Meta:
         verbose_name = _("product document")
@@ -504,8 +487,8 @@ class ProductDocument(TimeStampedModel):
             ),
         ]
 
-    def __str__(self):
-        return f"{self.get_kind_display()}: {self.original_name}"
+    def upload_folder(self) -> str:
+        return f"products/{self.version.product_id}/documents"
 
 
 class RiskLevel(models.TextChoices):

@@ -1,16 +1,12 @@
-import uuid
-from pathlib import PurePosixPath
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.storage import storages
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from exchange.accounts.models import Organisation
 from exchange.creditcode import validate_credit_code
-from exchange.models import LifecycleEvent, TimeStampedModel
+from exchange.models import LifecycleEvent, StoredDocument, TimeStampedModel
 from exchange.validators import validate_name
 from merchants.states import CLOSED, LIFECYCLE, MerchantStatus
 from merchants.validators import validate_contact_phone
@@ -351,37 +347,13 @@ class DocumentKind(models.TextChoices):
     OTHER = "other", _("Other qualification")
 
 
-def private_storage():
-    """Uploads live outside the static root; only views that check permissions serve them."""
-    return storages["private"]
-
-
-def document_path(document: "MerchantDocument", filename: str) -> str:
-    # The stored name is random: the original name is kept in a column, never used as a path.
-    return f"merchants/{document.merchant_id}/{uuid.uuid4().hex}{PurePosixPath(filename).suffix.lower()}"
-
-
-class MerchantDocument(TimeStampedModel):
+class MerchantDocument(StoredDocument):
     """A qualification document uploaded with an application. Served only to those allowed."""
 
     merchant = models.ForeignKey(
         Merchant, verbose_name=_("merchant"), on_delete=models.PROTECT, related_name="documents"
     )
     kind = models.CharField(_("kind"), max_length=30, choices=DocumentKind.choices)
-    file = models.FileField(
-        _("file"), upload_to=document_path, storage=private_storage, max_length=200
-    )
-    original_name = models.CharField(_("file name"), max_length=120)
-    content_type = models.CharField(_("content type"), max_length=100)
-    size = models.PositiveIntegerField(_("size (bytes)"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("uploaded by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-    )
 
     class Meta:
         verbose_name = _("qualification document")
@@ -397,5 +369,5 @@ class MerchantDocument(TimeStampedModel):
             ),
         ]
 
-    def __str__(self):
-        return f"{self.get_kind_display()}: {self.original_name}"
+    def upload_folder(self) -> str:
+        return f"merchants/{self.merchant_id}"

@@ -14,10 +14,10 @@ from exchange.accounts.models import User
 from exchange.accounts.roles import Role
 from exchange.accounts.selectors import merchant_people, people_in_role
 from exchange.creditcode import normalize_credit_code
-from exchange.errors import PermissionDeniedError, RuleViolation
+from exchange.errors import PermissionDeniedError
 from exchange.lifecycle import Action
 from exchange.notifications import notify
-from exchange.uploads import check_document_count, check_upload
+from exchange.uploads import attach_document
 from merchants import permissions
 from merchants.errors import (
     ApplicationIncomplete,
@@ -125,40 +125,24 @@ def add_document(*, merchant: Merchant, actor: User, kind: str, upload) -> Merch
         raise PermissionDeniedError()
     if merchant.status not in EDITABLE:
         raise NotEditable()
-    if kind not in DocumentKind.values:
-        raise RuleViolation(_("Unknown document kind."), code="invalid_choice", field="kind")
-    check_document_count(
-        existing=merchant.documents.filter(kind=kind).count(), kind_label=DocumentKind(kind).label
-    )
-    checked = check_upload(upload)
-    document = MerchantDocument(
-        merchant=merchant,
+    return attach_document(
+        MerchantDocument(merchant=merchant, uploaded_by=actor),
+        upload=upload,
         kind=kind,
-        original_name=checked.original_name,
-        content_type=checked.content_type,
-        size=checked.size,
-        sha256=checked.sha256,
-        uploaded_by=actor,
-    )
-    document.file.save(checked.original_name, upload, save=False)
-    try:
-        document.save()
-        lifecycle.record_event(
+        kinds=DocumentKind,
+        siblings=merchant.documents,
+        on_stored=lambda document: lifecycle.record_event(
             merchant,
             kind="document_added",
             actor=actor,
             data={
                 "document": document.pk,
                 "kind": kind,
-                "name": checked.original_name,
-                "sha256": checked.sha256,
+                "name": document.original_name,
+                "sha256": document.sha256,
             },
-        )
-    except BaseException:
-        # Nothing half-way: a file whose row was not written does not stay behind.
-        document.file.storage.delete(document.file.name)
-        raise
-    return document
+        ),
+    )
 
 
 @transaction.atomic

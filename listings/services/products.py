@@ -9,7 +9,7 @@ from exchange import clock, lifecycle
 from exchange.accounts.models import User
 from exchange.errors import ConflictError, FieldProblem, PermissionDeniedError, RuleViolation
 from exchange.tasks import enqueue_on_commit
-from exchange.uploads import check_document_count, check_upload
+from exchange.uploads import attach_document, check_upload
 from listings import permissions, sheet
 from listings.errors import CoreDataRefused, MerchantNotActive, NotEditable, SheetIncomplete
 from listings.locks import lock_product, lock_version
@@ -153,35 +153,19 @@ def add_product_document(
         or the file's rule).
     """
     version = _lock_editable(version, actor)
-    if kind not in ProductDocumentKind.values:
-        raise RuleViolation(_("Unknown document kind."), code="invalid_choice", field="kind")
-    check_document_count(
-        existing=version.documents.filter(kind=kind).count(),
-        kind_label=ProductDocumentKind(kind).label,
-    )
-    checked = check_upload(upload)
-    document = ProductDocument(
-        version=version,
+    return attach_document(
+        ProductDocument(version=version, uploaded_by=actor),
+        upload=upload,
         kind=kind,
-        original_name=checked.original_name,
-        content_type=checked.content_type,
-        size=checked.size,
-        sha256=checked.sha256,
-        uploaded_by=actor,
-    )
-    document.file.save(checked.original_name, upload, save=False)
-    try:
-        document.save()
-        lifecycle.record_event(
+        kinds=ProductDocumentKind,
+        siblings=version.documents,
+        on_stored=lambda document: lifecycle.record_event(
             version,
             kind="document_added",
             actor=actor,
-            data={"kind": kind, "name": checked.original_name},
-        )
-    except BaseException:
-        document.file.storage.delete(document.file.name)
-        raise
-    return document
+            data={"kind": kind, "name": document.original_name},
+        ),
+    )
 
 
 @transaction.atomic
