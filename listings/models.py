@@ -16,6 +16,15 @@ from django.utils.translation import gettext_lazy as _
 
 from exchange.models import LifecycleEvent, TimeStampedModel
 from exchange.registry.models import Certificate
+from listings.permissions import (
+    ListingEventQuerySet,
+    ListingQuerySet,
+    ObjectionQuerySet,
+    ProductVersionQuerySet,
+    ReviewQuerySet,
+    VersionEventQuerySet,
+    VersionInternalsQuerySet,
+)
 from listings.states import (
     LISTING_LIVE,
     LISTING_MAIN_PATH,
@@ -298,6 +307,8 @@ class ProductVersion(TimeStampedModel):
         related_name="+",
     )
 
+    objects = ProductVersionQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("product version")
         verbose_name_plural = _("product versions")
@@ -468,6 +479,8 @@ class ProductDocument(TimeStampedModel):
         related_name="+",
     )
 
+    objects = VersionInternalsQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("product document")
         verbose_name_plural = _("product documents")
@@ -510,6 +523,8 @@ class CheckReport(TimeStampedModel):
     cross_border_route = models.JSONField(_("cross-border route"), default=dict)
     duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)
 
+    objects = VersionInternalsQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("automated check report")
         verbose_name_plural = _("automated check reports")
@@ -529,6 +544,8 @@ class VersionEvent(LifecycleEvent):
     subject = models.ForeignKey(
         ProductVersion, verbose_name=_("version"), on_delete=models.PROTECT, related_name="events"
     )
+
+    objects = VersionEventQuerySet.as_manager()
 
     class Meta(LifecycleEvent.Meta):
         verbose_name = _("product version event")
@@ -568,6 +585,8 @@ class Listing(TimeStampedModel):
         null=True,
         related_name="+",
     )
+
+    objects = ListingQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("listing")
@@ -619,6 +638,8 @@ class ListingEvent(LifecycleEvent):
     subject = models.ForeignKey(
         Listing, verbose_name=_("listing"), on_delete=models.PROTECT, related_name="events"
     )
+
+    objects = ListingEventQuerySet.as_manager()
 
     class Meta(LifecycleEvent.Meta):
         verbose_name = _("listing event")
@@ -676,6 +697,8 @@ class Review(TimeStampedModel):
     scores = models.JSONField(_("scores"), default=dict, blank=True)
     comments = models.TextField(_("comments"), blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    objects = ReviewQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("review")
@@ -763,6 +786,8 @@ class Objection(TimeStampedModel):
     )
     decision_note = models.TextField(_("decision note"), blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    objects = ObjectionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("objection")

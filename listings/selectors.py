@@ -6,38 +6,43 @@ from decimal import Decimal
 from statistics import median
 
 from django.db import connection
-from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, Min, OuterRef, QuerySet
 
 from exchange import clock
-from exchange.accounts.roles import MERCHANT_ROLES
-from listings import permissions, search
+from exchange.scoping import VIEW, VIEW_INTERNALS
+from listings import search
 from listings.checklists import QUALITY_INDICATORS
-from listings.models import CatalogEntry, CheckReport, Listing, Product, ProductVersion, Review
+from listings.models import (
+    CatalogEntry,
+    CheckReport,
+    Listing,
+    ListingEvent,
+    Objection,
+    Product,
+    ProductDocument,
+    ProductVersion,
+    Review,
+    VersionEvent,
+)
 from listings.states import STAGE_OF_STATUS, ListingStatus, ReviewStage, VersionStatus
 from merchants.states import MerchantStatus
 
 V = VersionStatus
 L = ListingStatus
-# Public: anyone signed in sees registered (and superseded) versions and live sale items.
-PUBLIC_VERSION_STATES = (V.PUBLIC_NOTICE, V.REGISTERED, V.SUPERSEDED)
 
 
-def versions_visible_to(user) -> QuerySet[ProductVersion]:
+def versions_visible_to(user, action: str = VIEW) -> QuerySet[ProductVersion]:
     """Members see their merchant's versions; reviewers and supervisors see everything submitted;
-    everyone signed in sees versions in public notice or registered. Others' drafts are not found."""
-    versions = ProductVersion.objects.select_related(
-        "product__merchant", "board", "certificate", "check_report"
-    ).prefetch_related("scenarios", "plans")
-    if not user.is_authenticated or not user.is_active:
-        return versions.none()
-    if user.is_superuser:
-        return versions
-    visible = Q(status__in=PUBLIC_VERSION_STATES)
-    if user.has_role(*permissions.SUPERVISOR_ROLES, *permissions.REVIEWER_ROLES):
-        visible |= ~Q(status__in=[V.DRAFT])
-    if user.organisation_id and user.has_role(*MERCHANT_ROLES):
-        visible |= Q(product__merchant__organisation_id=user.organisation_id)
-    return versions.filter(visible)
+    everyone signed in sees versions in public notice or registered. Others' drafts are not found.
+    ``VIEW_INTERNALS`` (material, check report, reviews, the audit trail) is for members, reviewers
+    and supervisors; each row carries ``may_view_internals``. The rule is
+    ``listings.permissions.version_rule``."""
+    return (
+        ProductVersion.objects.restrict(user, action)
+        .annotate_permission(user, VIEW_INTERNALS)
+        .select_related("product__merchant", "board", "certificate", "check_report")
+        .prefetch_related("scenarios", "plans")
+    )
 
 
 def products_visible_to(user) -> QuerySet[Product]:
@@ -48,20 +53,42 @@ def products_visible_to(user) -> QuerySet[Product]:
     )
 
 
-def listings_visible_to(user) -> QuerySet[Listing]:
-    listings = Listing.objects.select_related(
-        "product__merchant", "product__registered_version"
-    ).prefetch_related("boards", "plans")
-    if not user.is_authenticated or not user.is_active:
-        return listings.none()
-    if user.is_superuser or user.has_role(
-        *permissions.SUPERVISOR_ROLES, *permissions.REVIEWER_ROLES
-    ):
-        return listings
-    visible = Q(status__in=[L.LISTED])
-    if user.organisation_id and user.has_role(*MERCHANT_ROLES):
-        visible |= Q(product__merchant__organisation_id=user.organisation_id)
-    return listings.filter(visible)
+def listings_visible_to(user, action: str = VIEW) -> QuerySet[Listing]:
+    """Items on sale for everyone signed in; the rest for members, reviewers and supervisors
+    (``listings.permissions.listing_rule``)."""
+    return (
+        Listing.objects.restrict(user, action)
+        .annotate_permission(user, VIEW_INTERNALS)
+        .select_related("product__merchant", "product__registered_version")
+        .prefetch_related("boards", "plans")
+    )
+
+
+def objections_visible_to(user) -> QuerySet[Objection]:
+    """The objections ``user`` filed, and those on versions whose internals they may see."""
+    return Objection.objects.restrict(user).select_related("filed_by", "decided_by")
+
+
+def documents_of(version: ProductVersion, user) -> QuerySet[ProductDocument]:
+    return ProductDocument.objects.restrict(user).filter(version=version).order_by("kind", "id")
+
+
+def reviews_of(user, *, version=None, listing=None) -> QuerySet[Review]:
+    subject = {"version": version} if version is not None else {"listing": listing}
+    return (
+        Review.objects.restrict(user)
+        .filter(**subject)
+        .select_related("reviewer")
+        .order_by("claimed_at", "id")
+    )
+
+
+def version_events_of(version: ProductVersion, user) -> QuerySet[VersionEvent]:
+    return VersionEvent.objects.restrict(user).filter(subject=version).order_by("occurred_at", "id")
+
+
+def listing_events_of(listing: Listing, user) -> QuerySet[ListingEvent]:
+    return ListingEvent.objects.restrict(user).filter(subject=listing).order_by("occurred_at", "id")
 
 
 def _open_claim(**subject):

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from exchange import clock
 from exchange.accounts.roles import MERCHANT_ROLES
 from exchange.errors import DomainError
+from exchange.scoping import VIEW, VIEW_INTERNALS, permits
 from exchange.uploads import check_upload
 from exchange.web import show_refusal
 from listings import permissions, selectors, services
@@ -28,7 +29,7 @@ from listings.forms import (
     SampleForm,
     SheetForm,
 )
-from listings.models import Objection, ObjectionStatus, ProductDocument
+from listings.models import ObjectionStatus
 from listings.paginators import CatalogPaginator
 from listings.sample_report import scan_report
 from listings.states import (
@@ -44,8 +45,8 @@ from merchants.selectors import live_merchant_of
 V = VersionStatus
 
 
-def _version(request, pk):
-    return get_object_or_404(selectors.versions_visible_to(request.user), pk=pk)
+def _version(request, pk, action: str = VIEW):
+    return get_object_or_404(selectors.versions_visible_to(request.user, action), pk=pk)
 
 
 def _sheet_initial(version) -> dict:
@@ -134,18 +135,27 @@ def version_detail(request, pk):
     stage = STAGE_OF_STATUS.get(V(version.status))
     my_review = selectors.open_review_of(user, version=version) if stage else None
     editable = is_member and version.status in VERSION_EDITABLE
-    report = getattr(version, "check_report", None)
+    # The material, the check report, the reviews and the audit trail are the version's
+    # internals: members, reviewers and supervisors (the same rule as the API's).
+    sees_internals = permits(user, VIEW_INTERNALS, version)
+    report = getattr(version, "check_report", None) if sees_internals else None
     product = version.product
     context = {
         "version": version,
         "product": product,
         "report": report,
+        "sees_internals": sees_internals,
         "plans": version.plans.all(),
-        "documents": version.documents.all(),
-        "reviews": version.reviews.select_related("reviewer").order_by("claimed_at"),
-        "objections": version.objections.select_related("filed_by").order_by("created_at"),
-        "events": version.events.order_by("occurred_at", "id"),
-        "other_versions": product.versions.exclude(pk=version.pk).order_by("-number"),
+        "documents": selectors.documents_of(version, user),
+        "reviews": selectors.reviews_of(user, version=version),
+        "objections": selectors.objections_visible_to(user)
+        .filter(version=version)
+        .order_by("created_at"),
+        "events": selectors.version_events_of(version, user),
+        "other_versions": selectors.versions_visible_to(user)
+        .filter(product=product)
+        .exclude(pk=version.pk)
+        .order_by("-number"),
         "is_member": is_member,
         "is_admin": is_admin,
         "editable": editable,
@@ -180,7 +190,9 @@ def version_detail(request, pk):
         "listing_form": ListingForm(initial={"boards": [version.board]})
         if is_admin and version.status == V.REGISTERED
         else None,
-        "listings": product.listings.order_by("-submitted_at"),
+        "listings": selectors.listings_visible_to(user)
+        .filter(product=product)
+        .order_by("-submitted_at"),
         "now": clock.now(),
     }
     return render(request, "listings/version_detail.html", context)
@@ -261,8 +273,8 @@ def _my_review(user, version):
 @login_required
 @require_POST
 def document_remove(request, pk, document_pk):
-    version = _version(request, pk)
-    document = get_object_or_404(ProductDocument, pk=document_pk, version=version)
+    version = _version(request, pk, VIEW_INTERNALS)
+    document = get_object_or_404(selectors.documents_of(version, request.user), pk=document_pk)
     try:
         services.remove_product_document(document=document, actor=request.user)
     except DomainError as error:
@@ -273,9 +285,7 @@ def document_remove(request, pk, document_pk):
 @login_required
 @require_POST
 def objection_decide(request, pk):
-    objection = get_object_or_404(
-        Objection, pk=pk, version__in=selectors.versions_visible_to(request.user)
-    )
+    objection = get_object_or_404(selectors.objections_visible_to(request.user), pk=pk)
     form = ObjectionDecisionForm(request.POST)
     try:
         if not form.is_valid():
@@ -293,10 +303,12 @@ def version_diff(request, pk, other):
         selectors.versions_visible_to(request.user), pk=other, product=version.product
     )
     old, new = sorted([version, other_version], key=lambda v: v.number)
+    changes = selectors.version_diff(old, new)
+    if not permits(request.user, VIEW_INTERNALS, version):
+        # The material's file names are internal; the sheet is public.
+        changes = [change for change in changes if change.field != "documents"]
     return render(
-        request,
-        "listings/version_diff.html",
-        {"old": old, "new": new, "changes": selectors.version_diff(old, new)},
+        request, "listings/version_diff.html", {"old": old, "new": new, "changes": changes}
     )
 
 
@@ -366,8 +378,9 @@ def listing_detail(request, pk):
     context = {
         "listing": listing,
         "version": listing.product.registered_version,
-        "events": listing.events.order_by("occurred_at", "id"),
-        "reviews": listing.reviews.select_related("reviewer").order_by("claimed_at"),
+        "sees_internals": permits(user, VIEW_INTERNALS, listing),
+        "events": selectors.listing_events_of(listing, user),
+        "reviews": selectors.reviews_of(user, listing=listing),
         "my_review": my_review,
         "can_claim": in_review
         and permissions.works_stage(user, ReviewStage.LISTING)

@@ -10,6 +10,11 @@ from django.utils.translation import gettext_lazy as _
 
 from exchange.accounts.models import Organisation
 from exchange.models import LifecycleEvent, TimeStampedModel
+from merchants.permissions import (
+    MerchantDocumentQuerySet,
+    MerchantEventQuerySet,
+    MerchantQuerySet,
+)
 from merchants.states import CLOSED, MAIN_PATH, TRANSITIONS, MerchantStatus
 from merchants.validators import validate_contact_phone, validate_credit_code
 
@@ -181,6 +186,8 @@ class Merchant(TimeStampedModel):
         related_name="+",
     )
 
+    objects = MerchantQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("data merchant")
         verbose_name_plural = _("data merchants")
@@ -272,6 +279,8 @@ class MerchantEvent(LifecycleEvent):
     subject = models.ForeignKey(
         Merchant, verbose_name=_("merchant"), on_delete=models.PROTECT, related_name="events"
     )
+
+    objects = MerchantEventQuerySet.as_manager()
 
     class Meta(LifecycleEvent.Meta):
         verbose_name = _("merchant event")
@@ -377,6 +386,8 @@ class MerchantDocument(TimeStampedModel):
         null=True,
         related_name="+",
     )
+
+    objects = MerchantDocumentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("qualification document")

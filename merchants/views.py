@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from exchange import clock
 from exchange.errors import DomainError
+from exchange.scoping import VIEW, VIEW_INTERNALS, permits
 from exchange.web import show_refusal
 from merchants import permissions, selectors, services
 from merchants.forms import (
@@ -150,8 +151,8 @@ ACTIONS = {
 }
 
 
-def _visible_merchant(request, pk) -> Merchant:
-    return get_object_or_404(selectors.merchants_visible_to(request.user), pk=pk)
+def _visible_merchant(request, pk, action: str = VIEW) -> Merchant:
+    return get_object_or_404(selectors.merchants_visible_to(request.user, action), pk=pk)
 
 
 def directory(request):
@@ -271,17 +272,15 @@ def detail(request, pk):
     merchant = _visible_merchant(request, pk)
     user = request.user
     can_edit = permissions.can_edit(user, merchant) and merchant.status in EDITABLE
-    sees_internals = permissions.is_member(user, merchant) or user.has_role(
-        *permissions.SUPERVISOR_ROLES
-    )
+    sees_internals = permits(user, VIEW_INTERNALS, merchant)
     actions = [action for action in ACTIONS.values() if action.available(user, merchant)]
     # One form for the page's actions: each input (reason, term) appears once, each button posts
     # to its own action.
     action_forms = list({action.form: action.form() for action in actions if action.form}.values())
     context = {
         "merchant": merchant,
-        "events": selectors.events_of(merchant) if sees_internals else [],
-        "documents": selectors.documents_of(merchant) if sees_internals else [],
+        "events": selectors.events_of(merchant, user),
+        "documents": selectors.documents_of(merchant, user),
         "sees_internals": sees_internals,
         "can_edit": can_edit,
         "problems": selectors.submission_problems(merchant) if can_edit else [],
@@ -327,7 +326,7 @@ def act(request, pk, action):
 @login_required
 @require_POST
 def upload_document(request, pk):
-    merchant = _visible_merchant(request, pk)
+    merchant = _visible_merchant(request, pk, VIEW_INTERNALS)
     form = DocumentForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -351,8 +350,8 @@ def upload_document(request, pk):
 @login_required
 @require_POST
 def remove_document(request, pk, document_pk):
-    merchant = _visible_merchant(request, pk)
-    document = get_object_or_404(selectors.documents_of(merchant), pk=document_pk)
+    merchant = _visible_merchant(request, pk, VIEW_INTERNALS)
+    document = get_object_or_404(selectors.documents_of(merchant, request.user), pk=document_pk)
     try:
         services.remove_document(document=document, actor=request.user)
     except DomainError as error:
@@ -362,13 +361,8 @@ def remove_document(request, pk, document_pk):
 
 @login_required
 def download_document(request, pk, document_pk):
-    merchant = _visible_merchant(request, pk)
-    if not (
-        permissions.is_member(request.user, merchant)
-        or request.user.has_role(*permissions.SUPERVISOR_ROLES)
-    ):
-        raise Http404
-    document = get_object_or_404(selectors.documents_of(merchant), pk=document_pk)
+    merchant = _visible_merchant(request, pk, VIEW_INTERNALS)
+    document = get_object_or_404(selectors.documents_of(merchant, request.user), pk=document_pk)
     return FileResponse(
         document.file.open("rb"),
         as_attachment=True,

@@ -4,6 +4,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from exchange.api.serializers import InternalFieldsMixin
 from listings.checklists import CHECKLISTS, QUALITY_INDICATORS
 from listings.models import (
     Board,
@@ -240,7 +241,12 @@ class VersionSerializer(serializers.ModelSerializer):
         return bool(version.sample)
 
 
-class VersionDetailSerializer(VersionSerializer):
+class VersionDetailSerializer(InternalFieldsMixin, VersionSerializer):
+    """A version with its evidence. The check report and the material are the version's internals:
+    ``null`` unless the caller is a member of its merchant, a reviewer or a supervisor."""
+
+    internal_fields = ("check_report", "documents")
+
     check_report = serializers.SerializerMethodField()
     documents = ProductDocumentSerializer(many=True, read_only=True)
 

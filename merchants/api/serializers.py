@@ -4,6 +4,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from exchange.api.serializers import InternalFieldsMixin
 from merchants.models import (
     Agreement,
     Category,
@@ -97,7 +98,12 @@ class OrganisationRefSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
-class MerchantSerializer(serializers.ModelSerializer):
+class MerchantSerializer(InternalFieldsMixin, serializers.ModelSerializer):
+    """A merchant as the caller may see it: the contacts are ``null`` unless the caller is a member
+    of its organisation or a supervisor (operator, auditor)."""
+
+    internal_fields = ("contact_name", "contact_phone", "contact_email")
+
     status_display = serializers.CharField(source="get_status_display")
     organisation = OrganisationRefSerializer()
     categories = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)

@@ -11,6 +11,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from exchange.errors import PermissionDeniedError
+from exchange.scoping import VIEW_INTERNALS
 from merchants import selectors, services
 from merchants.api.serializers import (
     ApplicationInputSerializer,
@@ -137,7 +138,10 @@ class MerchantViewSet(
         detail=True, methods=["get"], filterset_class=None, search_fields=[], ordering_fields=[]
     )
     def events(self, request, pk=None):
-        page = self.paginate_queryset(selectors.events_of(self.get_object()))
+        merchant = get_object_or_404(
+            selectors.merchants_visible_to(request.user, VIEW_INTERNALS), pk=pk
+        )
+        page = self.paginate_queryset(selectors.events_of(merchant, request.user))
         return self.get_paginated_response(MerchantEventSerializer(page, many=True).data)
 
     submit = _transition_action(
@@ -190,7 +194,8 @@ class MerchantViewSet(
 class MerchantDocumentViewSet(
     mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet
 ):
-    """Qualification documents of one application. Files are served only to those who may see it."""
+    """Qualification documents of one application: its internals, so only its members and the
+    supervisors find them (everyone else gets 404, the same as for a merchant that does not exist)."""
 
     serializer_class = DocumentSerializer
     parser_classes = [MultiPartParser]
@@ -200,13 +205,14 @@ class MerchantDocumentViewSet(
 
     def get_merchant(self) -> Merchant:
         return get_object_or_404(
-            selectors.merchants_visible_to(self.request.user), pk=self.kwargs["merchant_pk"]
+            selectors.merchants_visible_to(self.request.user, VIEW_INTERNALS),
+            pk=self.kwargs["merchant_pk"],
         )
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return MerchantDocument.objects.none()
-        return selectors.documents_of(self.get_merchant())
+        return selectors.documents_of(self.get_merchant(), self.request.user)
 
     @extend_schema(
         request=DocumentUploadSerializer,
