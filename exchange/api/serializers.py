@@ -1,6 +1,56 @@
 """Serializer helpers shared by the apps' APIs."""
 
+from django.core.exceptions import FieldDoesNotExist
+from rest_framework import serializers
+
 from exchange.scoping import VIEW_INTERNALS, permits
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    """The house base for the API's output serializers of models (inputs are plain Serializers,
+    STYLE §9): every field is read-only and admits what the rows hold.
+
+    DRF drops ``allow_blank`` from read-only fields, and a field declared by hand (a relation
+    with a ``source``, a nested serializer) does not learn that its column may be NULL. The schema
+    then promises an enum without the blank "not given" value, or a string where a row has null,
+    and real rows break it (issue 8 §3). Here every field whose source is a model field takes
+    ``allow_null`` from a nullable column (or a nullable relation on the way) and ``allow_blank``
+    from a blank text column, so drf-spectacular documents both.
+    """
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name, field in fields.items():
+            field.read_only, field.required = True, False
+            if field.source == "*":
+                continue
+            path = _model_path(self.Meta.model, (field.source or name).split("."))
+            if not path:
+                continue
+            if any(step.null for step in path):
+                field.allow_null = True
+            if path[-1].blank and isinstance(
+                field, serializers.CharField | serializers.ChoiceField
+            ):
+                field.allow_blank = True
+        return fields
+
+
+def _model_path(model, attributes: list[str]) -> list:
+    """The concrete model fields a dotted source walks through, or [] if it leaves the model."""
+    path = []
+    for attribute in attributes:
+        try:
+            model_field = model._meta.get_field(attribute)
+        except FieldDoesNotExist:
+            return []
+        if not model_field.concrete:
+            return []
+        path.append(model_field)
+        model = model_field.related_model
+        if model is None:
+            break
+    return path if len(path) == len(attributes) else []
 
 
 class InternalFieldsMixin:

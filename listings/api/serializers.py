@@ -4,7 +4,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from exchange.api.serializers import InternalFieldsMixin
+from exchange.api.serializers import InternalFieldsMixin, ModelSerializer
 from listings.checklists import CHECKLISTS, QUALITY_INDICATORS
 from listings.models import (
     Board,
@@ -38,13 +38,13 @@ class ReferenceSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
-class BoardSerializer(serializers.ModelSerializer):
+class BoardSerializer(ModelSerializer):
     class Meta:
         model = Board
         fields = ["code", "name", "name_zh", "name_en", "kind", "min_quality_grade"]
 
 
-class ScenarioSerializer(serializers.ModelSerializer):
+class ScenarioSerializer(ModelSerializer):
     class Meta:
         model = Scenario
         fields = ["code", "name", "name_zh", "name_en"]
@@ -66,7 +66,7 @@ class PlanInputSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
-class PlanSerializer(serializers.ModelSerializer):
+class PlanSerializer(ModelSerializer):
     price_amount = MoneyField(allow_null=True)
 
     class Meta:
@@ -134,7 +134,7 @@ class SheetInputSerializer(serializers.Serializer):
     plans = PlanInputSerializer(many=True, required=False)
 
 
-class ProductDocumentSerializer(serializers.ModelSerializer):
+class ProductDocumentSerializer(ModelSerializer):
     class Meta:
         model = ProductDocument
         fields = ["id", "kind", "original_name", "content_type", "size", "sha256", "created_at"]
@@ -150,7 +150,7 @@ class SampleUploadSerializer(serializers.Serializer):
     file = serializers.FileField(max_length=200, allow_empty_file=False)
 
 
-class CheckReportSerializer(serializers.ModelSerializer):
+class CheckReportSerializer(ModelSerializer):
     """The automated checks' report: the sample's profile, never its rows."""
 
     class Meta:
@@ -176,7 +176,7 @@ class CertificateSummarySerializer(serializers.Serializer):
     valid_until = serializers.DateTimeField()
 
 
-class VersionSerializer(serializers.ModelSerializer):
+class VersionSerializer(ModelSerializer):
     status_display = serializers.CharField(source="get_status_display")
     merchant = serializers.SerializerMethodField()
     board = serializers.SlugRelatedField(slug_field="code", read_only=True)
@@ -260,7 +260,7 @@ class VersionDetailSerializer(InternalFieldsMixin, VersionSerializer):
         return CheckReportSerializer(report).data if report else None
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(ModelSerializer):
     class Meta:
         model = VersionEvent
         fields = [
@@ -281,7 +281,7 @@ class ListingEventSerializer(EventSerializer):
         model = ListingEvent
 
 
-class ReviewSerializer(serializers.ModelSerializer):
+class ReviewSerializer(ModelSerializer):
     reviewer = serializers.StringRelatedField()
 
     class Meta:
@@ -331,7 +331,7 @@ class ObjectionDecisionSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=4000)
 
 
-class ObjectionSerializer(serializers.ModelSerializer):
+class ObjectionSerializer(ModelSerializer):
     filed_by = serializers.StringRelatedField()
     decided_by = serializers.StringRelatedField(allow_null=True)
 
@@ -359,7 +359,7 @@ class ListingInputSerializer(serializers.Serializer):
     plans = PlanInputSerializer(many=True, required=False)
 
 
-class ListingSerializer(serializers.ModelSerializer):
+class ListingSerializer(ModelSerializer):
     status_display = serializers.CharField(source="get_status_display")
     name = serializers.SerializerMethodField()
     merchant = serializers.SerializerMethodField()
@@ -397,7 +397,7 @@ class ListingSerializer(serializers.ModelSerializer):
         return listing.product.registered_version_id
 
 
-class CatalogEntrySerializer(serializers.ModelSerializer):
+class CatalogEntrySerializer(ModelSerializer):
     id = serializers.IntegerField(source="listing_id")
     boards = serializers.SerializerMethodField()
     scenarios = serializers.SerializerMethodField()

@@ -4,6 +4,7 @@ import django_filters
 from django.db.models import Q
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -12,6 +13,7 @@ from rest_framework.response import Response
 
 from exchange.errors import PermissionDeniedError
 from exchange.scoping import VIEW_INTERNALS
+from exchange.uploads import DOCUMENT_TYPES
 from merchants import selectors, services
 from merchants.api.serializers import (
     ApplicationInputSerializer,
@@ -234,7 +236,9 @@ class MerchantDocumentViewSet(
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
-        responses={(200, "application/octet-stream"): bytes}, summary="Download the file"
+        # The file as it was uploaded: one of the document types uploads accept.
+        responses={(200, media_type): OpenApiTypes.BINARY for media_type in DOCUMENT_TYPES},
+        summary="Download the file",
     )
     @action(detail=True, methods=["get"])
     def download(self, request, *args, **kwargs):

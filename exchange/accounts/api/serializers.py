@@ -3,16 +3,17 @@ from rest_framework import serializers
 
 from exchange.accounts.models import Invitation, Organisation, User
 from exchange.accounts.roles import OrganisationKind, Role
+from exchange.api.serializers import ModelSerializer
 
 
-class OrganisationSerializer(serializers.ModelSerializer):
+class OrganisationSerializer(ModelSerializer):
     class Meta:
         model = Organisation
         fields = ["id", "name", "kind", "created_at"]
         read_only_fields = fields
 
 
-class UserSerializer(serializers.ModelSerializer):
+class UserSerializer(ModelSerializer):
     organisation = OrganisationSerializer()
     full_name = serializers.CharField(source="get_full_name")
 
@@ -33,7 +34,7 @@ class SignUpInputSerializer(serializers.Serializer):
     full_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
 
 
-class InvitationSerializer(serializers.ModelSerializer):
+class InvitationSerializer(ModelSerializer):
     organisation = OrganisationSerializer()
     invited_by = serializers.StringRelatedField()
 
