@@ -139,7 +139,7 @@ def may(role: str, subject: str, level: str) -> bool:
         return True
     if subject in DOCUMENT_PARENT:
         return role in SEES[(DOCUMENT_PARENT[subject], INTERNALS)]
-    if subject == "version_pair":
+    if subject == "version_pair":  # the registered version and its next version, a draft
         return may(role, "version_registered", level) and may(role, "version_draft", level)
     return role in SEES[(subject, level)]
 
@@ -156,8 +156,8 @@ class Scope:
     shows: tuple = ()  # kinds of planted markers the route shows to those who may read them
 
 
-def reason(**extra):
-    return lambda: {"reason": "理由", **extra}
+def reason():
+    return lambda: {"reason": "理由"}
 
 
 def merchant_file():
@@ -549,7 +549,6 @@ def kwargs_for(name: str, scope: Scope, subject) -> dict:
             "pk": first.pk if first else MISSING_ID,
             "other": second.pk if second else MISSING_ID,
         }
-    kwargs = {}
     if kind in ("merchant_document", "version_document"):
         parent_key = "merchant_pk" if "merchant_pk" in names else "pk"
         child_key = "pk" if parent_key == "merchant_pk" else "document_pk"
