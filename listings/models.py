@@ -30,6 +30,15 @@ from listings.states import (
     ReviewStage,
     VersionStatus,
 )
+from listings.visibility import (
+    ListingEventQuerySet,
+    ListingQuerySet,
+    ObjectionQuerySet,
+    ProductVersionQuerySet,
+    ReviewQuerySet,
+    VersionEventQuerySet,
+    VersionInternalsQuerySet,
+)
 from merchants.models import DataAcquisition, Merchant
 
 
@@ -300,6 +309,8 @@ class ProductVersion(TimeStampedModel):
         related_name="+",
     )
 
+    objects = ProductVersionQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("product version")
         verbose_name_plural = _("product versions")
@@ -473,6 +484,8 @@ class ProductDocument(StoredDocument):
     )
     kind = models.CharField(_("kind"), max_length=30, choices=ProductDocumentKind.choices)
 
+    objects = VersionInternalsQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("product document")
         verbose_name_plural = _("product documents")
@@ -515,6 +528,8 @@ class CheckReport(TimeStampedModel):
     cross_border_route = models.JSONField(_("cross-border route"), default=dict)
     duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)
 
+    objects = VersionInternalsQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("automated check report")
         verbose_name_plural = _("automated check reports")
@@ -534,6 +549,8 @@ class VersionEvent(LifecycleEvent):
     subject = models.ForeignKey(
         ProductVersion, verbose_name=_("version"), on_delete=models.PROTECT, related_name="events"
     )
+
+    objects = VersionEventQuerySet.as_manager()
 
     class Meta(LifecycleEvent.Meta):
         verbose_name = _("product version event")
@@ -576,6 +593,8 @@ class Listing(TimeStampedModel):
         null=True,
         related_name="+",
     )
+
+    objects = ListingQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("listing")
@@ -631,6 +650,8 @@ class ListingEvent(LifecycleEvent):
     subject = models.ForeignKey(
         Listing, verbose_name=_("listing"), on_delete=models.PROTECT, related_name="events"
     )
+
+    objects = ListingEventQuerySet.as_manager()
 
     class Meta(LifecycleEvent.Meta):
         verbose_name = _("listing event")
@@ -688,6 +709,8 @@ class Review(TimeStampedModel):
     scores = models.JSONField(_("scores"), default=dict, blank=True)
     comments = models.TextField(_("comments"), blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    objects = ReviewQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("review")
@@ -771,6 +794,8 @@ class Objection(TimeStampedModel):
     )
     decision_note = models.TextField(_("decision note"), blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    objects = ObjectionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("objection")

@@ -10,17 +10,20 @@ from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from exchange import clock
-from exchange.accounts.roles import MERCHANT_ROLES, SUPERVISOR_ROLES
+from exchange.scoping import VIEW, VIEW_INTERNALS, permits
 from listings import permissions, search, sheet
 from listings.checklists import QUALITY_INDICATORS
 from listings.models import (
     CatalogEntry,
     CheckReport,
     Listing,
+    ListingEvent,
     Objection,
     Product,
+    ProductDocument,
     ProductVersion,
     Review,
+    VersionEvent,
 )
 from listings.states import (
     LISTING_LIVE,
@@ -39,26 +42,20 @@ L = ListingStatus
 # versions either (an expired one may: the new version's change registration runs a new term).
 LISTABLE_CERTIFICATE = ("valid",)
 CLOSED_CERTIFICATE = ("cancelled", "revoked")
-# Public: anyone signed in sees registered (and superseded) versions and live sale items.
-PUBLIC_VERSION_STATES = (V.PUBLIC_NOTICE, V.REGISTERED, V.SUPERSEDED)
 
 
-def versions_visible_to(user) -> QuerySet[ProductVersion]:
+def versions_visible_to(user, action: str = VIEW) -> QuerySet[ProductVersion]:
     """Members see their merchant's versions; reviewers and supervisors see everything submitted;
-    everyone signed in sees versions in public notice or registered. Others' drafts are not found."""
-    versions = ProductVersion.objects.select_related(
-        "product__merchant", "board", "certificate", "check_report"
-    ).prefetch_related("scenarios", "plans")
-    if not user.is_authenticated or not user.is_active:
-        return versions.none()
-    if user.is_superuser:
-        return versions
-    visible = Q(status__in=PUBLIC_VERSION_STATES)
-    if user.has_role(*SUPERVISOR_ROLES, *permissions.REVIEWER_ROLES):
-        visible |= ~Q(status__in=[V.DRAFT])
-    if user.organisation_id and user.has_role(*MERCHANT_ROLES):
-        visible |= Q(product__merchant__organisation_id=user.organisation_id)
-    return versions.filter(visible)
+    everyone signed in sees versions in public notice or registered. Others' drafts are not found.
+    ``VIEW_INTERNALS`` (material, check report, reviews, the audit trail) is for members, reviewers
+    and supervisors; each row carries ``may_view_internals``. The rule is
+    ``listings.permissions.version_rule``."""
+    return (
+        ProductVersion.objects.restrict(user, action)
+        .annotate_permission(user, VIEW_INTERNALS)
+        .select_related("product__merchant", "board", "certificate", "check_report")
+        .prefetch_related("scenarios", "plans")
+    )
 
 
 def products_visible_to(user) -> QuerySet[Product]:
@@ -69,18 +66,44 @@ def products_visible_to(user) -> QuerySet[Product]:
     )
 
 
-def listings_visible_to(user) -> QuerySet[Listing]:
-    listings = Listing.objects.select_related(
-        "product__merchant", "product__registered_version"
-    ).prefetch_related("boards", "plans")
-    if not user.is_authenticated or not user.is_active:
-        return listings.none()
-    if user.is_superuser or user.has_role(*SUPERVISOR_ROLES, *permissions.REVIEWER_ROLES):
-        return listings
-    visible = Q(status__in=[L.LISTED])
-    if user.organisation_id and user.has_role(*MERCHANT_ROLES):
-        visible |= Q(product__merchant__organisation_id=user.organisation_id)
-    return listings.filter(visible)
+def listings_visible_to(user, action: str = VIEW) -> QuerySet[Listing]:
+    """Items on sale for everyone signed in; the rest for members, reviewers and supervisors
+    (``listings.permissions.listing_rule``)."""
+    return (
+        Listing.objects.restrict(user, action)
+        .annotate_permission(user, VIEW_INTERNALS)
+        .select_related("product__merchant", "product__registered_version")
+        .prefetch_related("boards", "plans")
+    )
+
+
+def objections_visible_to(user) -> QuerySet[Objection]:
+    """The objections ``user`` filed, and those on versions whose internals they may see."""
+    return Objection.objects.restrict(user).select_related(
+        "version__product__merchant", "filed_by", "decided_by"
+    )
+
+
+def documents_of(version: ProductVersion, user) -> QuerySet[ProductDocument]:
+    return ProductDocument.objects.restrict(user).filter(version=version).order_by("kind", "id")
+
+
+def reviews_of(user, *, version=None, listing=None) -> QuerySet[Review]:
+    subject = {"version": version} if version is not None else {"listing": listing}
+    return (
+        Review.objects.restrict(user)
+        .filter(**subject)
+        .select_related("reviewer")
+        .order_by("claimed_at", "id")
+    )
+
+
+def version_events_of(version: ProductVersion, user) -> QuerySet[VersionEvent]:
+    return VersionEvent.objects.restrict(user).filter(subject=version).order_by("occurred_at", "id")
+
+
+def listing_events_of(listing: Listing, user) -> QuerySet[ListingEvent]:
+    return ListingEvent.objects.restrict(user).filter(subject=listing).order_by("occurred_at", "id")
 
 
 def _open_claim(**subject):
@@ -305,21 +328,16 @@ def check_throughput() -> dict:
     }
 
 
-def objections_visible_to(user) -> QuerySet[Objection]:
-    """An objection is seen by whoever sees its version, and always by the person who filed it."""
-    if not user.is_authenticated or not user.is_active:
-        return Objection.objects.none()
-    return Objection.objects.filter(
-        Q(version__in=versions_visible_to(user)) | Q(filed_by=user)
-    ).select_related("version__product__merchant", "filed_by", "decided_by")
-
-
 @dataclass(frozen=True)
 class VersionPage:
     """What a version's page shows to one person, and which of its forms that person may use."""
 
     is_member: bool
     is_admin: bool
+    # The material, the sample, the check report, reviews, objections and the audit trail are the
+    # version's internals: members, reviewers and supervisors (the API's rule, exchange.scoping).
+    sees_internals: bool
+    report: CheckReport | None
     editable: bool
     problems: list
     stage: ReviewStage | None
@@ -354,9 +372,12 @@ def version_page(version: ProductVersion, user) -> VersionPage:
     )
     certificate_status = status_of(version.certificate) if version.certificate else None
     is_current = version.status == V.REGISTERED and product.registered_version_id == version.pk
+    sees_internals = permits(user, VIEW_INTERNALS, version)
     return VersionPage(
         is_member=is_member,
         is_admin=is_admin,
+        sees_internals=sees_internals,
+        report=getattr(version, "check_report", None) if sees_internals else None,
         editable=editable,
         problems=sheet_problems(version) if editable else [],
         stage=stage,
@@ -370,12 +391,19 @@ def version_page(version: ProductVersion, user) -> VersionPage:
         and not product.listings.filter(status__in=LISTING_LIVE).exists(),
         certificate_status=certificate_status,
         plans=list(version.plans.all()),
-        documents=list(version.documents.all()),
-        reviews=list(version.reviews.select_related("reviewer").order_by("claimed_at")),
-        objections=list(version.objections.select_related("filed_by").order_by("created_at")),
-        events=list(version.events.order_by("occurred_at", "id")),
-        other_versions=list(product.versions.exclude(pk=version.pk).order_by("-number")),
-        listings=list(product.listings.order_by("-submitted_at")),
+        documents=list(documents_of(version, user)),
+        reviews=list(reviews_of(user, version=version)),
+        objections=list(objections_visible_to(user).filter(version=version).order_by("created_at")),
+        events=list(version_events_of(version, user)),
+        other_versions=list(
+            versions_visible_to(user)
+            .filter(product=product)
+            .exclude(pk=version.pk)
+            .order_by("-number")
+        ),
+        listings=list(
+            listings_visible_to(user).filter(product=product).order_by("-submitted_at")
+        ),
     )
 
 

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from exchange import clock
 from exchange.accounts.roles import MERCHANT_ROLES, SUPERVISOR_ROLES
 from exchange.errors import DomainError
+from exchange.scoping import VIEW, VIEW_INTERNALS, permits
 from exchange.uploads import check_upload
 from exchange.web import (
     ActionView,
@@ -34,7 +35,7 @@ from listings.forms import (
     SampleForm,
     SheetForm,
 )
-from listings.models import Listing, Objection, ObjectionStatus, ProductDocument, ProductVersion
+from listings.models import Listing, Objection, ObjectionStatus, ProductVersion
 from listings.paginators import CatalogPaginator
 from listings.sample_report import scan_report
 from listings.states import (
@@ -51,8 +52,8 @@ from merchants.selectors import live_merchant_of
 V = VersionStatus
 
 
-def _version(request, pk):
-    return get_object_or_404(selectors.versions_visible_to(request.user), pk=pk)
+def _version(request, pk, action: str = VIEW):
+    return get_object_or_404(selectors.versions_visible_to(request.user, action), pk=pk)
 
 
 def _sheet_initial(version) -> dict:
@@ -196,7 +197,7 @@ def version_detail(request, pk):
         "page": page,
         "version": version,
         "product": version.product,
-        "report": getattr(version, "check_report", None),
+        "report": page.report,
         "sample_form": SampleForm() if page.editable else None,
         "document_form": DocumentForm() if page.editable else None,
         "decision_form": DecisionForm(
@@ -365,8 +366,8 @@ def _no_claim():
 @login_required
 @require_POST
 def document_remove(request, pk, document_pk):
-    version = _version(request, pk)
-    document = get_object_or_404(ProductDocument, pk=document_pk, version=version)
+    version = _version(request, pk, VIEW_INTERNALS)
+    document = get_object_or_404(selectors.documents_of(version, request.user), pk=document_pk)
     try:
         services.remove_product_document(document=document, actor=request.user)
     except DomainError as error:
@@ -412,10 +413,12 @@ def version_diff(request, pk, other):
         selectors.versions_visible_to(request.user), pk=other, product=version.product
     )
     old, new = sorted([version, other_version], key=lambda v: v.number)
+    changes = selectors.version_diff(old, new)
+    if not permits(request.user, VIEW_INTERNALS, version):
+        # The material's file names are internal; the sheet is public.
+        changes = [change for change in changes if change.field != "documents"]
     return render(
-        request,
-        "listings/version_diff.html",
-        {"old": old, "new": new, "changes": selectors.version_diff(old, new)},
+        request, "listings/version_diff.html", {"old": old, "new": new, "changes": changes}
     )
 
 
@@ -492,8 +495,9 @@ def listing_detail(request, pk):
     context = {
         "listing": listing,
         "version": listing.product.registered_version,
-        "events": listing.events.order_by("occurred_at", "id"),
-        "reviews": listing.reviews.select_related("reviewer").order_by("claimed_at"),
+        "sees_internals": permits(user, VIEW_INTERNALS, listing),
+        "events": selectors.listing_events_of(listing, user),
+        "reviews": selectors.reviews_of(user, listing=listing),
         "my_review": my_review,
         "can_claim": reviewable and my_review is None,
         "decision_form": DecisionForm(stage=ReviewStage.LISTING) if my_review else None,

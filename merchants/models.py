@@ -10,6 +10,11 @@ from exchange.models import LifecycleEvent, StoredDocument, TimeStampedModel
 from exchange.validators import validate_name
 from merchants.states import CLOSED, LIFECYCLE, MerchantStatus
 from merchants.validators import validate_contact_phone
+from merchants.visibility import (
+    MerchantDocumentQuerySet,
+    MerchantEventQuerySet,
+    MerchantQuerySet,
+)
 
 
 class Category(models.Model):
@@ -182,6 +187,8 @@ class Merchant(TimeStampedModel):
         related_name="+",
     )
 
+    objects = MerchantQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("data merchant")
         verbose_name_plural = _("data merchants")
@@ -274,6 +281,8 @@ class MerchantEvent(LifecycleEvent):
         Merchant, verbose_name=_("merchant"), on_delete=models.PROTECT, related_name="events"
     )
 
+    objects = MerchantEventQuerySet.as_manager()
+
     class Meta(LifecycleEvent.Meta):
         verbose_name = _("merchant event")
         verbose_name_plural = _("merchant events")
@@ -354,6 +363,8 @@ class MerchantDocument(StoredDocument):
         Merchant, verbose_name=_("merchant"), on_delete=models.PROTECT, related_name="documents"
     )
     kind = models.CharField(_("kind"), max_length=30, choices=DocumentKind.choices)
+
+    objects = MerchantDocumentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("qualification document")

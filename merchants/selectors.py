@@ -4,12 +4,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from exchange import clock
-from exchange.accounts.roles import MERCHANT_ROLES, SUPERVISOR_ROLES
 from exchange.errors import FieldProblem
+from exchange.scoping import VIEW, VIEW_INTERNALS
 from merchants.models import (
     Category,
     DocumentKind,
@@ -18,28 +18,24 @@ from merchants.models import (
     MerchantDocument,
     MerchantEvent,
 )
-from merchants.states import AWAITING_EXCHANGE, CLOSED, LISTED_IN_DIRECTORY, MerchantStatus
+from merchants.states import AWAITING_EXCHANGE, CLOSED, LISTED_IN_DIRECTORY
 
 
-def merchants_visible_to(user) -> QuerySet[Merchant]:
-    """Every merchant ``user`` may see; anything else is "not found" to them.
+def merchants_visible_to(user, action: str = VIEW) -> QuerySet[Merchant]:
+    """Every merchant ``user`` may see for ``action``; anything else is "not found" to them.
 
-    Everyone signed in sees the public directory (active merchants); supervisors (operators and
-    auditors) see every application once submitted; members see their own organisation's.
+    ``VIEW``: everyone sees the public directory (active merchants); supervisors
+    (operators and auditors) see every application once submitted; members see their own
+    organisation's. ``VIEW_INTERNALS`` (contacts, documents, the audit trail): members and
+    supervisors only. Each row carries ``may_view_internals`` for the fields that depend on it.
+    The rule itself is ``merchants.permissions.merchant_rule``.
     """
-    merchants = Merchant.objects.select_related(
-        "organisation", "reviewer", "agreement"
-    ).prefetch_related("categories")
-    if not user.is_authenticated or not user.is_active:
-        return merchants.none()
-    if user.is_superuser:
-        return merchants
-    visible = Q(status__in=LISTED_IN_DIRECTORY)
-    if user.has_role(*SUPERVISOR_ROLES):
-        visible |= ~Q(status=MerchantStatus.DRAFT)
-    if user.organisation_id and user.has_role(*MERCHANT_ROLES):
-        visible |= Q(organisation_id=user.organisation_id)
-    return merchants.filter(visible)
+    return (
+        Merchant.objects.restrict(user, action)
+        .annotate_permission(user, VIEW_INTERNALS)
+        .select_related("organisation", "reviewer", "agreement")
+        .prefetch_related("categories")
+    )
 
 
 def review_queue(user) -> QuerySet[Merchant]:
@@ -62,8 +58,10 @@ def overdue_applications() -> QuerySet[Merchant]:
 
 
 def merchant_directory() -> QuerySet[Merchant]:
+    """The public directory: active merchants, as anyone may see them (no internals)."""
     return (
-        Merchant.objects.filter(status__in=LISTED_IN_DIRECTORY)
+        Merchant.objects.restrict(None, VIEW)
+        .filter(status__in=LISTED_IN_DIRECTORY)
         .select_related("organisation")
         .prefetch_related("categories")
         .order_by("company_name", "id")
@@ -79,12 +77,24 @@ def live_merchant_of(organisation_id) -> Merchant | None:
     )
 
 
-def events_of(merchant: Merchant) -> QuerySet[MerchantEvent]:
-    return merchant.events.select_related("actor").order_by("occurred_at", "id")
+def events_of(merchant: Merchant, user) -> QuerySet[MerchantEvent]:
+    """The merchant's audit trail, if ``user`` may see its internals (empty otherwise)."""
+    return (
+        MerchantEvent.objects.restrict(user)
+        .filter(subject=merchant)
+        .select_related("actor")
+        .order_by("occurred_at", "id")
+    )
 
 
-def documents_of(merchant: Merchant) -> QuerySet[MerchantDocument]:
-    return merchant.documents.select_related("uploaded_by").order_by("kind", "id")
+def documents_of(merchant: Merchant, user) -> QuerySet[MerchantDocument]:
+    """The merchant's qualification documents, if ``user`` may see its internals."""
+    return (
+        MerchantDocument.objects.restrict(user)
+        .filter(merchant=merchant)
+        .select_related("uploaded_by")
+        .order_by("kind", "id")
+    )
 
 
 def category_tree() -> list[Category]:

@@ -5,16 +5,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from exchange import clock
-from exchange.accounts.roles import SUPERVISOR_ROLES
 from exchange.creditcode import credit_code_warnings, normalize_credit_code, validate_credit_code
 from exchange.errors import DomainError
+from exchange.scoping import VIEW, VIEW_INTERNALS, permits
 from exchange.web import (
     ActionView,
     action_buttons,
@@ -84,8 +84,8 @@ ACTION_VIEWS: dict[str, ActionView] = {
 }
 
 
-def _visible_merchant(request, pk) -> Merchant:
-    return get_object_or_404(selectors.merchants_visible_to(request.user), pk=pk)
+def _visible_merchant(request, pk, action: str = VIEW) -> Merchant:
+    return get_object_or_404(selectors.merchants_visible_to(request.user, action), pk=pk)
 
 
 def directory(request):
@@ -205,7 +205,7 @@ def detail(request, pk):
     merchant = _visible_merchant(request, pk)
     user = request.user
     can_edit = permissions.can_edit(user, merchant) and merchant.status in EDITABLE
-    sees_internals = permissions.is_member(user, merchant) or user.has_role(*SUPERVISOR_ROLES)
+    sees_internals = permits(user, VIEW_INTERNALS, merchant)
     buttons = action_buttons(
         LIFECYCLE,
         user,
@@ -215,8 +215,8 @@ def detail(request, pk):
     )
     context = {
         "merchant": merchant,
-        "events": selectors.events_of(merchant) if sees_internals else [],
-        "documents": selectors.documents_of(merchant) if sees_internals else [],
+        "events": selectors.events_of(merchant, user),
+        "documents": selectors.documents_of(merchant, user),
         "sees_internals": sees_internals,
         "can_edit": can_edit,
         "problems": selectors.submission_problems(merchant) if can_edit else [],
@@ -245,7 +245,7 @@ def act(request, pk, action):
 @login_required
 @require_POST
 def upload_document(request, pk):
-    merchant = _visible_merchant(request, pk)
+    merchant = _visible_merchant(request, pk, VIEW_INTERNALS)
     form = DocumentForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -269,8 +269,8 @@ def upload_document(request, pk):
 @login_required
 @require_POST
 def remove_document(request, pk, document_pk):
-    merchant = _visible_merchant(request, pk)
-    document = get_object_or_404(selectors.documents_of(merchant), pk=document_pk)
+    merchant = _visible_merchant(request, pk, VIEW_INTERNALS)
+    document = get_object_or_404(selectors.documents_of(merchant, request.user), pk=document_pk)
     try:
         services.remove_document(document=document, actor=request.user)
     except DomainError as error:
@@ -280,12 +280,8 @@ def remove_document(request, pk, document_pk):
 
 @login_required
 def download_document(request, pk, document_pk):
-    merchant = _visible_merchant(request, pk)
-    if not (
-        permissions.is_member(request.user, merchant) or request.user.has_role(*SUPERVISOR_ROLES)
-    ):
-        raise Http404
-    document = get_object_or_404(selectors.documents_of(merchant), pk=document_pk)
+    merchant = _visible_merchant(request, pk, VIEW_INTERNALS)
+    document = get_object_or_404(selectors.documents_of(merchant, request.user), pk=document_pk)
     return FileResponse(
         document.file.open("rb"),
         as_attachment=True,

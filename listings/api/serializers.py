@@ -4,7 +4,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from exchange.api.serializers import AvailableActionsField
+from exchange.api.serializers import AvailableActionsField, InternalFieldsMixin, ModelSerializer
 from listings.checklists import CHECKLISTS, QUALITY_INDICATORS
 from listings.models import (
     Board,
@@ -39,13 +39,13 @@ class ReferenceSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
-class BoardSerializer(serializers.ModelSerializer):
+class BoardSerializer(ModelSerializer):
     class Meta:
         model = Board
         fields = ["code", "name", "name_zh", "name_en", "kind", "min_quality_grade"]
 
 
-class ScenarioSerializer(serializers.ModelSerializer):
+class ScenarioSerializer(ModelSerializer):
     class Meta:
         model = Scenario
         fields = ["code", "name", "name_zh", "name_en"]
@@ -67,7 +67,7 @@ class PlanInputSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
-class PlanSerializer(serializers.ModelSerializer):
+class PlanSerializer(ModelSerializer):
     price_amount = MoneyField(allow_null=True)
 
     class Meta:
@@ -135,7 +135,7 @@ class SheetInputSerializer(serializers.Serializer):
     plans = PlanInputSerializer(many=True, required=False)
 
 
-class ProductDocumentSerializer(serializers.ModelSerializer):
+class ProductDocumentSerializer(ModelSerializer):
     class Meta:
         model = ProductDocument
         fields = ["id", "kind", "original_name", "content_type", "size", "sha256", "created_at"]
@@ -151,7 +151,7 @@ class SampleUploadSerializer(serializers.Serializer):
     file = serializers.FileField(max_length=200, allow_empty_file=False)
 
 
-class CheckReportSerializer(serializers.ModelSerializer):
+class CheckReportSerializer(ModelSerializer):
     """The automated checks' report: the sample's profile, never its rows."""
 
     class Meta:
@@ -177,7 +177,7 @@ class CertificateSummarySerializer(serializers.Serializer):
     valid_until = serializers.DateTimeField()
 
 
-class VersionSerializer(serializers.ModelSerializer):
+class VersionSerializer(ModelSerializer):
     status_display = serializers.CharField(source="get_status_display")
     merchant = serializers.SerializerMethodField()
     board = serializers.SlugRelatedField(slug_field="code", read_only=True)
@@ -244,7 +244,12 @@ class VersionSerializer(serializers.ModelSerializer):
         return bool(version.sample)
 
 
-class VersionDetailSerializer(VersionSerializer):
+class VersionDetailSerializer(InternalFieldsMixin, VersionSerializer):
+    """A version with its evidence. The check report and the material are the version's internals:
+    ``null`` unless the caller is a member of its merchant, a reviewer or a supervisor."""
+
+    internal_fields = ("check_report", "documents")
+
     check_report = serializers.SerializerMethodField()
     documents = ProductDocumentSerializer(many=True, read_only=True)
 
@@ -258,7 +263,7 @@ class VersionDetailSerializer(VersionSerializer):
         return CheckReportSerializer(report).data if report else None
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(ModelSerializer):
     class Meta:
         model = VersionEvent
         fields = [
@@ -279,7 +284,7 @@ class ListingEventSerializer(EventSerializer):
         model = ListingEvent
 
 
-class ReviewSerializer(serializers.ModelSerializer):
+class ReviewSerializer(ModelSerializer):
     reviewer = serializers.StringRelatedField()
 
     class Meta:
@@ -335,7 +340,7 @@ class ObjectionDecisionSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=4000)
 
 
-class ObjectionSerializer(serializers.ModelSerializer):
+class ObjectionSerializer(ModelSerializer):
     filed_by = serializers.StringRelatedField()
     decided_by = serializers.StringRelatedField(allow_null=True)
     actions = AvailableActionsField()
@@ -365,7 +370,7 @@ class ListingInputSerializer(serializers.Serializer):
     plans = PlanInputSerializer(many=True, required=False)
 
 
-class ListingSerializer(serializers.ModelSerializer):
+class ListingSerializer(ModelSerializer):
     status_display = serializers.CharField(source="get_status_display")
     name = serializers.SerializerMethodField()
     merchant = serializers.SerializerMethodField()
@@ -405,7 +410,7 @@ class ListingSerializer(serializers.ModelSerializer):
         return listing.product.registered_version_id
 
 
-class CatalogEntrySerializer(serializers.ModelSerializer):
+class CatalogEntrySerializer(ModelSerializer):
     id = serializers.IntegerField(source="listing_id")
     boards = serializers.SerializerMethodField()
     scenarios = serializers.SerializerMethodField()

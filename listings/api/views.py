@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from exchange.accounts.roles import SUPERVISOR_ROLES
 from exchange.api.filters import IdFilter
 from exchange.errors import PermissionDeniedError
+from exchange.scoping import VIEW_INTERNALS
 from exchange.uploads import check_upload
 from listings import permissions, selectors, services
 from listings.api.serializers import (
@@ -38,7 +39,7 @@ from listings.api.serializers import (
     VersionSerializer,
 )
 from listings.errors import ClaimNotHeld
-from listings.models import Board, Product, ProductDocument, ProductType, Scenario
+from listings.models import Board, ObjectionStatus, Product, ProductType, Scenario
 from listings.paginators import CatalogPagination
 from listings.sample_report import scan_report
 from listings.states import ListingStatus, ReviewStage, VersionStatus
@@ -85,6 +86,12 @@ class VersionViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
         return VersionDetailSerializer(
             self.get_queryset().get(pk=pk), context=self.get_serializer_context()
         ).data
+
+    def get_object_with_internals(self):
+        """The version, if the caller may see its material, reviews and audit trail (else 404)."""
+        return get_object_or_404(
+            selectors.versions_visible_to(self.request.user, VIEW_INTERNALS), pk=self.kwargs["pk"]
+        )
 
     @extend_schema(
         request=SheetInputSerializer,
@@ -159,7 +166,7 @@ class VersionViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     def sample(self, request, pk=None):
         data = validated(SampleUploadSerializer, request)
         version = services.attach_sample(
-            version=self.get_object(), actor=request.user, upload=data["file"]
+            version=self.get_object_with_internals(), actor=request.user, upload=data["file"]
         )
         return Response(self.output(version.pk))
 
@@ -172,14 +179,18 @@ class VersionViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     def documents(self, request, pk=None):
         data = validated(ProductDocumentUploadSerializer, request)
         document = services.add_product_document(
-            version=self.get_object(), actor=request.user, kind=data["kind"], upload=data["file"]
+            version=self.get_object_with_internals(),
+            actor=request.user,
+            kind=data["kind"],
+            upload=data["file"],
         )
         return Response(ProductDocumentSerializer(document).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={204: None}, summary="Remove material from a draft")
     @action(detail=True, methods=["post"], url_path=r"documents/(?P<document_pk>[0-9]+)/remove")
     def remove_document(self, request, pk=None, document_pk=None):
-        document = get_object_or_404(ProductDocument, pk=document_pk, version=self.get_object())
+        version = self.get_object_with_internals()
+        document = get_object_or_404(selectors.documents_of(version, request.user), pk=document_pk)
         services.remove_product_document(document=document, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -224,9 +235,8 @@ class VersionViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
         detail=True, methods=["get"], filterset_class=None, search_fields=[], ordering_fields=[]
     )
     def reviews(self, request, pk=None):
-        page = self.paginate_queryset(
-            self.get_object().reviews.select_related("reviewer").order_by("claimed_at")
-        )
+        version = self.get_object_with_internals()
+        page = self.paginate_queryset(selectors.reviews_of(request.user, version=version))
         return self.get_paginated_response(ReviewSerializer(page, many=True).data)
 
     @extend_schema(
@@ -251,7 +261,8 @@ class VersionViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
         detail=True, methods=["get"], filterset_class=None, search_fields=[], ordering_fields=[]
     )
     def events(self, request, pk=None):
-        page = self.paginate_queryset(self.get_object().events.order_by("occurred_at", "id"))
+        version = self.get_object_with_internals()
+        page = self.paginate_queryset(selectors.version_events_of(version, request.user))
         return self.get_paginated_response(EventSerializer(page, many=True).data)
 
 
@@ -409,7 +420,10 @@ class ListingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         detail=True, methods=["get"], filterset_class=None, search_fields=[], ordering_fields=[]
     )
     def events(self, request, pk=None):
-        page = self.paginate_queryset(self.get_object().events.order_by("occurred_at", "id"))
+        listing = get_object_or_404(
+            selectors.listings_visible_to(request.user, VIEW_INTERNALS), pk=pk
+        )
+        page = self.paginate_queryset(selectors.listing_events_of(listing, request.user))
         return self.get_paginated_response(ListingEventSerializer(page, many=True).data)
 
     suspend = _listing_action(
@@ -426,11 +440,17 @@ class ListingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     )
 
 
+class ObjectionFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=ObjectionStatus.choices)
+    # An id, not a choice among every version: a choice would tell a hidden version from none.
+    version = IdFilter(field_name="version_id")
+
+
 class ObjectionViewSet(viewsets.ReadOnlyModelViewSet):
     """Objections filed during public notices; operators decide them."""
 
     serializer_class = ObjectionSerializer
-    filterset_fields = ["status", "version"]
+    filterset_class = ObjectionFilter
     ordering_fields = ["created_at"]
 
     def get_queryset(self):

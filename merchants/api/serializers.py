@@ -4,7 +4,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from exchange.api.serializers import AvailableActionsField
+from exchange.api.serializers import AvailableActionsField, InternalFieldsMixin, ModelSerializer
 from exchange.creditcode import credit_code_warnings, normalize_credit_code, validate_credit_code
 from merchants.models import (
     Agreement,
@@ -32,7 +32,7 @@ class CreditCodeField(serializers.CharField):
         return normalize_credit_code(super().to_internal_value(data))
 
 
-class CategorySerializer(serializers.ModelSerializer):
+class CategorySerializer(ModelSerializer):
     parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     name = serializers.CharField(read_only=True)
 
@@ -87,7 +87,7 @@ class IssueAgreementInputSerializer(serializers.Serializer):
     )
 
 
-class AgreementSerializer(serializers.ModelSerializer):
+class AgreementSerializer(ModelSerializer):
     class Meta:
         model = Agreement
         fields = ["number", "term_months", "issued_at", "signed_on", "ends_on"]
@@ -98,7 +98,12 @@ class OrganisationRefSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
-class MerchantSerializer(serializers.ModelSerializer):
+class MerchantSerializer(InternalFieldsMixin, ModelSerializer):
+    """A merchant as the caller may see it: the contacts are ``null`` unless the caller is a member
+    of its organisation or a supervisor (operator, auditor)."""
+
+    internal_fields = ("contact_name", "contact_phone", "contact_email")
+
     status_display = serializers.CharField(source="get_status_display")
     organisation = OrganisationRefSerializer()
     categories = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
@@ -150,7 +155,7 @@ class MerchantSerializer(serializers.ModelSerializer):
         return AgreementSerializer(agreement).data if agreement else None
 
 
-class MerchantEventSerializer(serializers.ModelSerializer):
+class MerchantEventSerializer(ModelSerializer):
     class Meta:
         model = MerchantEvent
         fields = [
@@ -166,7 +171,7 @@ class MerchantEventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DocumentSerializer(serializers.ModelSerializer):
+class DocumentSerializer(ModelSerializer):
     download_url = serializers.SerializerMethodField()
 
     class Meta:

@@ -4,6 +4,7 @@ import django_filters
 from django.db.models import Q
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -11,6 +12,8 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from exchange.errors import PermissionDeniedError
+from exchange.scoping import VIEW_INTERNALS
+from exchange.uploads import DOCUMENT_TYPES
 from merchants import selectors, services
 from merchants.api.serializers import (
     ApplicationInputSerializer,
@@ -137,7 +140,10 @@ class MerchantViewSet(
         detail=True, methods=["get"], filterset_class=None, search_fields=[], ordering_fields=[]
     )
     def events(self, request, pk=None):
-        page = self.paginate_queryset(selectors.events_of(self.get_object()))
+        merchant = get_object_or_404(
+            selectors.merchants_visible_to(request.user, VIEW_INTERNALS), pk=pk
+        )
+        page = self.paginate_queryset(selectors.events_of(merchant, request.user))
         return self.get_paginated_response(MerchantEventSerializer(page, many=True).data)
 
     submit = _transition_action(
@@ -190,7 +196,8 @@ class MerchantViewSet(
 class MerchantDocumentViewSet(
     mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet
 ):
-    """Qualification documents of one application. Files are served only to those who may see it."""
+    """Qualification documents of one application: its internals, so only its members and the
+    supervisors find them (everyone else gets 404, the same as for a merchant that does not exist)."""
 
     serializer_class = DocumentSerializer
     parser_classes = [MultiPartParser]
@@ -200,13 +207,14 @@ class MerchantDocumentViewSet(
 
     def get_merchant(self) -> Merchant:
         return get_object_or_404(
-            selectors.merchants_visible_to(self.request.user), pk=self.kwargs["merchant_pk"]
+            selectors.merchants_visible_to(self.request.user, VIEW_INTERNALS),
+            pk=self.kwargs["merchant_pk"],
         )
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return MerchantDocument.objects.none()
-        return selectors.documents_of(self.get_merchant())
+        return selectors.documents_of(self.get_merchant(), self.request.user)
 
     @extend_schema(
         request=DocumentUploadSerializer,
@@ -228,7 +236,9 @@ class MerchantDocumentViewSet(
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
-        responses={(200, "application/octet-stream"): bytes}, summary="Download the file"
+        # The file as it was uploaded: one of the document types uploads accept.
+        responses={(200, media_type): OpenApiTypes.BINARY for media_type in DOCUMENT_TYPES},
+        summary="Download the file",
     )
     @action(detail=True, methods=["get"])
     def download(self, request, *args, **kwargs):

@@ -3,18 +3,18 @@ from rest_framework import serializers
 
 from exchange.accounts.models import Invitation, Organisation, User
 from exchange.accounts.roles import OrganisationKind, Role
-from exchange.api.serializers import AvailableActionsField
+from exchange.api.serializers import AvailableActionsField, ModelSerializer
 from exchange.validators import validate_name
 
 
-class OrganisationSerializer(serializers.ModelSerializer):
+class OrganisationSerializer(ModelSerializer):
     class Meta:
         model = Organisation
         fields = ["id", "name", "kind", "created_at"]
         read_only_fields = fields
 
 
-class UserSerializer(serializers.ModelSerializer):
+class UserSerializer(ModelSerializer):
     organisation = OrganisationSerializer()
     full_name = serializers.CharField(source="get_full_name")
 
@@ -37,7 +37,7 @@ class SignUpInputSerializer(serializers.Serializer):
     )
 
 
-class InvitationSerializer(serializers.ModelSerializer):
+class InvitationSerializer(ModelSerializer):
     organisation = OrganisationSerializer()
     invited_by = serializers.StringRelatedField()
     actions = AvailableActionsField()

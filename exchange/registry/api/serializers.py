@@ -3,6 +3,7 @@ import base64
 from rest_framework import serializers
 
 from exchange import clock
+from exchange.api.serializers import ModelSerializer
 from exchange.registry import selectors
 from exchange.registry.models import AMENDMENT_ACTIONS, Certificate, RegisteredData, Right
 from exchange.registry.states import CERTIFICATE_LIFECYCLE
@@ -15,7 +16,7 @@ class Base64Field(serializers.Field):
         return base64.b64encode(bytes(value)).decode()
 
 
-class CertificateSerializer(serializers.ModelSerializer):
+class CertificateSerializer(ModelSerializer):
     status = serializers.SerializerMethodField()
     references = serializers.SlugRelatedField(
         source="original", slug_field="number", read_only=True
