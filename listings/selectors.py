@@ -7,6 +7,7 @@ from statistics import median
 
 from django.db import connection
 from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from exchange import clock
 from exchange.accounts.roles import MERCHANT_ROLES
@@ -15,8 +16,11 @@ from listings.checklists import QUALITY_INDICATORS
 from listings.models import (
     CatalogEntry,
     CheckReport,
+    ColumnType,
+    DeliveryMode,
     Listing,
     Objection,
+    PersonalInformationKind,
     Product,
     ProductVersion,
     Review,
@@ -191,24 +195,52 @@ def version_diff(old: ProductVersion, new: ProductVersion) -> list[Change]:
             changes.append(
                 Change(name, str(ProductVersion._meta.get_field(name).verbose_name), before, after)
             )
-    for label, before, after in (
-        ("scenarios", _names(old.scenarios.all()), _names(new.scenarios.all())),
-        ("plans", _plans(old), _plans(new)),
+    for field, label, before, after in (
+        (
+            "scenarios",
+            ProductVersion._meta.get_field("scenarios").verbose_name,
+            _names(old.scenarios.all()),
+            _names(new.scenarios.all()),
+        ),
+        ("plans", _("pricing plans"), _plans(old), _plans(new)),
         (
             "documents",
+            _("supporting material"),
             _names(d.original_name for d in old.documents.all()),
             _names(d.original_name for d in new.documents.all()),
         ),
     ):
         if before != after:
-            changes.append(Change(label, label, before, after))
+            changes.append(Change(field, str(label), before, after))
     return changes
 
 
+# Sheet fields that hold lists of codes, shown by the codes' names.
+LISTED_CHOICES = {
+    "delivery_modes": DeliveryMode,
+    "personal_information_kinds": PersonalInformationKind,
+}
+
+
 def _shown(version: ProductVersion, name: str) -> str:
+    """A sheet field as people read it: choices by their names, lists joined, yes or no."""
     display = getattr(version, f"get_{name}_display", None)
     value = display() if display else getattr(version, name)
+    if name in LISTED_CHOICES:
+        return _names(_label(LISTED_CHOICES[name], code) for code in value or [])
+    if name == "fields_schema":
+        return "; ".join(
+            f"{item.get('name', '')} ({_label(ColumnType, item.get('type', ''))})"
+            for item in value or []
+            if isinstance(item, dict)
+        )
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
     return "" if value is None else str(value)
+
+
+def _label(choices, code) -> str:
+    return str(choices(code).label) if code in choices.values else str(code)
 
 
 def _names(items) -> str:
@@ -264,6 +296,17 @@ def search_catalog(
     if merchant:
         entries = entries.filter(merchant_id=merchant)
     return entries.order_by(*SORTS.get(sort, SORTS["newest"]))
+
+
+def catalog_merchants() -> list[tuple[int, str]]:
+    """(id, name) of the merchants whose products are in the catalogue now, by name: the
+    catalogue's merchant filter offers exactly these."""
+    return list(
+        search_catalog()
+        .order_by("merchant_name", "merchant_id")
+        .values_list("merchant_id", "merchant_name")
+        .distinct()
+    )
 
 
 def _full_text(entries: QuerySet[CatalogEntry], words: list[str]) -> QuerySet[CatalogEntry]:
