@@ -3,7 +3,9 @@
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Choices
 from django.utils import timezone, translation
+from django.utils.functional import Promise
 
 from exchange.errors import PermissionDeniedError
 from exchange.models import Notification
@@ -23,8 +25,11 @@ def notify(
 ) -> list[Notification]:
     """Write one notification per recipient, in the recipient's language, and e-mail it after commit.
 
-    ``title`` and ``body`` are lazy translatable templates filled with ``params``. With a
-    ``dedupe_key``, a recipient who already has that key gets nothing new.
+    ``title`` and ``body`` are lazy translatable templates filled with ``params``. Each is
+    rendered in the recipient's language (``User.language``), never in the language of whoever
+    triggered it: a param that is itself words must be lazy too (a status's ``.label``, or the
+    choice itself, whose label is used), not a string already translated. With a ``dedupe_key``,
+    a recipient who already has that key gets nothing new.
     """
     params = params or {}
     created = []
@@ -52,7 +57,18 @@ def notify(
 
 
 def _fill(template, params: dict) -> str:
-    return str(template) % params if params else str(template)
+    """The template and its params in the active language (the recipient's)."""
+    if not params:
+        return str(template)
+    return str(template) % {key: _words(value) for key, value in params.items()}
+
+
+def _words(value):
+    if isinstance(value, Choices):
+        return str(value.label)
+    if isinstance(value, Promise):
+        return str(value)
+    return value
 
 
 def email_notification(*, notification_id: int) -> bool:

@@ -1,6 +1,6 @@
 """Helpers for the web views: refusals as form errors or messages, and lifecycle action buttons."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from django import forms
@@ -118,3 +118,18 @@ def take_action_from_page(
         % {"action": action.label, "status": obj.get_status_display()},
     )
     return True
+
+
+def next_step(texts: Mapping, status, **params) -> str:
+    """The page's line on what happens next in ``status``, from the lifecycle's own texts (each
+    app keeps them in its ``states.py``), filled with ``params``; empty when there is none."""
+    text = texts.get(status)
+    if text is None:
+        return ""
+    return str(text) % params if params else str(text)
+
+
+def actions_for(lifecycle: Lifecycle, obj, who) -> list[Action]:
+    """The offered actions of ``obj``'s current state that ``who`` takes (a role's description, as
+    the lifecycle declares it): what to tell a colleague who cannot take them."""
+    return [a for a in lifecycle.actions_from(obj.status) if a.offered and a.who == who]

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from exchange.admin import ReadOnlyAdmin
 from exchange.errors import DomainError
+from exchange.money import format_amount
 from listings import services
 from listings.models import (
     Board,
@@ -181,5 +182,9 @@ class ListingEventAdmin(ReadOnlyAdmin):
 
 @admin.register(CatalogEntry)
 class CatalogEntryAdmin(ReadOnlyAdmin):
-    list_display = ["name", "merchant_name", "product_type", "min_price_amount", "listed_at"]
+    list_display = ["name", "merchant_name", "product_type", "lowest_price", "listed_at"]
     search_fields = ["name", "merchant_name"]
+
+    @admin.display(description=_("lowest price"), ordering="min_price_amount")
+    def lowest_price(self, entry):
+        return format_amount(entry.min_price_amount)

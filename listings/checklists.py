@@ -1,5 +1,8 @@
 """What reviewers record at each stage (DOMAIN.md §4): checklist dimensions and quality indicators."""
 
+from dataclasses import dataclass
+
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from listings.states import ReviewStage
@@ -37,3 +40,30 @@ QUALITY_INDICATORS = {
     "timeliness": _("Timeliness (时效性)"),
     "accessibility": _("Accessibility (可访问性)"),
 }
+
+# What each quality grade says; the average each needs is a setting (QUALITY_GRADE_THRESHOLDS,
+# a simulator rule), E is below the last one.
+GRADE_MEANINGS = {
+    "A": _("excellent"),
+    "B": _("good"),
+    "C": _("fair"),
+    "D": _("weak"),
+    "E": _("poor"),
+}
+
+
+@dataclass(frozen=True)
+class GradeStep:
+    grade: str
+    meaning: str
+    rule: str  # the average of the six indicators (0–100) it takes: "≥ 90", or "< 60" for E
+
+
+def grade_scale() -> list[GradeStep]:
+    """The grades best first, with their meaning and the average each needs."""
+    thresholds = settings.QUALITY_GRADE_THRESHOLDS
+    steps = [
+        GradeStep(grade, GRADE_MEANINGS.get(grade, ""), f"≥ {floor}") for grade, floor in thresholds
+    ]
+    lowest = thresholds[-1][1] if thresholds else 0
+    return [*steps, GradeStep("E", GRADE_MEANINGS["E"], f"< {lowest}")]

@@ -1,10 +1,15 @@
 from django import forms
+from django.utils import translation
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from exchange.money import plain_amount
 from listings import sheet
 from listings.checklists import CHECKLISTS, QUALITY_INDICATORS
 from listings.models import (
     Board,
+    ColumnType,
     Decision,
     DeliveryMode,
     PersonalInformationKind,
@@ -14,6 +19,7 @@ from listings.models import (
     ProductVersion,
     Scenario,
 )
+from listings.selectors import catalog_merchants
 
 
 class SheetForm(forms.ModelForm):
@@ -33,9 +39,7 @@ class SheetForm(forms.ModelForm):
         label=sheet.label("fields_schema"),
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
-        help_text=_(
-            "One field a line: name, type (text, integer, decimal, date, boolean), description."
-        ),
+        help_text=lazy(lambda: _column_types_help(), str)(),
     )
     record_count = forms.IntegerField(
         label=sheet.label("record_count"), min_value=0, max_value=2**63 - 1, required=False
@@ -96,7 +100,9 @@ class SheetForm(forms.ModelForm):
                     code="format",
                 )
             name, kind, description = ([*parts, "", ""])[:3]
-            fields.append({"name": name, "type": kind or "text", "description": description})
+            fields.append(
+                {"name": name, "type": _column_type_code(kind), "description": description}
+            )
         return fields
 
     @staticmethod
@@ -105,6 +111,31 @@ class SheetForm(forms.ModelForm):
             ", ".join([f.get("name", ""), f.get("type", ""), f.get("description", "")]).rstrip(", ")
             for f in fields
         )
+
+
+# The types a declared field may have, by code and by name (the sample's own "empty" is no type).
+DECLARED_TYPES = [t for t in ColumnType if t != ColumnType.EMPTY]
+
+
+def _column_types_help() -> str:
+    chinese = (translation.get_language() or "").startswith("zh")
+    pattern, separator = ("{}（{}）", "、") if chinese else ("{} ({})", ", ")
+    types = separator.join(pattern.format(t.value, t.label) for t in DECLARED_TYPES)
+    return str(_("One field a line: name, type, description. Types: %(types)s.") % {"types": types})
+
+
+def _column_type_code(kind: str) -> str:
+    """A type written by its code or its name, in either language (整数 → integer)."""
+    if not kind:
+        return ColumnType.TEXT.value
+    for column_type in DECLARED_TYPES:
+        names = {column_type.value}
+        for language in ("zh-hans", "en"):
+            with translation.override(language):
+                names.add(str(column_type.label).casefold())
+        if kind.casefold() in names:
+            return column_type.value
+    return kind
 
 
 class PlansForm(forms.Form):
@@ -137,7 +168,9 @@ class PlansForm(forms.Form):
     @staticmethod
     def initial_for(plans) -> dict:
         return {
-            f"plan_{p.kind}": (True if p.kind == PlanKind.NEGOTIATED else p.price_amount)
+            f"plan_{p.kind}": (
+                True if p.kind == PlanKind.NEGOTIATED else plain_amount(p.price_amount)
+            )
             for p in plans
         }
 
@@ -260,7 +293,8 @@ class CatalogSearchForm(forms.Form):
             ("newest", _("Newest")),
             ("price", _("Price, low to high")),
             ("-price", _("Price, high to low")),
-            ("name", _("Name")),
+            # "Name" alone is a person's name (姓名) in the catalogue of translations.
+            ("name", pgettext_lazy("sort order", "Name")),
         ],
         required=False,
     )
@@ -275,3 +309,4 @@ class CatalogSearchForm(forms.Form):
             ("", _("All")),
             *((s.code, s.name) for s in Scenario.objects.all()),
         ]
+        self.fields["merchant"].choices = [("", _("All")), *catalog_merchants()]

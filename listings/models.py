@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from exchange.models import LifecycleEvent, StoredDocument, TimeStampedModel
+from exchange.money import format_amount
 from exchange.registry.models import Certificate
 from exchange.uploads import private_storage
 from exchange.validators import validate_name
@@ -135,6 +136,19 @@ class UpdateFrequency(models.TextChoices):
     QUARTERLY = "quarterly", _("Quarterly")
     YEARLY = "yearly", _("Yearly")
     ONCE = "once", _("One-off, no updates")
+
+
+class ColumnType(models.TextChoices):
+    """The type of a declared field (说明书's fields) and of a sample's column in its profile
+    (``listings.samples.COLUMN_TYPES``)."""
+
+    TEXT = "text", _("Text")
+    INTEGER = "integer", _("Integer")
+    DECIMAL = "decimal", _("Decimal number")
+    BOOLEAN = "boolean", _("Yes/no")
+    DATE = "date", _("Date")
+    DATETIME = "datetime", _("Date and time")
+    EMPTY = "empty", _("Empty")
 
 
 class DeliveryMode(models.TextChoices):
@@ -424,8 +438,7 @@ class PlanFields(models.Model):
         abstract = True
 
     def __str__(self):
-        price = "—" if self.price_amount is None else f"{self.price_amount} {self.currency}"
-        return f"{self.get_kind_display()}: {price}"
+        return f"{self.get_kind_display()}: {format_amount(self.price_amount, self.currency)}"
 
 
 def plan_constraints(prefix: str) -> list:

@@ -247,6 +247,17 @@ def search_catalog(
     return entries.order_by(*SORTS.get(sort, SORTS["newest"]))
 
 
+def catalog_merchants() -> list[tuple[int, str]]:
+    """(id, name) of the merchants whose products are in the catalogue now, by name: the
+    catalogue's merchant filter offers exactly these."""
+    return list(
+        search_catalog()
+        .order_by("merchant_name", "merchant_id")
+        .values_list("merchant_id", "merchant_name")
+        .distinct()
+    )
+
+
 def _full_text(entries: QuerySet[CatalogEntry], words: list[str]) -> QuerySet[CatalogEntry]:
     if connection.vendor == "postgresql":
         # The stored tsvector column and its GIN index (migration 0004).

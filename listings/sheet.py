@@ -12,7 +12,7 @@ from datetime import date
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from listings.models import DeliveryMode, PersonalInformationKind, ProductVersion
+from listings.models import ColumnType, DeliveryMode, PersonalInformationKind, ProductVersion
 
 
 @dataclass(frozen=True)
@@ -102,8 +102,8 @@ def _registered_value(version, name: str):
 class Change:
     field: str
     label: str
-    before: str
-    after: str
+    old: str
+    new: str
 
 
 def shown(version, name: str) -> str:
@@ -115,13 +115,20 @@ def shown(version, name: str) -> str:
     if field.choices:
         return str(getattr(version, f"get_{name}_display")() or "")
     if name == "fields_schema":
-        return "; ".join(f"{f.get('name', '')} ({f.get('type', '')})" for f in value or [])
+        return "; ".join(
+            f"{item.get('name', '')} ({_label(ColumnType, item.get('type', ''))})"
+            for item in value or []
+            if isinstance(item, dict)
+        )
     if name in CHOICE_LISTS:
-        labels = dict(CHOICE_LISTS[name].choices)
-        return ", ".join(str(labels.get(code, code)) for code in sorted(value or []))
+        return ", ".join(sorted(_label(CHOICE_LISTS[name], code) for code in value or []))
     if isinstance(value, bool):
         return str(_("yes") if value else _("no"))
     return "" if value is None else str(value)
+
+
+def _label(choices, code) -> str:
+    return str(choices(code).label) if code in choices.values else str(code)
 
 
 # JSON lists of codes and the choices that name them.

@@ -243,3 +243,78 @@ STAGE_OF_STATUS = {
     V.QUALITY_REVIEW: ReviewStage.QUALITY,
     V.REGISTRATION_REVIEW: ReviewStage.REGISTRATION,
 }
+
+# What happens next in each state and what to do, one line per status, shown on the version, the
+# listing and the objection pages (issue 8 §2). ``%(notice_ends)s`` is the notice's end.
+VERSION_NEXT_STEPS = {
+    V.DRAFT: _(
+        "Fill in the description sheet, attach the sample and the supporting material; the "
+        "merchant admin then submits it for review."
+    ),
+    V.SUBMITTED: _(
+        "Submitted: the exchange's automated checks run next (completeness, the sample's profile, "
+        "personal information, the cross-border route)."
+    ),
+    V.AUTO_CHECKS: _(
+        "The automated checks are running: the version then goes to compliance review, or back "
+        "to the merchant with the problems found."
+    ),
+    V.COMPLIANCE_REVIEW: _(
+        "Waiting for a compliance reviewer (合规评估) of another organisation to claim and decide it."
+    ),
+    V.QUALITY_REVIEW: _(
+        "Waiting for a quality reviewer (质量评估) to score its six quality indicators and decide."
+    ),
+    V.REGISTRATION_REVIEW: _(
+        "Waiting for an exchange operator's registration review; approval opens the public notice "
+        "(公示)."
+    ),
+    V.PUBLIC_NOTICE: _(
+        "On public notice until %(notice_ends)s: anyone signed in may object. With no objection "
+        "pending, it is registered when the notice ends."
+    ),
+    V.REGISTERED: _(
+        "Registered: the certificate is issued. The merchant admin may apply to list it for sale "
+        "(挂牌)."
+    ),
+    V.RETURNED: _(
+        "Returned for changes (the reviewers' comments say why): change the sheet or the "
+        "material, then the merchant admin submits it again."
+    ),
+    V.REJECTED: _("Rejected: this version goes no further; the reviews below say why."),
+    V.WITHDRAWN: _("Withdrawn: this version goes no further."),
+    V.SUPERSEDED: _("Superseded: a newer version of the product is registered in its place."),
+}
+LISTING_NEXT_STEPS = {
+    L.LISTING_REVIEW: _(
+        "Waiting for the listing committee (挂牌审核) of another organisation to review it; "
+        "approval puts it on sale."
+    ),
+    L.LISTED: _("On sale (上架): buyers find it in the public catalogue."),
+    L.SUSPENDED: _(
+        "Suspended (暂停): out of the catalogue and not for sale until an exchange operator puts "
+        "it back on sale."
+    ),
+    L.DELISTED: _(
+        "Delisted (摘牌): no longer for sale. The merchant admin may apply to list the product "
+        "again."
+    ),
+    L.REJECTED: _(
+        "The listing committee rejected it (the review says why). The merchant admin may apply "
+        "again."
+    ),
+    L.WITHDRAWN: _("Withdrawn from sale by the merchant. The merchant admin may apply again."),
+}
+OBJECTION_NEXT_STEPS = {
+    O.PENDING: _(
+        "An exchange operator upholds the objection, which withdraws the product from its "
+        "notice, or dismisses it. The product is not registered while an objection is pending."
+    ),
+    O.UPHELD: _("Upheld: the product was withdrawn from its notice and is not registered."),
+    O.DISMISSED: _(
+        "Dismissed: the product is registered once its notice has ended, unless another "
+        "objection is pending."
+    ),
+    O.WITHDRAWN: _("Withdrawn by the person who filed it."),
+    O.LAPSED: _("Lapsed: the product left its public notice another way."),
+}

@@ -1,5 +1,6 @@
 """Pages for data products: the merchant's sheet, the reviewers' queues, listings and the catalogue."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -7,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -19,6 +21,8 @@ from exchange.web import (
     ActionView,
     action_buttons,
     action_forms,
+    actions_for,
+    next_step,
     reason_required_for,
     show_refusal,
     take_action_from_page,
@@ -40,14 +44,20 @@ from listings.paginators import CatalogPaginator
 from listings.sample_report import scan_report
 from listings.states import (
     LISTING_LIFECYCLE,
+    LISTING_NEXT_STEPS,
+    MERCHANT_ADMIN,
     OBJECTION_LIFECYCLE,
+    OBJECTION_NEXT_STEPS,
     STAGE_OF_STATUS,
     VERSION_EDITABLE,
     VERSION_LIFECYCLE,
+    VERSION_NEXT_STEPS,
     ReviewStage,
     VersionStatus,
 )
 from merchants.selectors import live_merchant_of
+from merchants.states import NEXT_STEPS as MERCHANT_NEXT_STEPS
+from merchants.states import MerchantStatus
 
 V = VersionStatus
 
@@ -78,14 +88,35 @@ def product_list(request):
         product__merchant__organisation_id=request.user.organisation_id
     )
     page = Paginator(versions.order_by("-updated_at", "-pk"), 20).get_page(request.GET.get("page"))
-    return render(request, "listings/product_list.html", {"page": page})
+    return render(
+        request,
+        "listings/product_list.html",
+        {"page": page, **_standing(live_merchant_of(request.user.organisation_id))},
+    )
+
+
+def _standing(merchant) -> dict:
+    """Whether the organisation may create data products now, and if not, why and what next
+    (the merchant lifecycle's own line): said before a form is filled, not after it is saved."""
+    return {
+        "merchant": merchant,
+        "can_create": merchant is not None and merchant.status == MerchantStatus.ACTIVE,
+        "merchant_next_step": next_step(
+            MERCHANT_NEXT_STEPS, merchant.status, days=settings.MERCHANT_REVIEW_SLA_DAYS
+        )
+        if merchant is not None
+        else "",
+    }
 
 
 @login_required
 def product_new(request):
-    merchant = live_merchant_of(request.user.organisation_id)
-    if merchant is None or not permissions.is_member(request.user, merchant):
+    if not request.user.has_role(*MERCHANT_ROLES):
         raise PermissionDenied
+    standing = _standing(live_merchant_of(request.user.organisation_id))
+    if not standing["can_create"]:
+        return render(request, "listings/cannot_create.html", standing)
+    merchant = standing["merchant"]
     form = SheetForm(request.POST or None)
     plans = PlansForm(request.POST or None, prefix="plans")
     if request.method == "POST" and form.is_valid() and plans.is_valid():
@@ -209,9 +240,20 @@ def version_detail(request, pk):
         "objection_form": ReasonForm() if page.can_object else None,
         "listing_form": ListingForm(initial={"boards": [version.board]}) if page.can_list else None,
         "now": clock.now(),
+        "next_step": next_step(
+            VERSION_NEXT_STEPS, version.status, notice_ends=_when(version.notice_ends_at)
+        ),
+        # Staff prepare; the merchant admin submits: say so where the admin sees the buttons.
+        "admin_steps": actions_for(VERSION_LIFECYCLE, version, MERCHANT_ADMIN)
+        if page.is_member and not page.is_admin
+        else [],
         **_action_context(buttons, VERSION_ACTIONS),
     }
     return render(request, "listings/version_detail.html", context)
+
+
+def _when(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
 @login_required
@@ -391,6 +433,7 @@ def objection_detail(request, pk):
         "objection": objection,
         "version": objection.version,
         "events": objection.events.order_by("occurred_at", "id"),
+        "next_step": next_step(OBJECTION_NEXT_STEPS, objection.status),
         **_action_context(buttons, OBJECTION_ACTIONS),
     }
     return render(request, "listings/objection_detail.html", context)
@@ -501,6 +544,7 @@ def listing_detail(request, pk):
         "my_review": my_review,
         "can_claim": reviewable and my_review is None,
         "decision_form": DecisionForm(stage=ReviewStage.LISTING) if my_review else None,
+        "next_step": next_step(LISTING_NEXT_STEPS, listing.status),
         **_action_context(buttons, LISTING_ACTIONS),
     }
     return render(request, "listings/listing_detail.html", context)

@@ -86,19 +86,45 @@ class ApplicationForm(forms.Form):
 
 
 class DataSourceForm(forms.Form):
-    name = forms.CharField(label=_("Data source"), max_length=200)
-    acquisition = forms.ChoiceField(label=_("How obtained"), choices=DataAcquisition.choices)
+    """One declared data source: a row left entirely empty declares nothing; a half-filled row
+    says which field it lacks."""
+
+    name = forms.CharField(label=_("Data source"), max_length=200, required=False)
+    acquisition = forms.ChoiceField(
+        label=_("How obtained"), choices=[("", "—"), *DataAcquisition.choices], required=False
+    )
     description = forms.CharField(label=_("Description"), max_length=2000, required=False)
+
+    def is_blank(self) -> bool:
+        data = getattr(self, "cleaned_data", None) or {}
+        return not any(data.get(key) for key in ("name", "acquisition", "description"))
+
+    def clean(self):
+        data = super().clean()
+        if self.is_blank():
+            return data
+        for key in ("name", "acquisition"):
+            if not data.get(key) and key not in self.errors:
+                self.add_error(
+                    key,
+                    forms.ValidationError(
+                        _("“%(field)s” is missing: fill it in, or clear the whole row."),
+                        code="required",
+                        params={"field": self.fields[key].label},
+                    ),
+                )
+        return data
 
 
 DataSourceFormSet = forms.formset_factory(DataSourceForm, extra=1, can_delete=True, max_num=20)
 
 
 def data_sources_from(formset) -> list[dict]:
+    """The declared sources of a valid formset: rows neither blank nor ticked for removal."""
     return [
         {key: form.cleaned_data[key] for key in ("name", "acquisition", "description")}
         for form in formset.forms
-        if form.has_changed() and form.cleaned_data and not form.cleaned_data.get("DELETE")
+        if form.cleaned_data and not form.cleaned_data.get("DELETE") and not form.is_blank()
     ]
 
 

@@ -85,6 +85,29 @@ def events_of(merchant: Merchant, user) -> QuerySet[MerchantEvent]:
         .select_related("actor")
         .order_by("occurred_at", "id")
     )
+def closed_applications_of(organisation_id) -> QuerySet[Merchant]:
+    """The organisation's past applications (rejected, withdrawn, terminated), latest first.
+
+    They stay readable to the organisation's people, who may start a new application.
+    """
+    if organisation_id is None:
+        return Merchant.objects.none()
+    return Merchant.objects.filter(organisation_id=organisation_id, status__in=CLOSED).order_by(
+        "-updated_at", "-id"
+    )
+
+
+def decision_behind_status(merchant: Merchant) -> MerchantEvent | None:
+    """The latest event that moved ``merchant`` into its current status, if it gave a reason:
+    the operator's request for more information, a rejection's or a suspension's reason."""
+    return (
+        merchant.events.filter(to_status=merchant.status)
+        .exclude(from_status=merchant.status)
+        .exclude(reason="")
+        .order_by("-occurred_at", "-id")
+        .first()
+    )
+
 
 
 def documents_of(merchant: Merchant, user) -> QuerySet[MerchantDocument]:

@@ -103,3 +103,55 @@ AWAITING_EXCHANGE = frozenset({S.SUBMITTED, S.RESUBMITTED, S.UNDER_REVIEW})
 EDITABLE = frozenset({S.DRAFT, S.INFO_REQUESTED})
 # Seen in the public merchant directory (数商名录).
 LISTED_IN_DIRECTORY = frozenset({S.ACTIVE})
+
+# What happens next in each state and what to do, one line per status, shown on the application
+# page (issue 8 §2). ``%(days)d`` is the review deadline (MERCHANT_REVIEW_SLA_DAYS).
+NEXT_STEPS = {
+    S.DRAFT: _(
+        "Complete the application and upload the qualification documents; the merchant admin "
+        "then submits it to the exchange."
+    ),
+    S.SUBMITTED: _(
+        "The application waits in the exchange's queue: an operator of another organisation "
+        "starts the review (the exchange aims to review within %(days)d days)."
+    ),
+    S.UNDER_REVIEW: _(
+        "An exchange operator is reviewing the application: they approve it, reject it or ask "
+        "for more information."
+    ),
+    S.INFO_REQUESTED: _(
+        "The exchange asks for more information (its request is shown above): change the "
+        "application or upload documents, then the merchant admin resubmits it."
+    ),
+    S.RESUBMITTED: _(
+        "Resubmitted: the application waits in the exchange's queue for an operator to review "
+        "it again."
+    ),
+    S.APPROVED: _(
+        "Approved: the exchange issues the merchant agreement next; the merchant admin then "
+        "signs it."
+    ),
+    S.SIGNING: _(
+        "The agreement is issued: the merchant admin signs it (签约) to become an active data "
+        "merchant."
+    ),
+    S.ACTIVE: _(
+        "An active data merchant: its people create data products and apply for their "
+        "registration and listing."
+    ),
+    S.SUSPENDED: _(
+        "Suspended by the exchange: its listings are off sale and no new data product can be "
+        "created until an operator lifts the suspension."
+    ),
+    S.TERMINATED: _(
+        "Terminated: the merchant standing has ended. The merchant admin may start a new "
+        "application."
+    ),
+    S.REJECTED: _(
+        "Rejected (the reason is shown above). The merchant admin may start a new application."
+    ),
+    S.WITHDRAWN: _("Withdrawn. The merchant admin may start a new application."),
+}
+# States whose page shows, at the top, the reason the exchange gave for moving the application
+# there (the request for more information above all: it says what to do).
+REASON_SHOWN = frozenset({S.INFO_REQUESTED, S.REJECTED, S.SUSPENDED, S.TERMINATED})

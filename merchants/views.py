@@ -1,5 +1,6 @@
 """Merchant pages: the directory, the application, the operators' queue. Each write calls one service."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from exchange import clock
+from exchange.accounts.roles import MERCHANT_ROLES
 from exchange.creditcode import credit_code_warnings, normalize_credit_code, validate_credit_code
 from exchange.errors import DomainError
 from exchange.scoping import VIEW, VIEW_INTERNALS, permits
@@ -19,6 +21,8 @@ from exchange.web import (
     ActionView,
     action_buttons,
     action_forms,
+    actions_for,
+    next_step,
     reason_required_for,
     show_refusal,
     take_action_from_page,
@@ -33,7 +37,15 @@ from merchants.forms import (
     data_sources_from,
 )
 from merchants.models import Category, District, Merchant
-from merchants.states import EDITABLE, LIFECYCLE, MerchantStatus
+from merchants.states import (
+    APPLICANT,
+    CLOSED,
+    EDITABLE,
+    LIFECYCLE,
+    NEXT_STEPS,
+    REASON_SHOWN,
+    MerchantStatus,
+)
 
 S = MerchantStatus
 
@@ -131,23 +143,42 @@ def check_credit_code(request):
 
 @login_required
 def mine(request):
-    """The organisation's own application: open it, or start one."""
-    merchant = selectors.live_merchant_of(request.user.organisation_id)
+    """The organisation's own application: the live one, else its past ones and a fresh start."""
+    user = request.user
+    merchant = selectors.live_merchant_of(user.organisation_id)
     if merchant is not None:
         return redirect("merchants:detail", pk=merchant.pk)
-    if not permissions.can_apply(request.user):
+    if not user.has_role(*MERCHANT_ROLES):
         raise PermissionDenied
-    return redirect("merchants:apply")
+    past = list(selectors.closed_applications_of(user.organisation_id))
+    if not past and permissions.can_apply(user):
+        return redirect("merchants:apply")
+    return render(
+        request, "merchants/mine.html", {"past": past, "can_apply": permissions.can_apply(user)}
+    )
 
 
 @login_required
 def apply(request):
+    """A new application; after a closed one, the form starts from what that one said."""
     if not permissions.can_apply(request.user):
         raise PermissionDenied
-    form = ApplicationForm(
-        request.POST or None, initial={"company_name": request.user.organisation.name}
+    live = selectors.live_merchant_of(request.user.organisation_id)
+    if live is not None:
+        messages.info(request, _("Your organisation's application is in progress: here it is."))
+        return redirect("merchants:detail", pk=live.pk)
+    previous = selectors.closed_applications_of(request.user.organisation_id).first()
+    initial = (
+        _application_initial(previous)
+        if previous
+        else {"company_name": request.user.organisation.name}
     )
-    sources = DataSourceFormSet(request.POST or None, prefix="sources")
+    form = ApplicationForm(request.POST or None, initial=initial)
+    sources = DataSourceFormSet(
+        request.POST or None,
+        prefix="sources",
+        initial=previous.data_sources if previous else None,
+    )
     if request.method == "POST" and form.is_valid() and sources.is_valid():
         try:
             merchant = services.create_application(
@@ -161,8 +192,18 @@ def apply(request):
     return render(
         request,
         "merchants/application_form.html",
-        {"form": form, "sources": sources, "creating": True},
+        {"form": form, "sources": sources, "creating": True, "previous": previous},
     )
+
+
+def _application_initial(merchant: Merchant) -> dict:
+    initial = {
+        name: getattr(merchant, name)
+        for name in services.APPLICATION_FIELDS
+        if name != "data_sources"
+    }
+    initial["categories"] = list(merchant.categories.all())
+    return initial
 
 
 @login_required
@@ -170,13 +211,7 @@ def edit(request, pk):
     merchant = _visible_merchant(request, pk)
     if not permissions.can_edit(request.user, merchant):
         raise PermissionDenied
-    initial = {
-        name: getattr(merchant, name)
-        for name in services.APPLICATION_FIELDS
-        if name != "data_sources"
-    }
-    initial["categories"] = list(merchant.categories.all())
-    form = ApplicationForm(request.POST or None, initial=initial)
+    form = ApplicationForm(request.POST or None, initial=_application_initial(merchant))
     sources = DataSourceFormSet(
         request.POST or None, prefix="sources", initial=merchant.data_sources
     )
@@ -205,6 +240,7 @@ def detail(request, pk):
     merchant = _visible_merchant(request, pk)
     user = request.user
     can_edit = permissions.can_edit(user, merchant) and merchant.status in EDITABLE
+    is_member = permissions.is_member(user, merchant)
     sees_internals = permits(user, VIEW_INTERNALS, merchant)
     buttons = action_buttons(
         LIFECYCLE,
@@ -213,6 +249,7 @@ def detail(request, pk):
         ACTION_VIEWS,
         lambda action: reverse("merchants:act", args=[merchant.pk, action.slug]),
     )
+    closed = merchant.status in CLOSED
     context = {
         "merchant": merchant,
         "events": selectors.events_of(merchant, user),
@@ -227,6 +264,20 @@ def detail(request, pk):
         "warnings": credit_code_warnings(merchant.credit_code),
         "is_own_organisation_for_operator": permissions.can_review(user)
         and user.organisation_id == merchant.organisation_id,
+        "next_step": next_step(NEXT_STEPS, merchant.status, days=settings.MERCHANT_REVIEW_SLA_DAYS)
+        if sees_internals
+        else "",
+        "status_reason": selectors.decision_behind_status(merchant)
+        if sees_internals and merchant.status in REASON_SHOWN
+        else None,
+        # Staff prepare; the admin submits and signs: say so where the admin sees the buttons.
+        "admin_steps": actions_for(LIFECYCLE, merchant, APPLICANT)
+        if is_member and not permissions.is_applicant_admin(user, merchant)
+        else [],
+        "live_application": selectors.live_merchant_of(merchant.organisation_id)
+        if closed and is_member
+        else None,
+        "can_start_again": closed and is_member and permissions.can_apply(user),
     }
     return render(request, "merchants/detail.html", context)
 

@@ -13,12 +13,16 @@ MO = PO.with_suffix(".mo")
 
 
 def po_entries() -> dict[str, str]:
-    """msgid → msgstr (plural entries keyed by their singular), from a .po file."""
+    """msgid → msgstr (plural entries keyed by their singular; an entry with a context keyed
+    ``context\x04msgid``, as gettext compiles it), from a .po file."""
     entries, current, key = {}, {}, None
     for line in [*PO.read_text(encoding="utf-8").splitlines(), ""]:
         if not line.strip():
             if current.get("msgid"):
-                entries[current["msgid"]] = current.get("msgstr", current.get("msgstr[0]", ""))
+                msgid = current["msgid"]
+                if "msgctxt" in current:
+                    msgid = f"{current['msgctxt']}\x04{msgid}"
+                entries[msgid] = current.get("msgstr", current.get("msgstr[0]", ""))
             current, key = {}, None
             continue
         if line.startswith("#"):

@@ -244,7 +244,7 @@ def _finish(version_id: int, result: dict) -> CheckReport | None:
         recipients=reviewers.exclude(organisation_id=version.product.merchant.organisation_id),
         kind="product_for_compliance",
         title=_("%(product)s waits for compliance review (%(risk)s risk)"),
-        params={"product": version.name, "risk": report.get_risk_level_display()},
+        params={"product": version.name, "risk": RiskLevel(report.risk_level)},
         url=reverse("listings:version-detail", kwargs={"pk": version.pk}),
     )
     return report

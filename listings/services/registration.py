@@ -146,7 +146,7 @@ def _tell_objector(objection: Objection, action) -> None:
         body=_("Reason: %(reason)s"),
         params={
             "product": objection.version.name,
-            "status": objection.get_status_display(),
+            "status": ObjectionStatus(objection.status).label,  # lazy: the reader's language
             "reason": objection.decision_note,
         },
         url=reverse("listings:objection-detail", kwargs={"pk": objection.pk}),

@@ -375,10 +375,11 @@ def _tell_merchant(organisation_id: int, name: str, status, reason: str, url: st
     )
 
 
-def _status_label(status) -> str:
+def _status_label(status):
+    """The status's lazy label: the notification renders it in each recipient's language."""
     for enum in (VersionStatus, ListingStatus):
         if status in enum.values:
-            return str(enum(status).label)
+            return enum(status).label
     return str(status)
 
 

@@ -1,10 +1,11 @@
-from decimal import Decimal
-
 from django import template
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from exchange.money import format_amount
 from exchange.registry.models import CertificateStatus
-from listings.checklists import CHECKLISTS, QUALITY_INDICATORS
+from listings.checklists import CHECKLISTS, QUALITY_INDICATORS, grade_scale
+from listings.models import ColumnType, DeliveryMode, PersonalInformationKind
 
 register = template.Library()
 
@@ -17,13 +18,40 @@ def fields_named(form, names: str):
 
 @register.filter
 def yuan(amount, currency="CNY"):
-    """One format for money: ¥1,234.50 (per-call prices keep their fourth decimal)."""
-    if amount is None:
-        return "—"
-    amount = Decimal(amount)
-    places = 4 if amount != amount.quantize(Decimal("0.01")) else 2
-    symbol = "¥" if currency == "CNY" else f"{currency} "
-    return f"{symbol}{amount:,.{places}f}"
+    """One format for money: ¥1,234.50 (per-call prices keep the places they need: ¥0.0028)."""
+    return format_amount(amount, currency or "CNY")
+
+
+# The choices whose stored codes pages show by their names (``{{ codes|labels:"delivery" }}``).
+CHOICES = {
+    "delivery": DeliveryMode,
+    "column_type": ColumnType,
+    "personal_information": PersonalInformationKind,
+}
+
+
+@register.filter
+def labels(codes, kind: str) -> str:
+    """Stored codes (one, or a list) by their names in the reader's language; an unknown code as
+    it is. ``["api", "file"]`` → "API、文件或数据包"."""
+    if codes in (None, "", []):
+        return ""
+    choices = CHOICES[kind]
+    items = codes if isinstance(codes, list | tuple) else [codes]
+    names = [str(choices(code).label) if code in choices.values else str(code) for code in items]
+    return ("、" if (get_language() or "").startswith("zh") else ", ").join(names)
+
+
+@register.inclusion_tag("listings/_quality_grade.html")
+def quality_grade(grade, brief=False):
+    """A quality grade with what it means and the scale it sits on (settings' thresholds)."""
+    scale = grade_scale()
+    return {
+        "grade": grade,
+        "meaning": next((row.meaning for row in scale if row.grade == grade), ""),
+        "scale": scale,
+        "brief": brief,
+    }
 
 
 @register.filter

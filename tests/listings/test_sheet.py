@@ -48,6 +48,6 @@ def test_the_cross_border_fields_are_registered_and_diffed(seller, reviewers):
     }
     assert set(changed) == {"exporter_is_ciio", "personal_information_people"}
     assert (
-        changed["personal_information_people"].before,
-        changed["personal_information_people"].after,
+        changed["personal_information_people"].old,
+        changed["personal_information_people"].new,
     ) == ("50000", "150000")
