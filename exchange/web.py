@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 
 from exchange.errors import DomainError
@@ -133,3 +133,15 @@ def actions_for(lifecycle: Lifecycle, obj, who) -> list[Action]:
     """The offered actions of ``obj``'s current state that ``who`` takes (a role's description, as
     the lifecycle declares it): what to tell a colleague who cannot take them."""
     return [a for a in lifecycle.actions_from(obj.status) if a.offered and a.who == who]
+
+
+def private_file_response(stored_file, *, filename: str, content_type: str) -> FileResponse:
+    """Serve a file from private storage to someone the caller checked may see it: always as a
+    download, never rendered by the browser, never kept by a shared cache."""
+    response = FileResponse(
+        stored_file.open("rb"), as_attachment=True, filename=filename, content_type=content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response["Cache-Control"] = "private, no-store"
+    return response

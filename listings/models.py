@@ -213,6 +213,10 @@ class Product(TimeStampedModel):
         return self.registered_version_id is not None
 
 
+# Samples are CSV or a JSON array of objects (listings.samples reads both).
+SAMPLE_CONTENT_TYPES = {".csv": "text/csv; charset=utf-8", ".json": "application/json"}
+
+
 def sample_path(version: "ProductVersion", filename: str) -> str:
     return f"products/{version.product_id}/samples/{uuid.uuid4().hex}{PurePosixPath(filename).suffix.lower()}"
 
@@ -386,6 +390,12 @@ class ProductVersion(TimeStampedModel):
             errors["time_coverage_end"] = _("The coverage ends before it starts.")
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def sample_content_type(self) -> str:
+        """What the sample is, by its name's suffix (its content was parsed when attached)."""
+        suffix = PurePosixPath(self.sample_name).suffix.lower()
+        return SAMPLE_CONTENT_TYPES.get(suffix, "application/octet-stream")
 
     @property
     def has_personal_information(self) -> bool:

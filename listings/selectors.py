@@ -412,9 +412,7 @@ def version_page(version: ProductVersion, user) -> VersionPage:
             .exclude(pk=version.pk)
             .order_by("-number")
         ),
-        listings=list(
-            listings_visible_to(user).filter(product=product).order_by("-submitted_at")
-        ),
+        listings=list(listings_visible_to(user).filter(product=product).order_by("-submitted_at")),
     )
 
 

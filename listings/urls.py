@@ -25,6 +25,16 @@ urlpatterns = [
     path("products/versions/<int:pk>/object/", views.version_object, name="version-object"),
     path("products/versions/<int:pk>/new-version/", views.version_new, name="version-new"),
     path("products/versions/<int:pk>/sample/", views.version_sample, name="version-sample"),
+    path(
+        "products/versions/<int:pk>/sample/download/",
+        views.version_sample_file,
+        name="version-sample-download",
+    ),
+    path(
+        "products/versions/<int:pk>/documents/<int:document_pk>/download/",
+        views.version_document_file,
+        name="document-download",
+    ),
     path("products/versions/<int:pk>/document/", views.version_document, name="version-document"),
     path("products/versions/<int:pk>/list/", views.version_list, name="version-list"),
     path("products/versions/<int:pk>/<slug:action>/", views.version_act, name="version-act"),

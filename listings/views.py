@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +23,7 @@ from exchange.web import (
     action_forms,
     actions_for,
     next_step,
+    private_file_response,
     reason_required_for,
     show_refusal,
     take_action_from_page,
@@ -267,9 +268,9 @@ def version_act(request, pk, action):
     return redirect("listings:version-detail", pk=version.pk)
 
 
-def _on_version_page(request, pk, call, success) -> HttpResponse:
+def _on_version_page(request, pk, call, success, level=VIEW) -> HttpResponse:
     """Run ``call(version)`` for one of the version page's forms and come back to the page."""
-    version = _version(request, pk)
+    version = _version(request, pk, level)
     try:
         result = call(version)
     except (DomainError, ValidationError) as error:
@@ -363,7 +364,8 @@ def version_sample(request, pk):
             version=version, actor=request.user, upload=form.cleaned_data["file"]
         )
 
-    return _on_version_page(request, pk, attach, _("Sample attached."))
+    # Material is the version's internals: an outsider's upload finds nothing (404).
+    return _on_version_page(request, pk, attach, _("Sample attached."), VIEW_INTERNALS)
 
 
 @login_required
@@ -380,7 +382,7 @@ def version_document(request, pk):
             upload=form.cleaned_data["file"],
         )
 
-    return _on_version_page(request, pk, upload, _("Document uploaded."))
+    return _on_version_page(request, pk, upload, _("Document uploaded."), VIEW_INTERNALS)
 
 
 @login_required
@@ -403,6 +405,27 @@ def version_list(request, pk):
 
 def _no_claim():
     raise ClaimNotHeld()
+
+
+# The evidence reviewers judge, and merchants' own material: the version's internals (the same
+# rule as the API's downloads).
+@login_required
+def version_sample_file(request, pk):
+    version = _version(request, pk, VIEW_INTERNALS)
+    if not version.sample:
+        raise Http404
+    return private_file_response(
+        version.sample, filename=version.sample_name, content_type=version.sample_content_type
+    )
+
+
+@login_required
+def version_document_file(request, pk, document_pk):
+    version = _version(request, pk, VIEW_INTERNALS)
+    document = get_object_or_404(selectors.documents_of(version, request.user), pk=document_pk)
+    return private_file_response(
+        document.file, filename=document.original_name, content_type=document.content_type
+    )
 
 
 @login_required

@@ -85,6 +85,8 @@ def events_of(merchant: Merchant, user) -> QuerySet[MerchantEvent]:
         .select_related("actor")
         .order_by("occurred_at", "id")
     )
+
+
 def closed_applications_of(organisation_id) -> QuerySet[Merchant]:
     """The organisation's past applications (rejected, withdrawn, terminated), latest first.
 
@@ -107,7 +109,6 @@ def decision_behind_status(merchant: Merchant) -> MerchantEvent | None:
         .order_by("-occurred_at", "-id")
         .first()
     )
-
 
 
 def documents_of(merchant: Merchant, user) -> QuerySet[MerchantDocument]:

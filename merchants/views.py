@@ -6,7 +6,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +22,7 @@ from exchange.web import (
     action_forms,
     actions_for,
     next_step,
+    private_file_response,
     reason_required_for,
     show_refusal,
     take_action_from_page,
@@ -235,8 +235,9 @@ def edit(request, pk):
     )
 
 
-@login_required
 def detail(request, pk):
+    """A merchant's page: public for active merchants (the directory's profile); members and
+    supervisors also see the application's internals and its actions."""
     merchant = _visible_merchant(request, pk)
     user = request.user
     can_edit = permissions.can_edit(user, merchant) and merchant.status in EDITABLE
@@ -333,11 +334,8 @@ def remove_document(request, pk, document_pk):
 def download_document(request, pk, document_pk):
     merchant = _visible_merchant(request, pk, VIEW_INTERNALS)
     document = get_object_or_404(selectors.documents_of(merchant, request.user), pk=document_pk)
-    return FileResponse(
-        document.file.open("rb"),
-        as_attachment=True,
-        filename=document.original_name,
-        content_type=document.content_type,
+    return private_file_response(
+        document.file, filename=document.original_name, content_type=document.content_type
     )
 
 

@@ -226,13 +226,22 @@ SCOPED_ROUTES = {
     "listings:version-detail": Scope("version", VIEW, shows=("material", "review", "objection")),
     "listings:version-edit": Scope("version", VIEW, readable=False),
     "listings:version-diff": Scope("version_pair", VIEW),
-    "listings:version-act": Scope("version", VIEW, {"post": dict}, action="claim"),
+    "listings:version-act": Scope("version", VIEW, {"post": reason()}, action="withdraw"),
+    **{
+        f"listings:version-{name}": Scope("version", VIEW, {"post": reason()})
+        for name in ("claim", "release", "decide", "object", "new", "list")
+    },
+    "listings:version-sample": Scope("version", INTERNALS, {"post": sample_file()}),
+    "listings:version-document": Scope("version", INTERNALS, {"post": product_file()}),
+    "listings:version-sample-download": Scope("version", INTERNALS),
+    "listings:document-download": Scope("version_document", INTERNALS),
     "listings:document-remove": Scope("version_document", INTERNALS, {"post": dict}),
-    "listings:objection-decide": Scope(
-        "objection", VIEW, {"post": lambda: {"uphold": "false", "note": "n"}}
-    ),
+    "listings:objection-detail": Scope("objection", VIEW, shows=("objection",)),
+    "listings:objection-act": Scope("objection", VIEW, {"post": reason()}, action="dismiss"),
     "listings:listing-detail": Scope("listing", VIEW, shows=("review", "reason")),
-    "listings:listing-act": Scope("listing", VIEW, {"post": reason()}, action="claim"),
+    "listings:listing-act": Scope("listing", VIEW, {"post": reason()}, action="suspend"),
+    "listings:listing-claim": Scope("listing", VIEW, {"post": dict}),
+    "listings:listing-decide": Scope("listing", VIEW, {"post": reason()}),
     "listings:catalog-item": Scope("catalog", PUBLIC),
     # products API
     "listings-api:product-new-version": Scope("product", VIEW, {"post": dict}),
@@ -248,6 +257,8 @@ SCOPED_ROUTES = {
     },
     "listings-api:version-documents": Scope("version", INTERNALS, {"post": product_file()}),
     "listings-api:version-sample": Scope("version", INTERNALS, {"post": sample_file()}),
+    "listings-api:version-sample-download": Scope("version", INTERNALS),
+    "listings-api:version-document-download": Scope("version_document", INTERNALS),
     "listings-api:version-remove-document": Scope("version_document", INTERNALS, {"post": dict}),
     "listings-api:version-events": Scope("version", INTERNALS, shows=("review",)),
     "listings-api:version-reviews": Scope("version", INTERNALS, shows=("review",)),
@@ -261,6 +272,7 @@ SCOPED_ROUTES = {
     "listings-api:objection-decide": Scope(
         "objection", VIEW, {"post": lambda: {"uphold": False, "note": "n"}}
     ),
+    "listings-api:objection-withdraw": Scope("objection", VIEW, {"post": reason()}),
     "listings-api:catalog-detail": Scope("catalog", PUBLIC),
     "listings-api:board-detail": Scope("reference", PUBLIC),
     "listings-api:scenario-detail": Scope("reference", PUBLIC),
@@ -447,7 +459,7 @@ def build_world():
         approve(version, people["compliance"])
         review = listings.claim_version(version=version, actor=people["quality"])
         listings.decide_version_review(
-            review=review,
+            version=review.version,
             actor=people["quality"],
             decision="approve",
             checklist=passing_checklist("quality"),
@@ -469,7 +481,7 @@ def build_world():
     )
     review = listings.claim_listing(listing=listing, actor=people["committee"])
     listings.decide_listing_review(
-        review=review,
+        listing=review.listing,
         actor=people["committee"],
         decision="approve",
         checklist=passing_checklist("listing"),

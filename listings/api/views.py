@@ -1,7 +1,9 @@
 """Products, versions, reviews, listings and the public catalogue over the API."""
 
 import django_filters
+from django.http import Http404
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -14,7 +16,8 @@ from exchange.accounts.roles import SUPERVISOR_ROLES
 from exchange.api.filters import IdFilter
 from exchange.errors import PermissionDeniedError
 from exchange.scoping import VIEW_INTERNALS
-from exchange.uploads import check_upload
+from exchange.uploads import DOCUMENT_TYPES, check_upload
+from exchange.web import private_file_response
 from listings import permissions, selectors, services
 from listings.api.serializers import (
     BoardSerializer,
@@ -39,7 +42,14 @@ from listings.api.serializers import (
     VersionSerializer,
 )
 from listings.errors import ClaimNotHeld
-from listings.models import Board, ObjectionStatus, Product, ProductType, Scenario
+from listings.models import (
+    SAMPLE_CONTENT_TYPES,
+    Board,
+    ObjectionStatus,
+    Product,
+    ProductType,
+    Scenario,
+)
 from listings.paginators import CatalogPagination
 from listings.sample_report import scan_report
 from listings.states import ListingStatus, ReviewStage, VersionStatus
@@ -169,6 +179,36 @@ class VersionViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
             version=self.get_object_with_internals(), actor=request.user, upload=data["file"]
         )
         return Response(self.output(version.pk))
+
+    @extend_schema(
+        responses={
+            (200, media_type): OpenApiTypes.BINARY
+            for media_type in sorted(set(SAMPLE_CONTENT_TYPES.values()))
+        },
+        summary="Download the sample (members, reviewers, supervisors)",
+    )
+    @action(detail=True, methods=["get"], url_path="sample/download")
+    def sample_download(self, request, pk=None):
+        version = self.get_object_with_internals()
+        if not version.sample:
+            raise Http404
+        return private_file_response(
+            version.sample, filename=version.sample_name, content_type=version.sample_content_type
+        )
+
+    @extend_schema(
+        responses={(200, media_type): OpenApiTypes.BINARY for media_type in DOCUMENT_TYPES},
+        summary="Download a document of the material (members, reviewers, supervisors)",
+    )
+    @action(
+        detail=True, methods=["get"], url_path=r"documents/(?P<document_pk>[0-9]{1,18})/download"
+    )
+    def document_download(self, request, pk=None, document_pk=None):
+        version = self.get_object_with_internals()
+        document = get_object_or_404(selectors.documents_of(version, request.user), pk=document_pk)
+        return private_file_response(
+            document.file, filename=document.original_name, content_type=document.content_type
+        )
 
     @extend_schema(
         request={"multipart/form-data": ProductDocumentUploadSerializer},

@@ -2,7 +2,6 @@
 
 import django_filters
 from django.db.models import Q
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -14,6 +13,7 @@ from rest_framework.response import Response
 from exchange.errors import PermissionDeniedError
 from exchange.scoping import VIEW_INTERNALS
 from exchange.uploads import DOCUMENT_TYPES
+from exchange.web import private_file_response
 from merchants import selectors, services
 from merchants.api.serializers import (
     ApplicationInputSerializer,
@@ -243,11 +243,8 @@ class MerchantDocumentViewSet(
     @action(detail=True, methods=["get"])
     def download(self, request, *args, **kwargs):
         document = self.get_object()
-        return FileResponse(
-            document.file.open("rb"),
-            as_attachment=True,
-            filename=document.original_name,
-            content_type=document.content_type,
+        return private_file_response(
+            document.file, filename=document.original_name, content_type=document.content_type
         )
 
 

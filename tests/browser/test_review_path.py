@@ -8,6 +8,7 @@ would: the business clock is set past it and ``close_public_notices`` is called.
 """
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -126,6 +127,15 @@ def review(page, reviewer, *, stage: ReviewStage, version_pk: int, next_status, 
     page.locator("button[data-action=claim]").click()
     expect(page.get_by_test_id("decision-form")).to_be_visible()
     expect(page.locator("button[data-action=claim]")).to_have_count(0)
+    if stage == ReviewStage.COMPLIANCE:
+        # the reviewer opens the evidence they judge: the sample and a document of the material
+        with page.expect_download() as sample:
+            page.get_by_test_id("sample-download").click()
+        assert sample.value.suggested_filename.endswith(".csv")
+        assert b"\n" in Path(sample.value.path()).read_bytes()
+        with page.expect_download() as document:
+            page.get_by_test_id("document-download").first.click()
+        assert Path(document.value.path()).read_bytes().startswith(b"%PDF")
     fill_decision(page, stage)
     if screenshot:
         assert_fits_the_window(page)

@@ -216,3 +216,22 @@ def test_a_suspended_merchants_admin_is_offered_no_signature(applicant, operator
     assert any(m.level_tag == "error" for m in refused.context["messages"])
     merchant.refresh_from_db()
     assert merchant.status == MerchantStatus.SUSPENDED
+
+
+@pytest.mark.django_db
+def test_an_active_merchants_profile_is_public_without_its_private_material(applicant, operator):
+    merchant = merchant_in(MerchantStatus.ACTIVE, applicant=applicant, operator=operator)
+    page = Client().get(f"/merchants/{merchant.pk}/")
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert merchant.company_name in content and merchant.credit_code in content
+    assert merchant.contact_phone not in content and merchant.contact_email not in content
+    assert 'data-testid="documents"' not in content and 'data-testid="events"' not in content
+    assert f"/catalog/?merchant={merchant.pk}" in content
+    assert page.context["buttons"] == []
+
+
+@pytest.mark.django_db
+def test_an_application_that_is_not_active_is_not_found_by_visitors(applicant, operator):
+    merchant = merchant_in(MerchantStatus.UNDER_REVIEW, applicant=applicant, operator=operator)
+    assert Client().get(f"/merchants/{merchant.pk}/").status_code == 404
