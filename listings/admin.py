@@ -14,6 +14,7 @@ from listings.models import (
     Listing,
     ListingEvent,
     Objection,
+    ObjectionEvent,
     Product,
     ProductVersion,
     Review,
@@ -110,6 +111,14 @@ class VersionEventAdmin(ReadOnlyAdmin):
     list_display = ["occurred_at", "subject", "kind", "from_status", "to_status", "actor_name"]
     list_filter = ["kind", "to_status"]
     search_fields = ["subject__name", "actor_name", "reason"]
+    list_select_related = ["subject"]
+
+
+@admin.register(ObjectionEvent)
+class ObjectionEventAdmin(ReadOnlyAdmin):
+    list_display = ["occurred_at", "subject", "kind", "from_status", "to_status", "actor_name"]
+    list_filter = ["kind", "to_status"]
+    search_fields = ["actor_name", "reason"]
     list_select_related = ["subject"]
 
 

@@ -9,6 +9,8 @@ from tests.factories import merchant_in
 
 S = MerchantStatus
 APPEND_ONLY = {
+    "accounts.InvitationEvent",
+    "listings.ObjectionEvent",
     "merchants.MerchantEvent",
     "merchants.Agreement",
     "merchants.MerchantDocument",

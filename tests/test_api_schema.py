@@ -71,7 +71,10 @@ def test_a_certificate_that_references_no_original_matches_the_schema(conforms):
     from exchange.registry import services
 
     [original] = services.issue_certificates([registration(1)])
-    amendment = services.amend_certificate(original=original, action=Action.LICENCE, reason="许可")
+    registrar = make_user(role=Role.OPERATOR)
+    amendment = services.amend_certificate(
+        original=original, action=Action.LICENCE, reason="许可", actor=registrar
+    )
     listed = conforms("GET", "/api/registry/certificates/").json()["results"]
     assert {row["number"]: row["references"] for row in listed} == {
         original.number: None,

@@ -154,6 +154,8 @@ class Scope:
     action: str = ""  # the <action> slug of a page's action route
     readable: bool = True  # with the level, a GET answers 200 (False: also needs a role)
     shows: tuple = ()  # kinds of planted markers the route shows to those who may read them
+    # Subjects this page also shows to visitors who are not signed in (the API needs a login).
+    public_for: frozenset = frozenset()
 
 
 def reason():
@@ -196,7 +198,13 @@ A_CONTACT = tuple(PLANTED["merchant_active"]["contact"])
 # Every route that addresses an organisation's material or a public record, by URL name.
 SCOPED_ROUTES = {
     # merchant pages
-    "merchants:detail": Scope("merchant", VIEW, shows=("contact", "document", "reason")),
+    # An active merchant's page is its public profile, linked from the directory (issue 8 §2).
+    "merchants:detail": Scope(
+        "merchant",
+        VIEW,
+        shows=("contact", "document", "reason"),
+        public_for=frozenset({"merchant_active"}),
+    ),
     "merchants:edit": Scope("merchant", VIEW, readable=False),
     "merchants:act": Scope("merchant", VIEW, {"post": reason()}, action="suspend"),
     "merchants:document-upload": Scope("merchant", INTERNALS, {"post": merchant_file()}),
@@ -655,7 +663,7 @@ def test_a_route_serves_only_those_who_may_see_its_subject(world, name, method):
         for role in ROLES:
             user = world["people"].get(role)
             where = f"{method.upper()} {url} as {role} ({key})"
-            if may(role, key, scope.level):
+            if may(role, key, scope.level) or (role == "anonymous" and key in scope.public_for):
                 if method == "get":
                     problems += served(where, scope, key, role, call(name, method, url, user, None))
                 # What an allowed write does is the permission matrix's business.

@@ -168,9 +168,10 @@ PAGE_MATRIX = [
     ("directory", None, "/merchants/", row(200, 200, 200, 200, 200, 200, 200, 200, 200)),
     ("home", None, "/", row(200, 200, 200, 200, 200, 200, 200, 200, 200)),
     ("credit code check", None, "/merchants/check-credit-code/?credit_code=9144030071526726XG", row(200, 200, 200, 200, 200, 200, 200, 200, 200)),
-    ("detail of draft", S.DRAFT, "/merchants/{id}/", row(302, 200, 200, 404, 404, 404, 404, 404, 404)),
-    ("detail of submitted", S.SUBMITTED, "/merchants/{id}/", row(302, 200, 200, 404, 404, 404, 404, 200, 200)),
-    ("detail of active", S.ACTIVE, "/merchants/{id}/", row(302, 200, 200, 200, 200, 200, 200, 200, 200)),
+    # An active merchant's page is its public profile; an application is not found by visitors.
+    ("detail of draft", S.DRAFT, "/merchants/{id}/", row(404, 200, 200, 404, 404, 404, 404, 404, 404)),
+    ("detail of submitted", S.SUBMITTED, "/merchants/{id}/", row(404, 200, 200, 404, 404, 404, 404, 200, 200)),
+    ("detail of active", S.ACTIVE, "/merchants/{id}/", row(200, 200, 200, 200, 200, 200, 200, 200, 200)),
     ("edit draft", S.DRAFT, "/merchants/{id}/edit/", row(302, 200, 200, 404, 404, 404, 404, 404, 404)),
     ("queue", None, "/merchants/queue/", row(302, 403, 403, 403, 403, 403, 403, 200, 200)),
     ("all applications", None, "/merchants/all/", row(302, 403, 403, 403, 403, 403, 403, 200, 200)),

@@ -11,8 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 from exchange.accounts import services
 from exchange.accounts.forms import AdminPasswordChangeForm
-from exchange.accounts.models import Invitation, Organisation, User
+from exchange.accounts.models import Invitation, InvitationEvent, Organisation, User
 from exchange.accounts.roles import Role
+from exchange.admin import ReadOnlyAdmin
 from exchange.errors import DomainError
 
 # What an operator may edit on a person's page: how they are named and addressed, nothing that
@@ -162,3 +163,11 @@ class InvitationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # invitations go through the members page, which checks who may invite
+
+
+@admin.register(InvitationEvent)
+class InvitationEventAdmin(ReadOnlyAdmin):
+    list_display = ["occurred_at", "subject", "kind", "from_status", "to_status", "actor_name"]
+    list_filter = ["kind", "to_status"]
+    search_fields = ["subject__email", "actor_name", "reason"]
+    list_select_related = ["subject"]
