@@ -4,7 +4,8 @@ It finds resident ID numbers (GB 11643-1999), mainland mobile numbers, bank card
 e-mail addresses and Chinese personal names, per column of a sample and inside free text. Numbers
 are recognised by their structure, never by a column's header, and look-alikes are not reported:
 an ID with a wrong check character or an impossible birth date, a card number failing Luhn, an
-order number, a landline, a mobile number inside a longer run of digits. Names are recognised by
+order number, a landline, a mobile number inside a longer run of digits. Full-width forms
+(１３８１２３４５６７８, ＠, ＋８６) are read as their ASCII counterparts. Names are recognised by
 content (a common surname and one or two given-name characters filling the whole cell); a column
 counts as a name column when most of its cells are names, and place, board and product names are
 kept out by stop lists.
@@ -152,28 +153,38 @@ _EMAIL = re.compile(
 )
 
 
+# Full-width forms (U+FF01–U+FF5E) and the ideographic space, mapped one character to one onto
+# ASCII, so that positions in the mapped text are positions in the text as written.
+_HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
+def half_width(text: str) -> str:
+    """``text`` with its full-width digits, letters and signs written as ASCII (same length)."""
+    return text if text.isascii() else text.translate(_HALF_WIDTH)
+
+
 def find_in_text(text: str) -> list[tuple[str, str]]:
     """Personal information inside free text, as ``(kind, value as written)`` in order of
     appearance. Names are not looked for here: a name is recognised only as a whole cell of a
     name column (see ``scan_values``)."""
-    found: list[tuple[int, str, str]] = []
-    if "@" in text:
-        found.extend((match.start(), "email", match.group()) for match in _EMAIL.finditer(text))
-    if _NUMBER_RUN.search(text):
-        found.extend(_numbers_in(text))
+    normal = half_width(text)
+    found: list[tuple[int, int, str]] = []
+    if "@" in normal:
+        found.extend((match.start(), match.end(), "email") for match in _EMAIL.finditer(normal))
+    if _NUMBER_RUN.search(normal):
+        found.extend(_numbers_in(normal))
     found.sort(key=lambda item: item[0])
-    return [(kind, value) for _, kind, value in found]
+    return [(kind, text[start:end]) for start, end, kind in found]
 
 
-def _numbers_in(text: str) -> list[tuple[int, str, str]]:
+def _numbers_in(text: str) -> list[tuple[int, int, str]]:
+    """The numbers in ``text`` (already half-width) as ``(start, end, kind)``."""
     found = [
-        (m.start(), "resident_id", m.group())
-        for m in _RESIDENT_ID.finditer(text)
-        if is_resident_id(m.group())
+        (*m.span(), "resident_id") for m in _RESIDENT_ID.finditer(text) if is_resident_id(m.group())
     ]
-    found.extend((m.start(), "mobile", m.group()) for m in _MOBILE.finditer(text))
+    found.extend((*m.span(), "mobile") for m in _MOBILE.finditer(text))
     found.extend(
-        (m.start(), "bank_card", m.group())
+        (*m.span(), "bank_card")
         for m in _BANK_CARD.finditer(text)
         if is_bank_card(m.group().replace(" ", ""))
     )
@@ -226,6 +237,8 @@ def scan_values(column: str, values: Iterable[str | None]) -> list[Finding]:
 
 
 def _cell_mask(value: str) -> int:
+    if not value.isascii():
+        value = value.translate(_HALF_WIDTH)
     if value.isdigit() and value.isascii():
         return _digits_mask(value)
     stripped = value.strip()
@@ -235,7 +248,7 @@ def _cell_mask(value: str) -> int:
     if "@" in value and _EMAIL.search(value):
         mask |= _EMAIL_BIT
     if _NUMBER_RUN.search(value):
-        for _, kind, _ in _numbers_in(value):
+        for _, _, kind in _numbers_in(value):
             mask |= _KIND_BITS[kind]
     if is_person_name(stripped):
         mask |= _NAME_BIT

@@ -73,7 +73,7 @@ def test_double_submit_moves_once(applicant, operator):
     merchant = merchant_in(S.DRAFT, applicant=applicant, operator=operator)
     outcomes = race(*[lambda: services.submit_application(merchant=merchant, actor=applicant)] * 3)
     assert sorted(kind for kind, _ in outcomes) == ["ok", "refused", "refused"]
-    assert MerchantEvent.objects.filter(subject=merchant, kind="submitted").count() == 1
+    assert MerchantEvent.objects.filter(subject=merchant, kind="submit").count() == 1
 
 
 def test_agreement_is_issued_once(applicant, operator, second_operator):

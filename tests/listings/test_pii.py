@@ -441,3 +441,36 @@ def test_every_luhn_valid_number_standing_alone_is_a_bank_card(number):
     assert find_in_text(number) == [("bank_card", number)]
     assert find_in_text(f"卡号{number}。") == [("bank_card", number)]
     assert kinds(number) == ["bank_card"]
+
+
+def full_width(text: str) -> str:
+    """ASCII digits, letters and signs written in their full-width forms (U+FF01–U+FF5E)."""
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+def test_full_width_numbers_are_found_as_written():
+    mobile, id_number, card = full_width("13812345678"), full_width(ID_X), full_width(CARD_16)
+    text = f"电话：{mobile}，身份证{id_number}，卡{card}，邮箱{full_width('x@example.com')}"
+
+    assert find_in_text(text) == [
+        ("mobile", mobile),
+        ("resident_id", id_number),
+        ("bank_card", card),
+        ("email", full_width("x@example.com")),
+    ]
+    assert find_in_text(full_width("+86 138-1234-5678")) == [("mobile", full_width("+86 138-1234-5678"))]
+
+
+def test_full_width_cells_count_like_ascii_ones():
+    values = [full_width("13812345678"), full_width(ID_X), full_width(CARD_16), "１２３４"]
+
+    assert scan_values("contact", values) == [
+        Finding("bank_card", "contact", 1),
+        Finding("mobile", "contact", 1),
+        Finding("resident_id", "contact", 1),
+    ]
+
+
+def test_full_width_look_alikes_stay_unreported():
+    assert find_in_text(full_width(f"订单{ORDER_NUMBER}")) == []
+    assert find_in_text(full_width("021-62345678")) == []
