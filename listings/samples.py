@@ -217,7 +217,9 @@ def _csv_columns(header: list[str]) -> list[str]:
 def _read_json(text: str) -> Sample:
     try:
         # Decimal keeps a number's digits as written; NaN and Infinity are not JSON.
-        document = json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
+        document = json.loads(
+            text, parse_float=_json_decimal, parse_int=_json_integer, parse_constant=_refuse_constant
+        )
     except json.JSONDecodeError as error:
         raise SampleFormatError(
             _("The JSON sample is not valid JSON (line %(line)s, column %(column)s): %(error)s."),
@@ -263,6 +265,35 @@ def _read_json(text: str) -> Sample:
     return Sample(
         format="json", columns=names, rows=[{name: row.get(name) for name in names} for row in rows]
     )
+
+
+# (simulator rule) No column of a real table holds numbers this long; past it a number is refused
+# rather than converted (Python refuses integers of more than 4,300 digits).
+MAX_JSON_NUMBER_CHARACTERS = 1000
+
+
+class SampleNumberTooLong(SampleFormatError):
+    code = "sample_number_too_long"
+    message_template = _(
+        "The JSON sample holds a number of %(length)s characters, starting %(start)s…: numbers may have at most %(limit)s; write it as a string if it is a code."
+    )
+
+
+def _json_integer(text: str) -> int:
+    _refuse_long_number(text)
+    return int(text)
+
+
+def _json_decimal(text: str) -> Decimal:
+    _refuse_long_number(text)
+    return Decimal(text)
+
+
+def _refuse_long_number(text: str) -> None:
+    if len(text) > MAX_JSON_NUMBER_CHARACTERS:
+        raise SampleNumberTooLong(
+            params={"length": f"{len(text):,}", "start": text[:12], "limit": f"{MAX_JSON_NUMBER_CHARACTERS:,}"}
+        )
 
 
 def _refuse_constant(name: str):

@@ -61,3 +61,17 @@ def test_a_nul_in_the_review_form_of_the_page_is_a_400(claimed):
     assert response.status_code == 400
     assert "U+0000" in response.content.decode()
     assert review_state(version) == before
+
+
+@pytest.mark.parametrize("number", ["9" * 5000, "1." + "9" * 5000, "-" + "7" * 4400])
+def test_a_json_sample_with_a_number_of_thousands_of_digits_is_a_400(seller, number):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = api_client_for(seller).post(
+        "/api/samples/scan/",
+        {"file": SimpleUploadedFile("x.json", f'[{{"a": {number}}}]'.encode())},
+        format="multipart",
+    )
+    assert response.status_code == 400, response.content[:300]
+    error = response.json()["errors"][0]
+    assert (error["field"], error["code"]) == ("sample", "sample_number_too_long")
