@@ -1,23 +1,29 @@
-"""Benchmark: the automated checks' end-to-end throughput on real Celery workers, against a no-op task.
+"""Benchmark: the automated checks' throughput on real Celery workers, against a no-op task.
 
     .venv/bin/python bench/bench_pipeline.py [--products 2000] [--workers 2]
 
 Builds N complete draft products through the services (create_product, attach_sample, the four
 documents; every tenth sample holds undeclared personal information, which routes the product to
-the senior compliance queue), then starts W Celery worker processes (solo pool, queue ``checks``)
-and measures, with the same workers in the same run:
+the senior compliance queue), then measures, in the same run:
 
-1. the baseline: N ``exchange.noop`` tasks sent to the ``checks`` queue, from the first send until
-   the queue is drained and every message acknowledged, as tasks per second;
-2. the checks: from the first ``submit_version`` (whose task leaves on commit) until the last
-   version is routed (compliance review or returned), as checks per second.
+1. where one check's time goes: K more drafts submitted and checked in this process, each phase
+   timed (claiming the version, reading the sample, profiling it, the personal-information scan,
+   the sheet and other checks, storing the report and routing, notifications, commits, and the
+   database's share of all of it);
+2. the baseline: N ``exchange.noop`` tasks sent to the ``checks`` queue of W Celery worker
+   processes (solo pool), from the first send until every message is acknowledged;
+3. submission alone: the N drafts submitted while the workers do not consume the queue (their
+   tasks wait in Redis), as submissions per second;
+4. the checks: the workers consume again, from then until the last version is routed (compliance
+   review or returned), as checks per second; the ratio checks/no-op is the headline.
 
-Prints both, their ratio and the median ``CheckReport.duration_ms``. Runs on a throw-away
-PostgreSQL database (created, migrated, dropped) and a Redis database of its own (flushed before
-and after); the workers are stopped by their PIDs. Nothing is asserted: the figures are for people.
+Runs on a throw-away PostgreSQL database (created, migrated, dropped) and a Redis database of its
+own (flushed before and after); the workers are stopped by their PIDs. Nothing is asserted: the
+figures are for people.
 """
 
 import argparse
+import contextlib
 import os
 import signal
 import socket
@@ -26,8 +32,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -177,34 +185,148 @@ def bench_noop(count: int, broker, workers) -> float:
     return count / (finished - started)
 
 
-def bench_checks(drafts, seller, workers) -> tuple[float, float, float, float]:
-    """Submit every draft. Returns the seconds to submit them all, the seconds until the last is
-    routed, checks per second over that time, and checks per second once submitting was over
-    (the workers no longer sharing the CPU with the submitting process)."""
+def consume(app, workers, queue: str, *, on: bool) -> None:
+    """Make every worker start or stop consuming ``queue`` (Celery's remote control)."""
+    command = app.control.add_consumer if on else app.control.cancel_consumer
+    replies = command(queue, reply=True, timeout=10)
+    if len(replies) < len(workers):
+        raise RuntimeError(f"Only {len(replies)} of {len(workers)} workers answered: {replies}")
+
+
+def bench_submit(drafts, seller) -> float:
+    """Submit every draft (the workers are not consuming: the tasks wait in the queue). Returns
+    submissions per second."""
     from listings import services
+
+    count, step = len(drafts), max(1, len(drafts) // 5)
+    started = time.perf_counter()
+    for number, version in enumerate(drafts, start=1):
+        services.submit_version(version=version, actor=seller)  # the task leaves on commit
+        if number % step == 0:
+            print(f"  submitted {number}/{count} after {time.perf_counter() - started:.1f} s")
+    return count / (time.perf_counter() - started)
+
+
+def bench_checks(count: int, app, workers) -> float:
+    """Let the workers consume the waiting checks; checks per second until the last is routed."""
     from listings.models import ProductVersion
     from listings.states import VersionStatus
 
     routed = ProductVersion.objects.filter(
         status__in=[VersionStatus.COMPLIANCE_REVIEW, VersionStatus.RETURNED]
-    )
-    count, step = len(drafts), max(1, len(drafts) // 10)
+    ).count
+    already = routed()
     started = time.perf_counter()
-    for number, version in enumerate(drafts, start=1):
-        services.submit_version(version=version, actor=seller)  # the task leaves on commit
-        if number % step == 0:
-            print(
-                f"  submitted {number}/{count}, routed {routed.count()} after "
-                f"{time.perf_counter() - started:.1f} s",
-                flush=True,
-            )
-    submitted = time.perf_counter() - started
-    left = count - routed.count()
+    consume(app, workers, CHECKS_QUEUE, on=True)
     finished = wait_for_all(
-        routed.count, count, label="checks routed", started=started, workers=workers, interval=0.1
+        lambda: routed() - already, count, label="checks routed", started=started,
+        workers=workers, interval=0.05,
+    )  # fmt: skip
+    return count / (finished - started)
+
+
+# --- where a check's time goes ---------------------------------------------------------------------
+
+
+class Phases:
+    """Wall time per phase, summed over the checks profiled."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = defaultdict(float)
+        self.queries = 0
+
+    @contextlib.contextmanager
+    def timing(self, phase: str):
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[phase] += time.perf_counter() - started
+
+    def wrap(self, phase: str, function):
+        def timed(*args, **kwargs):
+            with self.timing(phase):
+                return function(*args, **kwargs)
+
+        return timed
+
+    def database(self, execute, sql, params, many, context):
+        self.queries += 1
+        with self.timing("database"):
+            return execute(sql, params, many, context)
+
+
+# Phases timed inside the check, by the function of ``listings.services.checks`` that does them.
+TIMED = {
+    "_begin": "claim the version (1st transaction)",
+    "read_sample": "read the sample",
+    "profile_sample": "profile the sample",
+    "scan_sample": "personal-information scan",
+    "build_report": "all checks (build_report)",
+    "_finish": "store the report and route (2nd transaction)",
+    "notify": "notify the reviewers",
+}
+
+
+def profile_checks(drafts, seller) -> tuple[Phases, float, float]:
+    """Submit and check ``drafts`` in this process, phase by phase. Returns the phases, the mean
+    milliseconds of a submission and of a check."""
+    from django.db import connection
+
+    from exchange.celery import app
+    from listings import services
+    from listings.services import checks
+
+    sent = []
+    with mock.patch.object(app.Task, "apply_async", lambda task, *a, **k: sent.append(task.name)):
+        started = time.perf_counter()
+        for version in drafts:
+            services.submit_version(version=version, actor=seller)
+        submit_ms = 1000 * (time.perf_counter() - started) / len(drafts)
+        phases = Phases()
+        patches = [
+            mock.patch.object(checks, name, phases.wrap(label, getattr(checks, name)))
+            for name, label in TIMED.items()
+        ]
+        commit = connection.commit
+        with contextlib.ExitStack() as stack:
+            for patch in patches:
+                stack.enter_context(patch)
+            stack.enter_context(connection.execute_wrapper(phases.database))
+            stack.enter_context(
+                mock.patch.object(connection, "commit", phases.wrap("commits", commit))
+            )
+            started = time.perf_counter()
+            for version in drafts:
+                checks.run_automated_checks(version_id=version.pk)
+            check_ms = 1000 * (time.perf_counter() - started) / len(drafts)
+    return phases, submit_ms, check_ms
+
+
+def breakdown_rows(phases: Phases, count: int, check_ms: float, pickup_ms: float) -> list:
+    per = {phase: 1000 * seconds / count for phase, seconds in phases.seconds.items()}
+    checks_ms = per[TIMED["build_report"]]
+    sample_ms = sum(per[TIMED[name]] for name in ("read_sample", "profile_sample", "scan_sample"))
+    finish_ms = per[TIMED["_finish"]]
+    rows = [("task pick-up and ack (a no-op task on a worker)", pickup_ms)]
+    rows.append((TIMED["_begin"], per[TIMED["_begin"]]))
+    rows += [
+        (f"  {TIMED[name]}", per[TIMED[name]])
+        for name in ("read_sample", "profile_sample", "scan_sample")
+    ]
+    rows.append(("  the sheet, schema, prices and export route", checks_ms - sample_ms))
+    rows.append((f"{TIMED['_finish']}, without notifications", finish_ms - per[TIMED["notify"]]))
+    rows.append((f"  {TIMED['notify']}", per[TIMED["notify"]]))
+    rows.append(
+        (
+            "the rest (the clock, the task's own code)",
+            check_ms - per[TIMED["_begin"]] - checks_ms - finish_ms,
+        )
     )
-    drain = left / (finished - started - submitted) if left else float("nan")
-    return submitted, finished - started, count / (finished - started), drain
+    rows.append(("one check in this process, in all", check_ms))
+    rows.append((f"of which the database: {phases.queries / count:.1f} queries", per["database"]))
+    rows.append(("of which commits (2 per check)", per["commits"]))
+    return rows  # fmt: skip
 
 
 def report_outcomes() -> tuple[float, dict[str, int]]:
@@ -227,6 +349,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--products", type=int, default=2000)
     parser.add_argument("--workers", type=int, default=2, help="worker processes (solo pool each)")
+    parser.add_argument("--profiled", type=int, default=200, help="checks profiled in-process")
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/13")
     args = parser.parse_args()
@@ -254,28 +377,45 @@ def main() -> None:
 
         built = time.perf_counter()
         seller = build_people()
-        drafts = build_drafts(seller, args.products)
+        drafts = build_drafts(seller, args.products + args.profiled)
+        drafts, profiled = drafts[: args.products], drafts[args.products :]
         built = time.perf_counter() - built
+
+        print(f"profiling {args.profiled} checks in this process...", flush=True)
+        phases, submit_ms, check_ms = profile_checks(profiled, seller)
+
+        from exchange.celery import app
 
         workers = start_workers(args.workers, environment, Path(folder.name))
         pids = ", ".join(str(worker.process.pid) for worker in workers)
         print(f"{args.workers} Celery workers ready (solo pool, queue {CHECKS_QUEUE}; PIDs {pids})")
         noop_rate = bench_noop(args.products, broker, workers)
-        submitted, wall, check_rate, drain_rate = bench_checks(drafts, seller, workers)
+        consume(app, workers, CHECKS_QUEUE, on=False)
+        submit_rate = bench_submit(drafts, seller)
+        check_rate = bench_checks(len(drafts), app, workers)
         median_ms, routes = report_outcomes()
+        pickup_ms = 1000 * args.workers / noop_rate
 
+        ratio = check_rate / noop_rate
+        print(
+            f"\nratio {ratio:.3f} (target 0.2): {check_rate:,.1f} checks/s against {noop_rate:,.1f} "
+            f"no-op tasks/s on the same {args.workers} Celery workers (solo pool), PostgreSQL + Redis"
+        )
         rows = [
-            ("products", f"{args.products:,} (drafts built through the services in {built:.1f} s)"),
-            ("wall time", f"{wall:.1f} s, first submit to last routed (submitting: {submitted:.1f} s)"),
-            ("checks/second", f"{check_rate:,.1f} (after the last submit: {drain_rate:,.1f})"),
+            ("products", f"{args.products:,} (and {args.profiled} profiled; drafts built through the services in {built:.1f} s)"),
+            ("submissions/second", f"{submit_rate:,.1f} (the workers not consuming; {submit_ms:.1f} ms each in the profile)"),
+            ("checks/second", f"{check_rate:,.1f} ({1000 * args.workers / check_rate:.1f} ms of a worker each)"),
             ("no-op tasks/second", f"{noop_rate:,.1f} (exchange.noop, same workers and queue)"),
-            ("ratio", f"{check_rate / noop_rate:.3f}: a check costs {noop_rate / check_rate:.1f}x a no-op"),
-            ("median check", f"{median_ms:.0f} ms (CheckReport.duration_ms)"),
+            ("median check", f"{median_ms:.0f} ms (CheckReport.duration_ms: build_report alone)"),
             ("versions", ", ".join(f"{key} {value}" for key, value in routes.items())),
         ]  # fmt: skip
-        print(f"\nautomated checks, {args.workers} Celery workers (solo pool), PostgreSQL + Redis:")
         for label, value in rows:
             print(f"  {label + ':':<20} {value}")
+        print(
+            f"\nwhere one check's time goes (ms, mean of {args.profiled} checked in this process):"
+        )
+        for label, value in breakdown_rows(phases, args.profiled, check_ms, pickup_ms):
+            print(f"  {label:<58} {value:7.2f}")
     finally:
         for worker in workers:
             worker.stop()

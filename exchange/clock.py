@@ -4,6 +4,9 @@ Real time by default. A simulation or classroom scenario switches it to a simula
 it forward; the state lives in the database, so web, workers and beat agree.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
@@ -14,15 +17,36 @@ from exchange.accounts.roles import Role
 from exchange.errors import PermissionDeniedError, RuleViolation
 from exchange.models import BusinessClock
 
+_UNREAD = object()
+# Inside ``setting_read_once()``: the clock's setting (a simulated time, or None for real time).
+_setting: ContextVar[object] = ContextVar("business_clock_setting", default=_UNREAD)
+
 
 def now() -> datetime:
     """The current business time (aware)."""
-    simulated = (
+    simulated = _setting.get()
+    if simulated is _UNREAD:
+        simulated = _read_setting()
+    return simulated or timezone.now()
+
+
+def _read_setting() -> datetime | None:
+    return (
         BusinessClock.objects.filter(pk=BusinessClock.SINGLETON_ID)
         .values_list("simulated_now", flat=True)
         .first()
     )
-    return simulated or timezone.now()
+
+
+@contextmanager
+def setting_read_once() -> Iterator[None]:
+    """Within, the clock's setting is read from the database once (a short unit of work such as a
+    task, which calls ``now()`` many times); real time still runs. Not for code that moves the clock."""
+    token = _setting.set(_read_setting())
+    try:
+        yield
+    finally:
+        _setting.reset(token)
 
 
 def real_now() -> datetime:
@@ -55,6 +79,7 @@ def set_simulated_time(*, at: datetime) -> datetime:
     BusinessClock.objects.update_or_create(
         pk=BusinessClock.SINGLETON_ID, defaults={"simulated_now": at}
     )
+    _setting_changed(at)
     return at
 
 
@@ -74,6 +99,7 @@ def advance(*, by: timedelta) -> datetime:
     )
     clock.simulated_now = (clock.simulated_now or timezone.now()) + by
     clock.save(update_fields=["simulated_now", "updated_at"])
+    _setting_changed(clock.simulated_now)
     return clock.simulated_now
 
 
@@ -83,6 +109,12 @@ def use_real_time() -> None:
     BusinessClock.objects.update_or_create(
         pk=BusinessClock.SINGLETON_ID, defaults={"simulated_now": None}
     )
+    _setting_changed(None)
+
+
+def _setting_changed(simulated: datetime | None) -> None:
+    if _setting.get() is not _UNREAD:  # moved inside setting_read_once(): keep now() true
+        _setting.set(simulated)
 
 
 # --- stepping the clock from the pages (operators) ------------------------------------------------

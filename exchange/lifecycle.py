@@ -185,11 +185,22 @@ def check(obj: models.Model, action: Action, *, actor, status=None) -> None:
         raise InvalidTransition(status, action)
 
 
-def take(obj: models.Model, action: Action, *, actor, reason: str = "", data: dict | None = None):
+def take(
+    obj: models.Model,
+    action: Action,
+    *,
+    actor,
+    reason: str = "",
+    data: dict | None = None,
+    locked: bool = False,
+    also_save: tuple[str, ...] = (),
+):
     """Take ``action`` on ``obj``: check it, move the status, append the event row.
 
     Runs inside the caller's transaction and re-reads the status with a row lock, so two
-    concurrent actions on one object serialise and the second sees the first one's result.
+    concurrent actions on one object serialise and the second sees the first one's result. A
+    caller that read ``obj`` itself with its row lock in this transaction says ``locked=True``;
+    ``also_save`` names fields the caller changed on ``obj``, saved in the same UPDATE.
 
     Raises:
         PermissionDeniedError (403); InvalidTransition (409).
@@ -197,13 +208,19 @@ def take(obj: models.Model, action: Action, *, actor, reason: str = "", data: di
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("lifecycle.take() must run inside the caller's transaction.")
     model = type(obj)
-    obj.status = model.objects.select_for_update().values_list("status", flat=True).get(pk=obj.pk)
+    if not locked:
+        obj.status = (
+            model.objects.select_for_update().values_list("status", flat=True).get(pk=obj.pk)
+        )
     check(obj, action, actor=actor)
     from_status = _status_enum(action)(obj.status)
     to_status = from_status if action.target is None else action.target
+    fields = list(also_save)
     if to_status != from_status:
         obj.status = to_status
-        obj.save(update_fields=["status", "updated_at"])
+        fields.append("status")
+    if fields:
+        obj.save(update_fields=[*fields, "updated_at"])
     event = record_event(
         obj,
         kind=action.name,

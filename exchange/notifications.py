@@ -9,10 +9,10 @@ from django.utils.functional import Promise
 
 from exchange.errors import PermissionDeniedError
 from exchange.models import Notification
-from exchange.tasks import deliver_notification, enqueue_on_commit
+from exchange.tasks import deliver_notifications, enqueue_on_commit
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # all or nothing, inside the caller's transaction
 def notify(
     *,
     recipients,
@@ -32,27 +32,52 @@ def notify(
     a recipient who already has that key gets nothing new.
     """
     params = params or {}
-    created = []
+    recipients = list(recipients)
+    if dedupe_key:
+        told = set(
+            Notification.objects.filter(
+                dedupe_key=dedupe_key, recipient__in=recipients
+            ).values_list("recipient_id", flat=True)
+        )
+        recipients = [recipient for recipient in recipients if recipient.pk not in told]
+    notifications = []
     for recipient in recipients:
         with translation.override(recipient.language):
-            notification = Notification(
-                recipient=recipient,
-                kind=kind,
-                dedupe_key=dedupe_key,
-                title=_fill(title, params),
-                body=_fill(body, params) if body else "",
-                url=url,
+            notifications.append(
+                Notification(
+                    recipient=recipient,
+                    kind=kind,
+                    dedupe_key=dedupe_key,
+                    title=_fill(title, params),
+                    body=_fill(body, params) if body else "",
+                    url=url,
+                )
             )
+    if not notifications:
+        return []
+    if not dedupe_key:
+        created = Notification.objects.bulk_create(notifications)  # one INSERT for everyone
+    else:
+        try:
+            with transaction.atomic():
+                created = Notification.objects.bulk_create(notifications)
+        except IntegrityError:  # someone was told meanwhile: skip them
+            created = _create_one_by_one(notifications)
+    mailed = [notification.pk for notification in created if notification.recipient.email]
+    if mailed:
+        enqueue_on_commit(deliver_notifications, notification_ids=mailed)
+    return created
+
+
+def _create_one_by_one(notifications: list[Notification]) -> list[Notification]:
+    created = []
+    for notification in notifications:
         try:
             with transaction.atomic():
                 notification.save()
         except IntegrityError:
-            if not dedupe_key:
-                raise
             continue  # already told: the de-duplication key held
         created.append(notification)
-        if recipient.email:
-            enqueue_on_commit(deliver_notification, notification_id=notification.pk)
     return created
 
 

@@ -25,11 +25,13 @@ def enqueue_on_commit(task, **kwargs) -> None:
     transaction.on_commit(partial(task.delay, **kwargs))
 
 
-@shared_task(name="exchange.deliver_notification", **TASK_DEFAULTS)
-def deliver_notification(notification_id: int) -> None:
+@shared_task(name="exchange.deliver_notifications", **TASK_DEFAULTS)
+def deliver_notifications(notification_ids: list[int]) -> int:
+    """E-mail the notifications written together (one message for all; a retry sends only those
+    not sent yet). Returns how many were sent now."""
     from exchange.notifications import email_notification
 
-    email_notification(notification_id=notification_id)
+    return sum(email_notification(notification_id=pk) for pk in notification_ids)
 
 
 @shared_task(name="exchange.noop", **TASK_DEFAULTS)

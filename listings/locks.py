@@ -14,6 +14,15 @@ def lock_version(version_id: int) -> ProductVersion:
     return ProductVersion.objects.select_for_update(of=("self",)).order_by("pk").get(pk=version_id)
 
 
+def lock_version_status(version_id: int) -> str:
+    """Lock a version's row and read only its status (for a caller that holds the rest)."""
+    return (
+        ProductVersion.objects.select_for_update(of=("self",))
+        .values_list("status", flat=True)
+        .get(pk=version_id)
+    )
+
+
 def lock_listing(listing_id: int) -> Listing:
     return Listing.objects.select_for_update(of=("self",)).order_by("pk").get(pk=listing_id)
 

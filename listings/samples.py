@@ -218,7 +218,10 @@ def _read_json(text: str) -> Sample:
     try:
         # Decimal keeps a number's digits as written; NaN and Infinity are not JSON.
         document = json.loads(
-            text, parse_float=_json_decimal, parse_int=_json_integer, parse_constant=_refuse_constant
+            text,
+            parse_float=_json_decimal,
+            parse_int=_json_integer,
+            parse_constant=_refuse_constant,
         )
     except json.JSONDecodeError as error:
         raise SampleFormatError(
@@ -292,7 +295,11 @@ def _json_decimal(text: str) -> Decimal:
 def _refuse_long_number(text: str) -> None:
     if len(text) > MAX_JSON_NUMBER_CHARACTERS:
         raise SampleNumberTooLong(
-            params={"length": f"{len(text):,}", "start": text[:12], "limit": f"{MAX_JSON_NUMBER_CHARACTERS:,}"}
+            params={
+                "length": f"{len(text):,}",
+                "start": text[:12],
+                "limit": f"{MAX_JSON_NUMBER_CHARACTERS:,}",
+            }
         )
 
 

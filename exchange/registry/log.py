@@ -85,17 +85,23 @@ def append(entries: Sequence[bytes]) -> Appended:
     first = state.size
     frontier = merkle.CompactRange.from_bytes(first, bytes(state.frontier))
     grown = _right_edge_tiles(first)
-    for entry in entries:
-        for node, hash_ in frontier.append(merkle.leaf_hash(entry)):
-            tile_level, height_in_tile = divmod(node.level, tiles.TILE_HEIGHT)
-            if height_in_tile == 0:
-                key = (tile_level, node.index // tiles.TILE_WIDTH)
-                grown.setdefault(key, bytearray()).extend(hash_)
+    width = tiles.TILE_WIDTH
+    for level, start, hashes in frontier.extend(merkle.leaf_hashes(entries)):
+        tile_level, height_in_tile = divmod(level, tiles.TILE_HEIGHT)
+        if height_in_tile:
+            continue  # only every TILE_HEIGHT-th level is stored: the tiles' rows
+        # Cut the level's new hashes at tile boundaries and extend each tile with its share.
+        position, index = 0, start
+        while position < len(hashes):
+            share = min(width - index % width, len(hashes) - position)
+            tile = grown.setdefault((tile_level, index // width), bytearray())
+            tile.extend(b"".join(hashes[position : position + share]))
+            position, index = position + share, index + share
     # Raw inserts: the ORM's bulk_create was most of an append's time.
     with connection.cursor() as cursor:
         cursor.executemany(
             f"INSERT INTO registry_logentry ({INDEX}, data) VALUES (%s, %s)",
-            [(first + offset, entry) for offset, entry in enumerate(entries)],
+            list(zip(range(first, first + len(entries)), entries)),
         )
         cursor.executemany(
             f"INSERT INTO registry_logtile (level, {INDEX}, hashes) VALUES (%s, %s, %s) "

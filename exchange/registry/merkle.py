@@ -33,6 +33,19 @@ def node_hash(left: bytes, right: bytes) -> bytes:
     return hashlib.sha256(_NODE_PREFIX + left + right).digest()
 
 
+def leaf_hashes(entries: Sequence[bytes]) -> list[bytes]:
+    """``leaf_hash`` of each entry, in one loop (a batch's hot path)."""
+    sha256, prefix = hashlib.sha256, _LEAF_PREFIX
+    return [sha256(prefix + entry).digest() for entry in entries]
+
+
+def parent_hashes(children: Sequence[bytes]) -> list[bytes]:
+    """``node_hash`` of each pair of an even-length list of siblings, left to right."""
+    sha256, prefix = hashlib.sha256, _NODE_PREFIX
+    pairs = iter(children)
+    return [sha256(prefix + left + right).digest() for left, right in zip(pairs, pairs)]
+
+
 def root(leaf_hashes: Sequence[bytes]) -> bytes:
     """MTH of the whole sequence (RFC 9162 §2.1.1); ``EMPTY_ROOT`` for no leaves.
 
@@ -384,6 +397,34 @@ class CompactRange:
             completed.append((node, hash_))
         self.hashes.append(hash_)
         self.size += 1
+        return completed
+
+    def extend(self, leaves: Sequence[bytes]) -> list[tuple[int, int, list[bytes]]]:
+        """Append many leaf hashes at once, level by level rather than leaf by leaf. Returns the
+        perfect nodes they complete (the nodes ``append`` would return one leaf at a time), as
+        ``(level, index of the first, hashes)`` from the leaves up."""
+        for position, leaf in enumerate(leaves):
+            if len(leaf) != HASH_SIZE:
+                raise ValueError(f"leaf hash {position} has {len(leaf)} bytes, not {HASH_SIZE}")
+        old_size = self.size
+        # The old frontier by level: a perfect subtree for each set bit of the size.
+        levels = [
+            level for level in range(old_size.bit_length() - 1, -1, -1) if old_size >> level & 1
+        ]
+        old = dict(zip(levels, self.hashes, strict=True))
+        new: dict[int, bytes] = {}
+        completed = []
+        level, start, nodes = 0, old_size, list(leaves)
+        while nodes:
+            completed.append((level, start, nodes))
+            if start & 1:  # the first new node is a right child: its sibling is on the frontier
+                nodes, start = [old[level], *nodes], start - 1
+            if len(nodes) & 1:  # the last is left without a sibling: the new frontier's
+                new[level] = nodes[-1]
+            level, start, nodes = level + 1, start >> 1, parent_hashes(nodes[: len(nodes) & ~1])
+        new.update((above, hash_) for above, hash_ in old.items() if above >= level)
+        self.size = old_size + len(leaves)
+        self.hashes = [new[level] for level in sorted(new, reverse=True)]
         return completed
 
     def root(self) -> bytes:

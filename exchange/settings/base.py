@@ -215,7 +215,7 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Queues: default, checks, notifications, settlement (STYLE §11); workers listen on all four.
 CELERY_TASK_ROUTES = {
-    "exchange.deliver_notification": {"queue": "notifications"},
+    "exchange.deliver_notifications": {"queue": "notifications"},
     "accounts.send_invitation": {"queue": "notifications"},
     "listings.run_automated_checks": {"queue": "checks"},
 }

@@ -20,7 +20,7 @@ from exchange.accounts.roles import Role
 from exchange.accounts.selectors import merchant_people, people_in_role
 from exchange.errors import RuleViolation
 from exchange.notifications import notify
-from listings.locks import lock_version
+from listings.locks import lock_version_status
 from listings.models import (
     CheckReport,
     Classification,
@@ -54,23 +54,31 @@ class Finding:
 def run_automated_checks(*, version_id: int) -> CheckReport | None:
     """Check a submitted version and route it: to compliance review (standard or senior queue), or
     back to the merchant when the sample cannot be used. Returns None when there was nothing to do."""
-    if not _begin(version_id):
-        return None
-    started = time.monotonic()
-    version = ProductVersion.objects.select_related("product__merchant").get(pk=version_id)
-    result = build_report(version)
-    result["duration_ms"] = int((time.monotonic() - started) * 1000)
-    return _finish(version_id, result)
+    with clock.setting_read_once():
+        version = _begin(version_id)
+        if version is None:
+            return None
+        started = time.monotonic()
+        result = build_report(version)
+        result["duration_ms"] = int((time.monotonic() - started) * 1000)
+        return _finish(version, result)
 
 
 @transaction.atomic
-def _begin(version_id: int) -> bool:
-    version = lock_version(version_id)
+def _begin(version_id: int) -> ProductVersion | None:
+    """Claim the version for checking; it comes back with what the checks read (and no lock once
+    this transaction commits)."""
+    version = (
+        ProductVersion.objects.select_for_update(of=("self",))
+        .select_related("product__merchant")
+        .prefetch_related("scenarios", "plans", "documents")
+        .get(pk=version_id)
+    )
     if version.status == V.SUBMITTED:
-        lifecycle.take(version, VERSION_LIFECYCLE["start_checks"], actor=None)
-        return True
+        lifecycle.take(version, VERSION_LIFECYCLE["start_checks"], actor=None, locked=True)
+        return version
     # Already checking (a redelivered task after a worker died) goes on; anything else is done.
-    return version.status == V.AUTO_CHECKS
+    return version if version.status == V.AUTO_CHECKS else None
 
 
 def build_report(version: ProductVersion) -> dict:
@@ -211,14 +219,14 @@ def _price_findings(version: ProductVersion) -> list[Finding]:
 
 
 @transaction.atomic
-def _finish(version_id: int, result: dict) -> CheckReport | None:
-    version = lock_version(version_id)
+def _finish(version: ProductVersion, result: dict) -> CheckReport | None:
+    version.status = lock_version_status(version.pk)
     if version.status != V.AUTO_CHECKS:
         return None  # another run finished first
-    report, _created = CheckReport.objects.update_or_create(version=version, defaults=result)
+    report = _store_report(version, result)
     version.stage_entered_at = clock.now()
+    merchant = version.product.merchant
     if report.is_blocking:
-        version.save(update_fields=["stage_entered_at", "updated_at"])
         reasons = "; ".join(f["message"] for f in report.findings if f["severity"] == "blocking")
         lifecycle.take(
             version,
@@ -226,22 +234,27 @@ def _finish(version_id: int, result: dict) -> CheckReport | None:
             actor=None,
             reason=reasons,
             data={"risk_level": report.risk_level},
+            locked=True,
+            also_save=("stage_entered_at",),
         )
-        _notify_merchant(version, _("%(product)s was returned by the automated checks"), reasons)
+        _notify_merchant(
+            version, merchant, _("%(product)s was returned by the automated checks"), reasons
+        )
         return report
     version.is_senior_compliance = report.is_senior
-    version.save(update_fields=["stage_entered_at", "is_senior_compliance", "updated_at"])
     lifecycle.take(
         version,
         VERSION_LIFECYCLE["pass_checks"],
         actor=None,
         data={"risk_level": report.risk_level, "senior": report.is_senior},
+        locked=True,
+        also_save=("stage_entered_at", "is_senior_compliance"),
     )
     reviewers = people_in_role(Role.COMPLIANCE_REVIEWER)
     if report.is_senior:
         reviewers = reviewers.filter(is_senior_reviewer=True)
     notify(
-        recipients=reviewers.exclude(organisation_id=version.product.merchant.organisation_id),
+        recipients=reviewers.exclude(organisation_id=merchant.organisation_id),
         kind="product_for_compliance",
         title=_("%(product)s waits for compliance review (%(risk)s risk)"),
         params={"product": version.name, "risk": RiskLevel(report.risk_level)},
@@ -250,9 +263,22 @@ def _finish(version_id: int, result: dict) -> CheckReport | None:
     return report
 
 
-def _notify_merchant(version: ProductVersion, title, reason: str) -> None:
+def _store_report(version: ProductVersion, result: dict) -> CheckReport:
+    """The version's one report, written in one statement (a re-submitted version's replaces its
+    earlier one)."""
+    report = CheckReport(version=version, **result)
+    CheckReport.objects.bulk_create(
+        [report],
+        update_conflicts=True,
+        unique_fields=["version"],
+        update_fields=[*result, "updated_at"],
+    )
+    return report
+
+
+def _notify_merchant(version: ProductVersion, merchant, title, reason: str) -> None:
     notify(
-        recipients=merchant_people(version.product.merchant.organisation_id),
+        recipients=merchant_people(merchant.organisation_id),
         kind="product_returned",
         title=title,
         body=_("Reason: %(reason)s") if reason else "",

@@ -299,8 +299,11 @@ def sheet_problems(version: ProductVersion) -> list[FieldProblem]:
                 FieldProblem(name, "required", str(_("%(field)s is required.") % {"field": label}))
             )
     try:
+        # The foreign keys are the database's to hold (and reading each costs a query).
         version.full_clean(
-            exclude=["product", "sample"], validate_unique=False, validate_constraints=False
+            exclude=["product", "sample", "board", "created_by"],
+            validate_unique=False,
+            validate_constraints=False,
         )
     except ValidationError as error:
         for field, messages in error.message_dict.items():
@@ -336,7 +339,7 @@ def sheet_problems(version: ProductVersion) -> list[FieldProblem]:
                 str(_("Personal information needs its legal basis.")),
             )
         )
-    uploaded = set(version.documents.values_list("kind", flat=True))
+    uploaded = {document.kind for document in version.documents.all()}  # prefetched by the checks
     for kind in REQUIRED_DOCUMENTS:
         if kind not in uploaded:
             problems.append(

@@ -7,7 +7,7 @@ from django.test import Client
 
 from exchange import clock
 from exchange.models import Notification
-from exchange.tasks import deliver_notification
+from exchange.tasks import deliver_notifications
 from merchants import services
 from merchants.states import MerchantStatus
 from merchants.tasks import remind_overdue_reviews
@@ -43,9 +43,9 @@ def test_a_task_delivered_twice_sends_one_email(celery_worker, applicant):
 
     [note] = notify(recipients=[applicant], title="once")
     [sentinel] = notify(recipients=[applicant], title="sentinel")
-    deliver_notification.delay(notification_id=note.pk)
-    deliver_notification.delay(notification_id=note.pk)
-    deliver_notification.delay(notification_id=sentinel.pk)
+    deliver_notifications.delay(notification_ids=[note.pk])
+    deliver_notifications.delay(notification_ids=[note.pk])
+    deliver_notifications.delay(notification_ids=[sentinel.pk])
     # the worker takes one task at a time in order: once the sentinel is out, both duplicates ran
     wait_for(
         lambda: Notification.objects.filter(pk=sentinel.pk, emailed_at__isnull=False).exists(),

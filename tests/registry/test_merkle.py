@@ -402,6 +402,32 @@ def test_compact_range_continues_from_a_stored_frontier():
     assert tree.root() == ROOTS[300]
 
 
+@given(st.integers(0, SMALL_MAX), st.integers(0, SMALL_MAX))
+def test_extend_completes_the_same_nodes_as_appending_one_leaf_at_a_time(size, count):
+    count = min(count, SMALL_MAX - size)
+    one_by_one = CompactRange(size, [STORE[n] for n in frontier_nodes(size)])
+    expected = {}
+    for leaf in LEAVES[size : size + count]:
+        expected.update(one_by_one.append(leaf))
+    batched = CompactRange(size, [STORE[n] for n in frontier_nodes(size)])
+
+    completed = batched.extend(LEAVES[size : size + count])
+
+    got = {
+        NodeID(level, start + offset): hash_
+        for level, start, level_hashes in completed
+        for offset, hash_ in enumerate(level_hashes)
+    }
+    assert got == expected
+    assert batched == one_by_one
+    assert batched.root() == ROOTS[size + count]
+
+
+def test_extend_refuses_a_leaf_of_the_wrong_size():
+    with pytest.raises(ValueError, match="leaf hash 1 has 31 bytes"):
+        CompactRange().extend([LEAVES[0], b"x" * 31])
+
+
 def test_range_nodes_cover_the_range_exactly_with_perfect_subtrees():
     for begin in range(0, 70):
         for end in range(begin, 70):
