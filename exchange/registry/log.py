@@ -66,8 +66,11 @@ def verifier_key(key: LogKey) -> str:
 
 
 def lock_state() -> LogState:
-    LogState.objects.get_or_create(pk=LogState.SINGLETON_ID)
-    return LogState.objects.select_for_update().get(pk=LogState.SINGLETON_ID)
+    state = LogState.objects.select_for_update().filter(pk=LogState.SINGLETON_ID).first()
+    if state is None:  # a brand-new log
+        LogState.objects.get_or_create(pk=LogState.SINGLETON_ID)
+        state = LogState.objects.select_for_update().get(pk=LogState.SINGLETON_ID)
+    return state
 
 
 @transaction.atomic
@@ -101,7 +104,7 @@ def append(entries: Sequence[bytes]) -> Appended:
     with connection.cursor() as cursor:
         cursor.executemany(
             f"INSERT INTO registry_logentry ({INDEX}, data) VALUES (%s, %s)",
-            list(zip(range(first, first + len(entries)), entries)),
+            list(zip(range(first, first + len(entries)), entries, strict=True)),
         )
         cursor.executemany(
             f"INSERT INTO registry_logtile (level, {INDEX}, hashes) VALUES (%s, %s, %s) "
@@ -125,7 +128,10 @@ def _right_edge_tiles(size: int) -> dict[tuple[int, int], bytearray]:
     if not partial:
         return {}
     rows = LogTile.objects.filter(reduce(or_, (Q(level=lv, index=ix) for lv, ix in partial)))
-    return {(row.level, row.index): bytearray(row.hashes) for row in rows}
+    return {
+        (level, index): bytearray(hashes)
+        for level, index, hashes in rows.values_list("level", "index", "hashes")
+    }
 
 
 def _sign(size: int, root: bytes) -> Checkpoint:

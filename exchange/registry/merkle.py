@@ -43,7 +43,9 @@ def parent_hashes(children: Sequence[bytes]) -> list[bytes]:
     """``node_hash`` of each pair of an even-length list of siblings, left to right."""
     sha256, prefix = hashlib.sha256, _NODE_PREFIX
     pairs = iter(children)
-    return [sha256(prefix + left + right).digest() for left, right in zip(pairs, pairs)]
+    return [
+        sha256(prefix + left + right).digest() for left, right in zip(pairs, pairs, strict=True)
+    ]
 
 
 def root(leaf_hashes: Sequence[bytes]) -> bytes:

@@ -266,10 +266,18 @@ class LogState(models.Model):
         return f"log size {self.size}"
 
 
+class LogIndexField(models.PositiveBigIntegerField):
+    """A log index as a primary key. SQLite makes a key declared exactly INTEGER the table's rowid,
+    so the entries are one B-tree rather than a table and an index (its integers are 64-bit)."""
+
+    def db_type(self, connection):
+        return "integer" if connection.vendor == "sqlite" else super().db_type(connection)
+
+
 class LogEntry(models.Model):
     """One entry: the RFC 8785 canonical JSON bytes of a certificate record, exactly as hashed."""
 
-    index = models.PositiveBigIntegerField(_("index"), primary_key=True)
+    index = LogIndexField(_("index"), primary_key=True)
     data = models.BinaryField(_("entry bytes"))
 
     class Meta:

@@ -23,6 +23,7 @@ import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -466,6 +467,11 @@ def _private_key(seed: bytes) -> Ed25519PrivateKey:
             f"Ed25519 private seed must be {ED25519_KEY_SIZE} bytes, got {_describe_length(seed)}",
             code="malformed_key",
         )
+    return _loaded_private_key(seed)
+
+
+@lru_cache(maxsize=8)  # a log signs with one key, every append: load it once
+def _loaded_private_key(seed: bytes) -> Ed25519PrivateKey:
     return Ed25519PrivateKey.from_private_bytes(seed)
 
 
