@@ -8,8 +8,9 @@ the senior compliance queue), then measures, in the same run:
 
 1. where one check's time goes: K more drafts submitted and checked in this process, each phase
    timed (claiming the version, reading the sample, profiling it, the personal-information scan,
-   the sheet and other checks, storing the report and routing, notifications, commits, and the
-   database's share of all of it);
+   the sheet and other checks, storing the reports and routing, notifications, commits, and the
+   database's share of all of it; the versions wait together, as in a busy queue, so the checks
+   run in batches as they do on the workers);
 2. the baseline: N ``exchange.noop`` tasks sent to the ``checks`` queue of W Celery worker
    processes (solo pool), from the first send until every message is acknowledged;
 3. submission alone: the N drafts submitted while the workers do not consume the queue (their
@@ -258,13 +259,15 @@ class Phases:
 
 # Phases timed inside the check, by the function of ``listings.services.checks`` that does them.
 TIMED = {
-    "_begin": "claim the version (1st transaction)",
+    "_check_together": "claim, check and route together (1 transaction)",
     "read_sample": "read the sample",
     "profile_sample": "profile the sample",
     "scan_sample": "personal-information scan",
     "build_report": "all checks (build_report)",
-    "_finish": "store the report and route (2nd transaction)",
-    "notify": "notify the reviewers",
+    "_store_reports": "store the reports",
+    "_route": "route",
+    "notify_all": "notify the reviewers",
+    "_check_apart": "tasks that find their version checked already",
 }
 
 
@@ -304,29 +307,26 @@ def profile_checks(drafts, seller) -> tuple[Phases, float, float]:
 
 
 def breakdown_rows(phases: Phases, count: int, check_ms: float, pickup_ms: float) -> list:
-    per = {phase: 1000 * seconds / count for phase, seconds in phases.seconds.items()}
-    checks_ms = per[TIMED["build_report"]]
-    sample_ms = sum(per[TIMED[name]] for name in ("read_sample", "profile_sample", "scan_sample"))
-    finish_ms = per[TIMED["_finish"]]
-    rows = [("task pick-up and ack (a no-op task on a worker)", pickup_ms)]
-    rows.append((TIMED["_begin"], per[TIMED["_begin"]]))
-    rows += [
-        (f"  {TIMED[name]}", per[TIMED[name]])
-        for name in ("read_sample", "profile_sample", "scan_sample")
-    ]
-    rows.append(("  the sheet, schema, prices and export route", checks_ms - sample_ms))
-    rows.append((f"{TIMED['_finish']}, without notifications", finish_ms - per[TIMED["notify"]]))
-    rows.append((f"  {TIMED['notify']}", per[TIMED["notify"]]))
-    rows.append(
-        (
-            "the rest (the clock, the task's own code)",
-            check_ms - per[TIMED["_begin"]] - checks_ms - finish_ms,
-        )
+    per = defaultdict(
+        float, {phase: 1000 * seconds / count for phase, seconds in phases.seconds.items()}
     )
-    rows.append(("one check in this process, in all", check_ms))
-    rows.append((f"of which the database: {phases.queries / count:.1f} queries", per["database"]))
-    rows.append(("of which commits (2 per check)", per["commits"]))
-    return rows  # fmt: skip
+    step = {name: per[label] for name, label in TIMED.items()}
+    sample = step["read_sample"] + step["profile_sample"] + step["scan_sample"]
+    inside = step["build_report"] + step["_store_reports"] + step["_route"]
+    return [
+        ("task pick-up and ack (a no-op task on a worker)", pickup_ms),
+        (TIMED["_check_together"], step["_check_together"]),
+        *((f"  {TIMED[name]}", step[name]) for name in ("read_sample", "profile_sample", "scan_sample")),
+        ("  the sheet, schema, prices and export route", step["build_report"] - sample),
+        (f"  {TIMED['_store_reports']} (one upsert)", step["_store_reports"]),
+        ("  move on and record the events", step["_route"] - step["notify_all"]),
+        (f"  {TIMED['notify_all']} (one insert)", step["notify_all"]),
+        ("  claim (locks, moves, events) and commit", step["_check_together"] - inside),
+        (TIMED["_check_apart"], step["_check_apart"]),
+        ("one check in this process, in all", check_ms),
+        (f"of which the database: {phases.queries / count:.1f} queries", per["database"]),
+        ("of which commits", per["commits"]),
+    ]  # fmt: skip
 
 
 def report_outcomes() -> tuple[float, dict[str, int]]:
@@ -381,6 +381,8 @@ def main() -> None:
         drafts, profiled = drafts[: args.products], drafts[args.products :]
         built = time.perf_counter() - built
 
+        from listings.services import checks
+
         print(f"profiling {args.profiled} checks in this process...", flush=True)
         phases, submit_ms, check_ms = profile_checks(profiled, seller)
 
@@ -412,7 +414,8 @@ def main() -> None:
         for label, value in rows:
             print(f"  {label + ':':<20} {value}")
         print(
-            f"\nwhere one check's time goes (ms, mean of {args.profiled} checked in this process):"
+            f"\nwhere one check's time goes (ms, mean of {args.profiled} checked in this process, "
+            f"in batches of up to {checks.BATCH_SIZE}):"
         )
         for label, value in breakdown_rows(phases, args.profiled, check_ms, pickup_ms):
             print(f"  {label:<58} {value:7.2f}")

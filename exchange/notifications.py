@@ -1,5 +1,9 @@
 """Notifications: an in-app row written with the decision, and an e-mail sent after commit."""
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -31,7 +35,6 @@ def notify(
     choice itself, whose label is used), not a string already translated. With a ``dedupe_key``,
     a recipient who already has that key gets nothing new.
     """
-    params = params or {}
     recipients = list(recipients)
     if dedupe_key:
         told = set(
@@ -40,29 +43,58 @@ def notify(
             ).values_list("recipient_id", flat=True)
         )
         recipients = [recipient for recipient in recipients if recipient.pk not in told]
+    message = Message(recipients, title, body, params, url, kind)
+    notifications = _compose(message, dedupe_key=dedupe_key)
+    if not notifications or not dedupe_key:
+        return _store(notifications)
+    try:
+        with transaction.atomic():
+            return _store(notifications)
+    except IntegrityError:  # someone was told meanwhile: skip them
+        return _store(_create_one_by_one(notifications), saved=True)
+
+
+@dataclass(frozen=True)
+class Message:
+    """What ``notify`` takes, for ``notify_all``."""
+
+    recipients: Iterable
+    title: Any
+    body: Any = ""
+    params: dict | None = None
+    url: str = ""
+    kind: str = ""
+
+
+@transaction.atomic(savepoint=False)
+def notify_all(messages: Iterable[Message]) -> list[Notification]:
+    """Several ``notify`` calls at once (e.g. a batch of checks): one INSERT and one mail task."""
+    return _store([notification for message in messages for notification in _compose(message)])
+
+
+def _compose(message: Message, *, dedupe_key: str = "") -> list[Notification]:
     notifications = []
-    for recipient in recipients:
+    params = message.params or {}
+    for recipient in message.recipients:
         with translation.override(recipient.language):
             notifications.append(
                 Notification(
                     recipient=recipient,
-                    kind=kind,
+                    kind=message.kind,
                     dedupe_key=dedupe_key,
-                    title=_fill(title, params),
-                    body=_fill(body, params) if body else "",
-                    url=url,
+                    title=_fill(message.title, params),
+                    body=_fill(message.body, params) if message.body else "",
+                    url=message.url,
                 )
             )
+    return notifications
+
+
+def _store(notifications: list[Notification], *, saved: bool = False) -> list[Notification]:
+    """Insert the notifications (one INSERT for all) and e-mail them after commit."""
     if not notifications:
         return []
-    if not dedupe_key:
-        created = Notification.objects.bulk_create(notifications)  # one INSERT for everyone
-    else:
-        try:
-            with transaction.atomic():
-                created = Notification.objects.bulk_create(notifications)
-        except IntegrityError:  # someone was told meanwhile: skip them
-            created = _create_one_by_one(notifications)
+    created = notifications if saved else Notification.objects.bulk_create(notifications)
     mailed = [notification.pk for notification in created if notification.recipient.email]
     if mailed:
         enqueue_on_commit(deliver_notifications, notification_ids=mailed)

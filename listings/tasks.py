@@ -16,6 +16,13 @@ def run_automated_checks(version_id: int) -> str:
     return report.risk_level if report else "skipped"
 
 
+@shared_task(name="listings.resume_lost_checks", **TASK_DEFAULTS)
+def resume_lost_checks() -> int:
+    from listings.services import resume_lost_checks as resume
+
+    return resume()
+
+
 @shared_task(name="listings.release_expired_claims", **TASK_DEFAULTS)
 def release_expired_claims() -> int:
     from listings.services import release_expired_claims as release

@@ -244,6 +244,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "listings.release_expired_claims",
         "schedule": crontab(),
     },
+    # Every five minutes: checks whose task was lost (a broker away at submission) are sent again.
+    "resume-lost-checks": {
+        "task": "listings.resume_lost_checks",
+        "schedule": crontab(minute="*/5"),
+    },
     # Every five minutes: public notices that have run their time register their products.
     "close-public-notices": {
         "task": "listings.close_public_notices",

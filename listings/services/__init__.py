@@ -1,6 +1,6 @@
 """Write side of data products and listings, one module per topic; import from here."""
 
-from listings.services.checks import build_report, run_automated_checks
+from listings.services.checks import build_report, resume_lost_checks, run_automated_checks
 from listings.services.listing import (
     apply_for_listing,
     delist_listing,
@@ -68,6 +68,7 @@ __all__ = [
     "release_claim",
     "release_expired_claims",
     "remove_product_document",
+    "resume_lost_checks",
     "run_automated_checks",
     "sheet_problems",
     "start_new_version",

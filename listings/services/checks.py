@@ -7,19 +7,21 @@ and the second transaction stores the one report and routes the version, only if
 
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from exchange import clock, lifecycle
 from exchange.accounts.roles import Role
 from exchange.accounts.selectors import merchant_people, people_in_role
 from exchange.errors import RuleViolation
-from exchange.notifications import notify
+from exchange.notifications import Message, notify_all
 from listings.locks import lock_version_status
 from listings.models import (
     CheckReport,
@@ -51,17 +53,66 @@ class Finding:
         }
 
 
+# Waiting versions whose samples are small are checked together, this many in one transaction: the
+# queries and commits of a check are most of its time when the sample is small. A larger sample is
+# checked on its own, with no lock held while it is read and scanned.
+BATCH_SIZE = 20
+BATCH_SAMPLE_BYTES = 256 * 1024
+
+
 def run_automated_checks(*, version_id: int) -> CheckReport | None:
     """Check a submitted version and route it: to compliance review (standard or senior queue), or
-    back to the merchant when the sample cannot be used. Returns None when there was nothing to do."""
+    back to the merchant when the sample cannot be used. Other submitted versions with small
+    samples that wait for their own task are checked with it (their tasks then find them done).
+    Returns the version's report, or None when there was nothing to do."""
     with clock.setting_read_once():
-        version = _begin(version_id)
-        if version is None:
-            return None
-        started = time.monotonic()
-        result = build_report(version)
-        result["duration_ms"] = int((time.monotonic() - started) * 1000)
-        return _finish(version, result)
+        reports = _check_together(version_id)
+        if reports is not None:
+            return reports.get(version_id)
+        return _check_apart(version_id)
+
+
+@transaction.atomic
+def _check_together(version_id: int) -> dict[int, CheckReport] | None:
+    """Check the version and up to BATCH_SIZE - 1 others waiting, in one transaction, when its
+    sample is small. None when it is to be checked apart: a large sample, checks already under
+    way (a redelivered task), or its row locked by someone else (we wait for them there)."""
+    waiting = (
+        ProductVersion.objects.select_for_update(of=("self",), skip_locked=True)
+        .filter(status=V.SUBMITTED)
+        .select_related("product__merchant")
+    )
+    own = waiting.filter(pk=version_id).first()
+    if own is None or not _small_sample(own):
+        return None
+    others = waiting.exclude(pk=version_id).order_by("submitted_at", "pk")[: BATCH_SIZE - 1]
+    versions = [own, *(version for version in others if _small_sample(version))]
+    prefetch_related_objects(versions, "scenarios", "plans", "documents")
+    lifecycle.take_many(versions, VERSION_LIFECYCLE["start_checks"], actor=None)
+    reports = _store_reports({version.pk: _timed_report(version) for version in versions})
+    _route(versions, reports)
+    return reports
+
+
+def _small_sample(version: ProductVersion) -> bool:
+    try:
+        return not version.sample or version.sample.size <= BATCH_SAMPLE_BYTES
+    except OSError:
+        return True  # a missing file: the checks say so, quickly
+
+
+def _timed_report(version: ProductVersion) -> dict:
+    started = time.monotonic()
+    result = build_report(version)
+    result["duration_ms"] = int((time.monotonic() - started) * 1000)
+    return result
+
+
+def _check_apart(version_id: int) -> CheckReport | None:
+    version = _begin(version_id)
+    if version is None:
+        return None
+    return _finish(version, _timed_report(version))
 
 
 @transaction.atomic
@@ -79,6 +130,28 @@ def _begin(version_id: int) -> ProductVersion | None:
         return version
     # Already checking (a redelivered task after a worker died) goes on; anything else is done.
     return version if version.status == V.AUTO_CHECKS else None
+
+
+# Past this, a version still waiting for (or in) its checks lost its task: a broker away when it was
+# submitted, or a worker killed past its time limit. Longer than the checks' hard time limit.
+CHECKS_LOST_AFTER = timedelta(minutes=10)
+
+
+def resume_lost_checks() -> int:
+    """Send the checks again for every version whose checks seem lost (run by Celery beat). A
+    version whose checks are in fact under way is finished once: the task that finds it done
+    does nothing. Returns how many were sent."""
+    from listings.tasks import run_automated_checks as task
+
+    lost = list(
+        ProductVersion.objects.filter(
+            status__in=[V.SUBMITTED, V.AUTO_CHECKS],
+            updated_at__lt=timezone.now() - CHECKS_LOST_AFTER,
+        ).values_list("pk", flat=True)
+    )
+    for version_id in lost:
+        task.delay(version_id=version_id)
+    return len(lost)
 
 
 def build_report(version: ProductVersion) -> dict:
@@ -223,62 +296,87 @@ def _finish(version: ProductVersion, result: dict) -> CheckReport | None:
     version.status = lock_version_status(version.pk)
     if version.status != V.AUTO_CHECKS:
         return None  # another run finished first
-    report = _store_report(version, result)
-    version.stage_entered_at = clock.now()
-    merchant = version.product.merchant
-    if report.is_blocking:
-        reasons = "; ".join(f["message"] for f in report.findings if f["severity"] == "blocking")
-        lifecycle.take(
-            version,
-            VERSION_LIFECYCLE["fail_checks"],
-            actor=None,
-            reason=reasons,
-            data={"risk_level": report.risk_level},
-            locked=True,
-            also_save=("stage_entered_at",),
-        )
-        _notify_merchant(
-            version, merchant, _("%(product)s was returned by the automated checks"), reasons
-        )
-        return report
-    version.is_senior_compliance = report.is_senior
-    lifecycle.take(
-        version,
-        VERSION_LIFECYCLE["pass_checks"],
-        actor=None,
-        data={"risk_level": report.risk_level, "senior": report.is_senior},
-        locked=True,
-        also_save=("stage_entered_at", "is_senior_compliance"),
-    )
-    reviewers = people_in_role(Role.COMPLIANCE_REVIEWER)
-    if report.is_senior:
-        reviewers = reviewers.filter(is_senior_reviewer=True)
-    notify(
-        recipients=reviewers.exclude(organisation_id=merchant.organisation_id),
-        kind="product_for_compliance",
-        title=_("%(product)s waits for compliance review (%(risk)s risk)"),
-        params={"product": version.name, "risk": RiskLevel(report.risk_level)},
-        url=reverse("listings:version-detail", kwargs={"pk": version.pk}),
-    )
-    return report
+    reports = _store_reports({version.pk: result})
+    _route([version], reports)
+    return reports[version.pk]
 
 
-def _store_report(version: ProductVersion, result: dict) -> CheckReport:
-    """The version's one report, written in one statement (a re-submitted version's replaces its
-    earlier one)."""
-    report = CheckReport(version=version, **result)
+def _store_reports(results: dict[int, dict]) -> dict[int, CheckReport]:
+    """Each version's one report, all written in one statement (a re-submitted version's replaces
+    its earlier one)."""
+    reports = {pk: CheckReport(version_id=pk, **result) for pk, result in results.items()}
+    fields = next(iter(results.values())).keys()
     CheckReport.objects.bulk_create(
-        [report],
+        reports.values(),
         update_conflicts=True,
         unique_fields=["version"],
-        update_fields=[*result, "updated_at"],
+        update_fields=[*fields, "updated_at"],
     )
-    return report
+    return reports
 
 
-def _notify_merchant(version: ProductVersion, merchant, title, reason: str) -> None:
-    notify(
-        recipients=merchant_people(merchant.organisation_id),
+def _route(versions: list[ProductVersion], reports: dict[int, CheckReport]) -> None:
+    """Move each checked version on (returned, or to its compliance queue) and tell whom it concerns."""
+    moment = clock.now()
+    for version in versions:
+        version.stage_entered_at = moment
+        version.is_senior_compliance = reports[version.pk].is_senior
+    returned = [version for version in versions if reports[version.pk].is_blocking]
+    passed = [version for version in versions if not reports[version.pk].is_blocking]
+    reasons = {
+        version.pk: "; ".join(
+            f["message"] for f in reports[version.pk].findings if f["severity"] == "blocking"
+        )
+        for version in returned
+    }
+    lifecycle.take_many(
+        returned,
+        VERSION_LIFECYCLE["fail_checks"],
+        actor=None,
+        reason=lambda version: reasons[version.pk],
+        data=lambda version: {"risk_level": reports[version.pk].risk_level},
+        also_save=("stage_entered_at",),
+    )
+    lifecycle.take_many(
+        passed,
+        VERSION_LIFECYCLE["pass_checks"],
+        actor=None,
+        data=lambda version: {
+            "risk_level": reports[version.pk].risk_level,
+            "senior": reports[version.pk].is_senior,
+        },
+        also_save=("stage_entered_at", "is_senior_compliance"),
+    )
+    messages = [
+        _merchant_message(
+            version, _("%(product)s was returned by the automated checks"), reasons[version.pk]
+        )
+        for version in returned
+    ]
+    reviewers = list(people_in_role(Role.COMPLIANCE_REVIEWER)) if passed else []
+    for version in passed:
+        report = reports[version.pk]
+        organisation_id = version.product.merchant.organisation_id
+        messages.append(
+            Message(
+                recipients=[
+                    reviewer
+                    for reviewer in reviewers
+                    if reviewer.organisation_id != organisation_id
+                    and (reviewer.is_senior_reviewer or not report.is_senior)
+                ],
+                kind="product_for_compliance",
+                title=_("%(product)s waits for compliance review (%(risk)s risk)"),
+                params={"product": version.name, "risk": RiskLevel(report.risk_level)},
+                url=reverse("listings:version-detail", kwargs={"pk": version.pk}),
+            )
+        )
+    notify_all(messages)
+
+
+def _merchant_message(version: ProductVersion, title, reason: str) -> Message:
+    return Message(
+        recipients=merchant_people(version.product.merchant.organisation_id),
         kind="product_returned",
         title=title,
         body=_("Reason: %(reason)s") if reason else "",

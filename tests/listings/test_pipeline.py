@@ -24,7 +24,7 @@ from listings.errors import (
 )
 from listings.models import Board, CatalogEntry, Decision, ListingStatus, ProductVersion, Review
 from listings.states import VersionStatus
-from tests.factories import create_version, make_user, pi_sample
+from tests.factories import CLEAN_SAMPLE, create_version, make_user, pi_sample
 from tests.listings.conftest import GOOD_SCORES, approve, passing_checklist, register, submit
 
 pytestmark = pytest.mark.django_db
@@ -411,3 +411,72 @@ def test_checks_run_once_even_when_the_task_runs_twice(seller):
         services.run_automated_checks(version_id=version.pk) is None
     )  # a redelivered task does nothing
     assert version.events.filter(to_status="compliance_review").count() == 1
+
+
+def test_versions_waiting_together_are_checked_in_one_batch(seller, reviewers):
+    from exchange.models import Notification
+
+    versions = [create_version(seller, name=f"批量检查数据集{n}") for n in range(3)]
+    versions.append(create_version(seller, sample=pi_sample(), name="含个人信息的数据集"))
+    for version in versions:
+        services.submit_version(version=version, actor=seller)  # their tasks wait (on commit)
+    first = versions[0]
+
+    report = services.run_automated_checks(version_id=first.pk)
+
+    assert report.version_id == first.pk
+    for version in versions:
+        version.refresh_from_db()
+        assert version.status == V.COMPLIANCE_REVIEW
+        assert list(version.events.values_list("kind", flat=True))[-2:] == [
+            "start_checks",
+            "pass_checks",
+        ]
+        assert version.check_report.sample_profile["rows"] > 0
+    assert [v.is_senior_compliance for v in versions] == [False, False, False, True]
+    told = Notification.objects.filter(kind="product_for_compliance")
+    assert set(told.filter(url__contains=f"/{versions[3].pk}/").values_list("recipient", flat=True)) == {
+        reviewers["senior"].pk
+    }
+    assert told.filter(url__contains=f"/{first.pk}/").count() >= 2
+    # each version's own task, when it comes, finds it done and changes nothing
+    assert services.run_automated_checks(version_id=versions[1].pk) is None
+    assert versions[1].events.count() == ProductVersion.objects.get(pk=versions[1].pk).events.count()
+
+
+def test_a_large_sample_is_checked_apart(seller, reviewers, monkeypatch):
+    from listings.services import checks
+
+    rows = CLEAN_SAMPLE.rstrip(b"\n").split(b"\n")
+    longer = b"\n".join([*rows, *rows[1:] * 5]) + b"\n"
+    small = create_version(seller, name="小样本")
+    large = create_version(seller, name="大样本", sample=longer)
+    for version in (small, large):
+        services.submit_version(version=version, actor=seller)
+    monkeypatch.setattr(checks, "BATCH_SAMPLE_BYTES", small.sample.size)
+
+    services.run_automated_checks(version_id=small.pk)
+    large.refresh_from_db()
+    assert large.status == V.SUBMITTED  # not taken into the batch: it waits for its own task
+
+    report = services.run_automated_checks(version_id=large.pk)
+    large.refresh_from_db()
+    assert (report.version_id, large.status) == (large.pk, V.COMPLIANCE_REVIEW)
+
+
+def test_checks_whose_task_was_lost_are_sent_again(seller, reviewers, monkeypatch):
+    from listings import tasks
+    from listings.services import checks
+
+    waiting = create_version(seller, name="任务丢失的数据集")
+    services.submit_version(version=waiting, actor=seller)
+    recent = create_version(seller, name="刚提交的数据集")
+    services.submit_version(version=recent, actor=seller)
+    ProductVersion.objects.filter(pk=waiting.pk).update(
+        updated_at=waiting.updated_at - checks.CHECKS_LOST_AFTER - timedelta(minutes=1)
+    )
+    sent = []
+    monkeypatch.setattr(tasks.run_automated_checks, "delay", lambda **kwargs: sent.append(kwargs))
+
+    assert services.resume_lost_checks() == 1
+    assert sent == [{"version_id": waiting.pk}]
