@@ -22,6 +22,7 @@ from exchange.accounts.roles import Role
 from exchange.accounts.selectors import merchant_people, people_in_role
 from exchange.errors import RuleViolation
 from exchange.notifications import Message, notify_all
+from exchange.tasks import enqueue_on_commit
 from listings.locks import lock_version_status
 from listings.models import (
     CheckReport,
@@ -33,6 +34,7 @@ from listings.pii import scan_sample
 from listings.samples import compare_with_schema, profile_sample, read_sample
 from listings.services.products import sheet_problems
 from listings.states import VERSION_LIFECYCLE, VersionStatus
+from listings.tasks import run_automated_checks as check_task
 
 V = VersionStatus
 
@@ -65,6 +67,9 @@ def run_automated_checks(*, version_id: int) -> CheckReport | None:
     back to the merchant when the sample cannot be used. Other submitted versions with small
     samples that wait for their own task are checked with it (their tasks then find them done).
     Returns the version's report, or None when there was nothing to do."""
+    waiting = ProductVersion.objects.filter(pk=version_id, status__in=[V.SUBMITTED, V.AUTO_CHECKS])
+    if not waiting.exists():
+        return None  # checked already, with another version's batch (no transaction, no lock)
     with clock.setting_read_once():
         reports = _check_together(version_id)
         if reports is not None:
@@ -75,18 +80,23 @@ def run_automated_checks(*, version_id: int) -> CheckReport | None:
 @transaction.atomic
 def _check_together(version_id: int) -> dict[int, CheckReport] | None:
     """Check the version and up to BATCH_SIZE - 1 others waiting, in one transaction, when its
-    sample is small. None when it is to be checked apart: a large sample, checks already under
-    way (a redelivered task), or its row locked by someone else (we wait for them there)."""
-    waiting = (
-        ProductVersion.objects.select_for_update(of=("self",), skip_locked=True)
-        .filter(status=V.SUBMITTED)
-        .select_related("product__merchant")
-    )
-    own = waiting.filter(pk=version_id).first()
+    sample is small. None when it is to be checked apart: a large sample, or checks already under
+    way (a redelivered task). Empty when another transaction holds the version: another batch,
+    which routes it (or, if it fails, leaves it to its own redelivered task or to
+    ``resume_lost_checks``)."""
+    locked = ProductVersion.objects.select_for_update(of=("self",), skip_locked=True)
+    status = locked.filter(pk=version_id).values_list("status", flat=True).first()
+    if status not in (V.SUBMITTED, V.AUTO_CHECKS):
+        return {}  # in another batch now, or checked already
+    waiting = locked.filter(status=V.SUBMITTED).select_related("product__merchant")
+    own = waiting.filter(pk=version_id).first() if status == V.SUBMITTED else None
     if own is None or not _small_sample(own):
         return None
-    others = waiting.exclude(pk=version_id).order_by("submitted_at", "pk")[: BATCH_SIZE - 1]
+    others = list(waiting.exclude(pk=version_id).order_by("submitted_at", "pk")[: BATCH_SIZE - 1])
     versions = [own, *(version for version in others if _small_sample(version))]
+    for passed_over in set(others) - set(versions):
+        # locked here, so its own task may have found it busy and left it: send it again
+        enqueue_on_commit(check_task, version_id=passed_over.pk)
     prefetch_related_objects(versions, "scenarios", "plans", "documents")
     lifecycle.take_many(versions, VERSION_LIFECYCLE["start_checks"], actor=None)
     reports = _store_reports({version.pk: _timed_report(version) for version in versions})
@@ -119,9 +129,11 @@ def _check_apart(version_id: int) -> CheckReport | None:
 def _begin(version_id: int) -> ProductVersion | None:
     """Claim the version for checking; it comes back with what the checks read (and no lock once
     this transaction commits)."""
+    status = lock_version_status(version_id)
+    if status not in (V.SUBMITTED, V.AUTO_CHECKS):
+        return None  # checked already
     version = (
-        ProductVersion.objects.select_for_update(of=("self",))
-        .select_related("product__merchant")
+        ProductVersion.objects.select_related("product__merchant")
         .prefetch_related("scenarios", "plans", "documents")
         .get(pk=version_id)
     )
@@ -141,8 +153,6 @@ def resume_lost_checks() -> int:
     """Send the checks again for every version whose checks seem lost (run by Celery beat). A
     version whose checks are in fact under way is finished once: the task that finds it done
     does nothing. Returns how many were sent."""
-    from listings.tasks import run_automated_checks as task
-
     lost = list(
         ProductVersion.objects.filter(
             status__in=[V.SUBMITTED, V.AUTO_CHECKS],
@@ -150,7 +160,7 @@ def resume_lost_checks() -> int:
         ).values_list("pk", flat=True)
     )
     for version_id in lost:
-        task.delay(version_id=version_id)
+        check_task.delay(version_id=version_id)
     return len(lost)
 
 

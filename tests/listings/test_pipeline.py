@@ -444,7 +444,9 @@ def test_versions_waiting_together_are_checked_in_one_batch(seller, reviewers):
     assert versions[1].events.count() == ProductVersion.objects.get(pk=versions[1].pk).events.count()
 
 
-def test_a_large_sample_is_checked_apart(seller, reviewers, monkeypatch):
+def test_a_large_sample_is_checked_apart(
+    seller, reviewers, monkeypatch, django_capture_on_commit_callbacks
+):
     from listings.services import checks
 
     rows = CLEAN_SAMPLE.rstrip(b"\n").split(b"\n")
@@ -455,9 +457,13 @@ def test_a_large_sample_is_checked_apart(seller, reviewers, monkeypatch):
         services.submit_version(version=version, actor=seller)
     monkeypatch.setattr(checks, "BATCH_SAMPLE_BYTES", small.sample.size)
 
-    services.run_automated_checks(version_id=small.pk)
+    with django_capture_on_commit_callbacks() as sent:
+        services.run_automated_checks(version_id=small.pk)
     large.refresh_from_db()
-    assert large.status == V.SUBMITTED  # not taken into the batch: it waits for its own task
+    assert large.status == V.SUBMITTED  # not taken into the batch, and its task is sent again
+    assert [(c.func.__self__.name, c.keywords) for c in sent if "checks" in c.func.__self__.name] == [
+        ("listings.run_automated_checks", {"version_id": large.pk})
+    ]
 
     report = services.run_automated_checks(version_id=large.pk)
     large.refresh_from_db()
@@ -465,7 +471,6 @@ def test_a_large_sample_is_checked_apart(seller, reviewers, monkeypatch):
 
 
 def test_checks_whose_task_was_lost_are_sent_again(seller, reviewers, monkeypatch):
-    from listings import tasks
     from listings.services import checks
 
     waiting = create_version(seller, name="任务丢失的数据集")
@@ -476,7 +481,7 @@ def test_checks_whose_task_was_lost_are_sent_again(seller, reviewers, monkeypatc
         updated_at=waiting.updated_at - checks.CHECKS_LOST_AFTER - timedelta(minutes=1)
     )
     sent = []
-    monkeypatch.setattr(tasks.run_automated_checks, "delay", lambda **kwargs: sent.append(kwargs))
+    monkeypatch.setattr(checks.check_task, "delay", lambda **kwargs: sent.append(kwargs))
 
     assert services.resume_lost_checks() == 1
     assert sent == [{"version_id": waiting.pk}]
