@@ -485,3 +485,27 @@ def test_checks_whose_task_was_lost_are_sent_again(seller, reviewers, monkeypatc
 
     assert services.resume_lost_checks() == 1
     assert sent == [{"version_id": waiting.pk}]
+
+
+def test_a_batch_stops_at_its_bytes_of_samples(
+    seller, reviewers, monkeypatch, django_capture_on_commit_callbacks
+):
+    from listings.services import checks
+
+    versions = [create_version(seller, name=f"样本总量{n}") for n in range(3)]
+    for version in versions:
+        services.submit_version(version=version, actor=seller)
+    monkeypatch.setattr(checks, "BATCH_BYTES", 2 * versions[0].sample.size)
+
+    with django_capture_on_commit_callbacks() as sent:
+        services.run_automated_checks(version_id=versions[0].pk)
+
+    statuses = list(
+        ProductVersion.objects.filter(pk__in=[v.pk for v in versions])
+        .order_by("pk")
+        .values_list("status", flat=True)
+    )
+    assert statuses == [V.COMPLIANCE_REVIEW, V.COMPLIANCE_REVIEW, V.SUBMITTED]
+    assert [c.keywords for c in sent if "checks" in c.func.__self__.name] == [
+        {"version_id": versions[2].pk}
+    ]
