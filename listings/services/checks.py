@@ -94,7 +94,9 @@ def _check_together(version_id: int) -> dict[int, CheckReport] | None:
     own = waiting.filter(pk=version_id).first() if status == V.SUBMITTED else None
     if own is None or _sample_size(own) > BATCH_SAMPLE_BYTES:
         return None
-    others = list(waiting.exclude(pk=version_id).order_by("submitted_at", "pk")[: BATCH_SIZE - 1])
+    # The newest waiting: the tasks next in the queue are the oldest's, which another worker can
+    # then take up as batches of their own, instead of finding them held by this one.
+    others = list(waiting.exclude(pk=version_id).order_by("-submitted_at", "-pk")[: BATCH_SIZE - 1])
     versions, total = [own], _sample_size(own)
     for version in others:
         size = _sample_size(version)

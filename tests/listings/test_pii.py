@@ -458,7 +458,9 @@ def test_full_width_numbers_are_found_as_written():
         ("bank_card", card),
         ("email", full_width("x@example.com")),
     ]
-    assert find_in_text(full_width("+86 138-1234-5678")) == [("mobile", full_width("+86 138-1234-5678"))]
+    assert find_in_text(full_width("+86 138-1234-5678")) == [
+        ("mobile", full_width("+86 138-1234-5678"))
+    ]
 
 
 def test_full_width_cells_count_like_ascii_ones():
