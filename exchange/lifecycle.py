@@ -194,14 +194,12 @@ def take(
     reason: str = "",
     data: dict | None = None,
     locked: bool = False,
-    also_save: tuple[str, ...] = (),
 ):
     """Take ``action`` on ``obj``: check it, move the status, append the event row.
 
     Runs inside the caller's transaction and re-reads the status with a row lock, so two
     concurrent actions on one object serialise and the second sees the first one's result. A
-    caller that read ``obj`` itself with its row lock in this transaction says ``locked=True``;
-    ``also_save`` names fields the caller changed on ``obj``, saved in the same UPDATE.
+    caller that read ``obj`` itself with its row lock in this transaction says ``locked=True``.
 
     Raises:
         PermissionDeniedError (403); InvalidTransition (409).
@@ -214,14 +212,10 @@ def take(
             model.objects.select_for_update().values_list("status", flat=True).get(pk=obj.pk)
         )
     check(obj, action, actor=actor)
-    from_status = _status_enum(action)(obj.status)
-    to_status = from_status if action.target is None else action.target
-    fields = list(also_save)
+    from_status, to_status = _move(action, obj)
     if to_status != from_status:
         obj.status = to_status
-        fields.append("status")
-    if fields:
-        obj.save(update_fields=[*fields, "updated_at"])
+        obj.save(update_fields=["status", "updated_at"])
     event = record_event(
         obj,
         kind=action.name,
@@ -262,8 +256,7 @@ def take_many(
     moves = []
     now, moment = timezone.now(), clock.now()
     for obj in objs:
-        from_status = _status_enum(action)(obj.status)
-        to_status = from_status if action.target is None else action.target
+        from_status, to_status = _move(action, obj)
         obj.status, obj.updated_at = to_status, now
         moves.append((obj, from_status, to_status))
     # One UPDATE per distinct set of new values (usually one): cheaper than a CASE per row.
@@ -273,22 +266,11 @@ def take_many(
         groups.setdefault(tuple(getattr(obj, name) for name in fields), []).append(obj.pk)
     for values, pks in groups.items():
         model.objects.filter(pk__in=pks).update(**dict(zip(fields, values, strict=True)))
-    events = objs[0].events
     rows = [
-        events.model(
-            **{events.field.name: obj},
-            kind=action.name,
-            from_status=from_status,
-            to_status=to_status,
-            actor=actor,
-            actor_name=actor_display_name(actor),
-            reason=reason(obj),
-            data=data(obj),
-            occurred_at=moment,
-        )
+        _event_row(obj, action.name, actor, reason(obj), data(obj), from_status, to_status, moment)
         for obj, from_status, to_status in moves
     ]
-    created = events.model.objects.bulk_create(rows)
+    created = type(rows[0]).objects.bulk_create(rows)
     for obj in objs:
         for handler in followers(model, action.name):
             handler(obj=obj, actor=actor, reason=reason(obj))
@@ -307,15 +289,40 @@ def record_event(
 ):
     """Append an event to ``obj``'s trail: an action taken, or a note such as an upload or an edit."""
     status = obj.status
-    return obj.events.create(
+    event = _event_row(
+        obj,
+        kind,
+        actor,
+        reason,
+        data,
+        from_status if from_status is not None else status,
+        to_status if to_status is not None else status,
+        clock.now(),
+    )
+    event.save()
+    return event
+
+
+def _move(action: Action, obj: models.Model) -> tuple:
+    """The status ``obj`` leaves and the one ``action`` takes it to (the same for a note-like
+    action with no target)."""
+    from_status = _status_enum(action)(obj.status)
+    return from_status, from_status if action.target is None else action.target
+
+
+def _event_row(obj, kind, actor, reason, data, from_status, to_status, occurred_at):
+    """An unsaved event row on ``obj``'s trail."""
+    events = obj.events
+    return events.model(
+        **{events.field.name: obj},
         kind=kind,
-        from_status=from_status if from_status is not None else status,
-        to_status=to_status if to_status is not None else status,
+        from_status=from_status,
+        to_status=to_status,
         actor=actor,
         actor_name=actor_display_name(actor),
         reason=reason,
         data=data or {},
-        occurred_at=clock.now(),
+        occurred_at=occurred_at,
     )
 
 

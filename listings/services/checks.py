@@ -1,8 +1,10 @@
 """The automated checks a submitted version goes through on a Celery worker, and the routing.
 
-Run as a task that may run twice (late acknowledgement, retries, a worker that dies): the first
-transaction claims the version (submitted → automated checks), the slow work runs with no lock held,
-and the second transaction stores the one report and routes the version, only if it is still there.
+Run as a task that may run twice (late acknowledgement, retries, a worker that dies). Versions with
+small samples are claimed, checked and routed together in one transaction, which a crash rolls back
+whole. A large sample is checked apart: the first transaction claims the version (submitted →
+automated checks), the slow work runs with no lock held, and the second stores the one report and
+routes the version, only if it is still there.
 """
 
 import time
@@ -339,9 +341,10 @@ def _route(versions: list[ProductVersion], reports: dict[int, CheckReport]) -> N
     moment = clock.now()
     for version in versions:
         version.stage_entered_at = moment
-        version.is_senior_compliance = reports[version.pk].is_senior
     returned = [version for version in versions if reports[version.pk].is_blocking]
     passed = [version for version in versions if not reports[version.pk].is_blocking]
+    for version in passed:
+        version.is_senior_compliance = reports[version.pk].is_senior
     reasons = {
         version.pk: "; ".join(
             f["message"] for f in reports[version.pk].findings if f["severity"] == "blocking"
@@ -367,8 +370,13 @@ def _route(versions: list[ProductVersion], reports: dict[int, CheckReport]) -> N
         also_save=("stage_entered_at", "is_senior_compliance"),
     )
     messages = [
-        _merchant_message(
-            version, _("%(product)s was returned by the automated checks"), reasons[version.pk]
+        Message(
+            recipients=merchant_people(version.product.merchant.organisation_id),
+            kind="product_returned",
+            title=_("%(product)s was returned by the automated checks"),
+            body=_("Reason: %(reason)s") if reasons[version.pk] else "",
+            params={"product": version.name, "reason": reasons[version.pk]},
+            url=reverse("listings:version-detail", kwargs={"pk": version.pk}),
         )
         for version in returned
     ]
@@ -391,14 +399,3 @@ def _route(versions: list[ProductVersion], reports: dict[int, CheckReport]) -> N
             )
         )
     notify_all(messages)
-
-
-def _merchant_message(version: ProductVersion, title, reason: str) -> Message:
-    return Message(
-        recipients=merchant_people(version.product.merchant.organisation_id),
-        kind="product_returned",
-        title=title,
-        body=_("Reason: %(reason)s") if reason else "",
-        params={"product": version.name, "reason": reason},
-        url=reverse("listings:version-detail", kwargs={"pk": version.pk}),
-    )
