@@ -13,7 +13,7 @@ from exchange.accounts.models import Organisation, User
 from exchange.accounts.roles import Role
 from exchange.errors import DomainError, DuplicateError
 from exchange.registry import services as registry
-from exchange.registry.models import Certificate, LogEntry
+from exchange.registry.models import Certificate
 from exchange.validators import refused_character
 from merchants import services as merchants
 from merchants.models import Merchant
@@ -22,6 +22,7 @@ from tests.factories import (
     ApplicationFactory,
     create_application,
     credit_code,
+    log_entries,
     make_organisation,
     make_user,
 )
@@ -132,7 +133,7 @@ def test_registered_names_are_checked_before_anything_enters_the_log(field):
     with pytest.raises(ValidationError) as refused:
         registry.register_data(**values)
     assert field_of(refused.value) == {field}
-    assert not Certificate.objects.exists() and not LogEntry.objects.exists()
+    assert not Certificate.objects.exists() and not log_entries()
 
 
 def test_the_log_refuses_a_name_with_a_control_character_from_any_caller():
@@ -148,7 +149,7 @@ def test_the_log_refuses_a_name_with_a_control_character_from_any_caller():
             content={},
         )
     assert (refused.value.code, refused.value.field) == ("control_character", "registrant_name")
-    assert not LogEntry.objects.exists()
+    assert not log_entries()
 
 
 @pytest.mark.parametrize(

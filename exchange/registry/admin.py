@@ -1,11 +1,12 @@
 from django.contrib import admin
 
 from exchange.admin import ReadOnlyAdmin
+from exchange.registry import tiles
 from exchange.registry.models import (
     Certificate,
     CertificateSequence,
     Checkpoint,
-    LogEntry,
+    LogBundlePart,
     LogKey,
     RegisteredData,
 )
@@ -53,15 +54,16 @@ class CheckpointAdmin(ReadOnlyAdmin):
     fields = ["size", "note", "key", "signed_at"]
 
 
-@admin.register(LogEntry)
-class LogEntryAdmin(ReadOnlyAdmin):
-    list_display = ["index", "text"]
-    fields = ["index", "text"]
+@admin.register(LogBundlePart)
+class LogBundlePartAdmin(ReadOnlyAdmin):
+    list_display = ["first", "count", "text"]
+    fields = ["first", "count", "text"]
     show_full_result_count = False
 
-    @admin.display(description="entry")
-    def text(self, entry):
-        return bytes(entry.data).decode("utf-8", errors="replace")
+    @admin.display(description="entries")
+    def text(self, part):
+        entries = tiles.unpack_entries(bytes(part.data))
+        return "\n".join(entry.decode("utf-8", errors="replace") for entry in entries)
 
 
 @admin.register(LogKey)

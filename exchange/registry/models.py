@@ -10,9 +10,11 @@ import json
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Mod
 from django.utils.translation import gettext_lazy as _
 
 from exchange.models import AppendOnlyError, AppendOnlyModel
+from exchange.registry.tiles import TILE_WIDTH
 from exchange.validators import validate_name
 
 
@@ -274,19 +276,34 @@ class LogIndexField(models.PositiveBigIntegerField):
         return "integer" if connection.vendor == "sqlite" else super().db_type(connection)
 
 
-class LogEntry(models.Model):
-    """One entry: the RFC 8785 canonical JSON bytes of a certificate record, exactly as hashed."""
+class LogBundlePart(models.Model):
+    """The entries one append added to one C2SP entry bundle (256 entries a bundle), stored as the
+    bundle serves them: each entry, the RFC 8785 canonical JSON bytes of a certificate record
+    exactly as hashed, preceded by its 2-byte big-endian length. A bundle is its parts in order
+    of their first entry; a part never changes. An append of a thousand entries writes four or
+    five rows, not a thousand; one-by-one appends write one row each, as before.
+    """
 
-    index = LogIndexField(_("index"), primary_key=True)
+    first = LogIndexField(_("first entry"), primary_key=True)
+    count = models.PositiveSmallIntegerField(_("entries"))
     data = models.BinaryField(_("entry bytes"))
 
     class Meta:
-        verbose_name = _("log entry")
-        verbose_name_plural = _("log entries")
-        ordering = ["index"]
+        verbose_name = _("log entries (part of a bundle)")
+        verbose_name_plural = _("log entries (parts of bundles)")
+        ordering = ["first"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(count__gte=1)
+                & models.lookups.LessThanOrEqual(
+                    Mod(models.F("first"), TILE_WIDTH) + models.F("count"), TILE_WIDTH
+                ),
+                name="registry_logbundlepart_within_one_bundle",
+            )
+        ]
 
     def __str__(self):
-        return f"entry {self.index}"
+        return f"entries {self.first}..{self.first + self.count - 1}"
 
     def save(self, *args, **kwargs):
         if not self._state.adding:

@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from exchange.registry import log, merkle, notes
-from exchange.registry.models import Certificate, Checkpoint, LogEntry
+from exchange.registry.models import Certificate, Checkpoint
 from exchange.registry.services import canonical_json, log_record
 from exchange.registry.status import effective_valid_until, status_of
 
@@ -62,13 +62,12 @@ def verify_certificate(certificate: Certificate) -> Verification:
     if index is None:
         return Verification(ok=False, problems=[_("This certificate is not in the log.")])
     latest = log.latest_checkpoint()
-    entry = LogEntry.objects.filter(index=index).values_list("data", flat=True).first()
+    entry = log.entry(index)
     problems = []
     if entry is None:
         return Verification(
             ok=False, problems=[_("entry %(index)s is missing") % {"index": index}], bad_entry=index
         )
-    entry = bytes(entry)
     if canonical_json(log_record(certificate)) != entry:
         problems.append(
             _("entry %(index)s does not match this certificate's record") % {"index": index}

@@ -151,3 +151,22 @@ def fold(packed: bytes) -> bytes:
             ]
         )
     return packed
+
+
+# --- entry bundles: each entry preceded by its big-endian 2-byte length --------------------------
+
+
+def pack_entries(entries: Sequence[bytes]) -> bytes:
+    return b"".join(len(entry).to_bytes(2, "big") + entry for entry in entries)
+
+
+def unpack_entries(data: bytes) -> list[bytes]:
+    """The entries of packed ``data``; ValueError if it does not parse to its last byte."""
+    entries, position, end = [], 0, len(data)
+    while position < end:
+        start = position + 2
+        position = start + int.from_bytes(data[position:start], "big")
+        if position > end:
+            raise ValueError(f"entry {len(entries)} runs past the end of the data")
+        entries.append(data[start:position])
+    return entries

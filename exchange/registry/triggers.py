@@ -11,7 +11,13 @@ from contextlib import contextmanager
 
 from django.db.backends.signals import connection_created
 
-APPEND_ONLY_TABLES = ("registry_logentry", "registry_checkpoint", "registry_certificate")
+APPEND_ONLY_TABLES = ("registry_logbundlepart", "registry_checkpoint", "registry_certificate")
+# Before migration 0006 the entries were one a row, in registry_logentry.
+APPEND_ONLY_TABLES_BEFORE_0006 = (
+    "registry_logentry",
+    "registry_checkpoint",
+    "registry_certificate",
+)
 TILE_TABLE = "registry_logtile"
 TILE_BYTES = 256 * 32
 PURGE_FUNCTION = "registry_purge_allowed"
@@ -40,10 +46,10 @@ def register_sqlite_function(sender, connection, **kwargs) -> None:
 connection_created.connect(register_sqlite_function, dispatch_uid="registry_purge_function")
 
 
-def sqlite_statements() -> list[str]:
+def sqlite_statements(append_only: tuple[str, ...] = APPEND_ONLY_TABLES) -> list[str]:
     refuse = "SELECT RAISE(ABORT, '{table} rows are append-only')"
     statements = []
-    for table in APPEND_ONLY_TABLES:
+    for table in append_only:
         statements += [
             f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
             f"BEGIN {refuse.format(table=table)}; END",
@@ -63,7 +69,7 @@ def sqlite_statements() -> list[str]:
     return statements
 
 
-def postgresql_statements() -> list[str]:
+def postgresql_statements(append_only: tuple[str, ...] = APPEND_ONLY_TABLES) -> list[str]:
     statements = [
         """CREATE OR REPLACE FUNCTION registry_refuse_change() RETURNS trigger
         LANGUAGE plpgsql AS $$
@@ -84,7 +90,7 @@ def postgresql_statements() -> list[str]:
             RETURN NEW;
         END $$""",
     ]
-    for table in APPEND_ONLY_TABLES:
+    for table in append_only:
         statements.append(
             f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
             "FOR EACH ROW EXECUTE FUNCTION registry_refuse_change()"
@@ -96,21 +102,22 @@ def postgresql_statements() -> list[str]:
     return statements
 
 
-def sqlite_trigger_names() -> list[str]:
-    return [statement.split()[2] for statement in sqlite_statements()]
+def sqlite_trigger_names(append_only: tuple[str, ...] = APPEND_ONLY_TABLES) -> list[str]:
+    return [statement.split()[2] for statement in sqlite_statements(append_only)]
 
 
-def create(schema_editor) -> None:
+def create(schema_editor, append_only: tuple[str, ...] = APPEND_ONLY_TABLES) -> None:
+    """Make the triggers; a migration names the tables as they were at its point in history."""
     vendor = schema_editor.connection.vendor
-    statements = {"sqlite": sqlite_statements, "postgresql": postgresql_statements}[vendor]()
-    for statement in statements:
+    statements = {"sqlite": sqlite_statements, "postgresql": postgresql_statements}[vendor]
+    for statement in statements(append_only):
         schema_editor.execute(statement, params=None)
 
 
-def drop(schema_editor) -> None:
-    tables = (*APPEND_ONLY_TABLES, TILE_TABLE)
+def drop(schema_editor, append_only: tuple[str, ...] = APPEND_ONLY_TABLES) -> None:
+    tables = (*append_only, TILE_TABLE)
     if schema_editor.connection.vendor == "sqlite":
-        for name in sqlite_trigger_names():
+        for name in sqlite_trigger_names(append_only):
             schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}")
         return
     for table in tables:

@@ -26,12 +26,12 @@ from django.db import connection, connections
 
 from exchange.registry import merkle, notes, tiles
 from exchange.registry.log import verifier_key
-from exchange.registry.models import Checkpoint, LogEntry, LogState, LogTile
+from exchange.registry.models import Checkpoint, LogBundlePart, LogState, LogTile
 
 HASH = merkle.HASH_SIZE
 WIDTH = tiles.TILE_WIDTH
 TILE_BYTES = WIDTH * HASH
-FETCH_ROWS = 4096  # entries fetched from the cursor at a time
+FETCH_PARTS = 64  # bundle parts (up to 256 entries each) fetched from the cursor at a time
 # A range is read with one query; PostgreSQL's client-side cursor holds all its rows in memory,
 # so a range holds at most this many entries (about 32 MB of certificate records).
 MAX_RANGE = 1 << 16
@@ -72,7 +72,7 @@ class _Range:
 
     start: int
     count: int = 0
-    has_gap: bool = False
+    stop: str = ""  # why the entries stop before the range's end, if they do
     nodes: list[Node] = field(default_factory=list)
     # checkpoint size -> the nodes covering [start, size)
     at_sizes: dict[int, list[Node]] = field(default_factory=dict)
@@ -118,13 +118,11 @@ def verify_log(progress: Callable[[int, int], None] | None = None, workers: int 
         for node in checked.nodes:
             _push(tree, node, lambda made: stored.check(made, problems))
         verified = checked.start + checked.count
-        if checked.has_gap:
-            problems.append(
-                ((verified, 0, 0), f"entry {verified}: missing (the indexes have a gap)")
-            )
+        if checked.stop:
+            problems.append(((verified, 0, 0), f"entry {verified}: {checked.stop}"))
         if progress:
             progress(verified, size)
-        return not checked.has_gap
+        return not checked.stop
 
     tasks = _ranges(size, workers, _claimed_sizes(checkpoints))
     with _checked_ranges(tasks, workers) as results:
@@ -304,14 +302,14 @@ def _check_range(task: _Task) -> _Range:
     stored = _StoredTiles()
     pending: list[bytes] = []  # leaf hashes of the tile being filled, which begins at `position`
     position = start
-    for leaves, has_gap in _leaf_hashes(start, end):
+    for leaves, stop in _leaf_hashes(start, end):
         pending += leaves
         full = len(pending) - len(pending) % WIDTH
         for offset in range(0, full, WIDTH):
             _check_tile(checked, stored, level0, position, pending[offset : offset + WIDTH], sizes)
             position += WIDTH
         pending = pending[full:]
-        checked.has_gap = has_gap  # the batch with a gap is the last
+        checked.stop = stop  # the batch that stops is the last
     if pending:
         _check_tile(checked, stored, level0, position, pending, sizes)
         position += len(pending)
@@ -319,31 +317,47 @@ def _check_range(task: _Task) -> _Range:
     return checked
 
 
-def _leaf_hashes(start: int, end: int | None) -> Iterator[tuple[list[bytes], bool]]:
-    """The leaf hashes of entries ``start ...`` in order, a batch at a time, and whether the
-    entries stop at a missing index (a gap) after this batch."""
-    table = connection.ops.quote_name(LogEntry._meta.db_table)
-    index = connection.ops.quote_name("index")
-    sql = f"SELECT {index}, data FROM {table} WHERE {index} >= %s"
+def _leaf_hashes(start: int, end: int | None) -> Iterator[tuple[list[bytes], str]]:
+    """The leaf hashes of entries ``start ...`` in order, a batch at a time, and why the entries
+    stop after this batch ("" while they go on). ``start`` begins a bundle, as every range does."""
+    table = connection.ops.quote_name(LogBundlePart._meta.db_table)
+    sql = f"SELECT first, count, data FROM {table} WHERE first >= %s"
     params = [start]
     if end is not None:
-        sql += f" AND {index} < %s"
+        sql += " AND first < %s"
         params.append(end)
     sha256 = hashlib.sha256
     expected = start
     with connection.cursor() as cursor:
-        cursor.execute(f"{sql} ORDER BY {index}", params)
-        while rows := cursor.fetchmany(FETCH_ROWS):
-            # Indexes are unique and sorted, so first and last tell whether the batch has a hole.
-            has_gap = rows[0][0] != expected or rows[-1][0] != expected + len(rows) - 1
-            if has_gap:
-                rows = rows[: next(n for n, row in enumerate(rows) if row[0] != expected + n)]
-            expected += len(rows)
-            yield [sha256(_LEAF_PREFIX + data).digest() for _, data in rows], has_gap
-            if has_gap:
+        cursor.execute(f"{sql} ORDER BY first", params)
+        while rows := cursor.fetchmany(FETCH_PARTS):
+            leaves, stop = [], ""
+            for first, count, data in rows:
+                if first != expected:
+                    stop = (
+                        "missing (the indexes have a gap)"
+                        if first > expected
+                        else f"stored twice (the part of entries {first}..{first + count - 1} "
+                        "overlaps the one before)"
+                    )
+                    break
+                try:
+                    entries = tiles.unpack_entries(bytes(data))
+                except ValueError:
+                    entries = []
+                if len(entries) != count:
+                    stop = (
+                        f"the stored part of entries {first}..{first + count - 1} does not "
+                        f"parse as {count} length-prefixed entries"
+                    )
+                    break
+                leaves += [sha256(_LEAF_PREFIX + entry).digest() for entry in entries]
+                expected += count
+            yield leaves, stop
+            if stop:
                 return
     if end is not None and expected < end:
-        yield [], True
+        yield [], "missing (the indexes have a gap)"
 
 
 def _level0_tiles(start: int, end: int | None) -> dict[int, bytes]:

@@ -59,11 +59,47 @@ def as_insider(table: str, sql: str, params: list) -> None:
 
 
 def forge_entry(index: int, data: bytes) -> None:
-    """Replace entry ``index``'s stored bytes, behind the log's back."""
+    """Replace entry ``index``'s stored bytes, behind the log's back (in the part that holds it)."""
+    first, entries = _part_holding(index)
+    entries[index - first] = data
+    _rewrite_part(first, entries)
+
+
+def remove_entry(index: int) -> None:
+    """Delete entry ``index`` behind the log's back: its part is cut in two around it."""
+    from exchange.registry import tiles
+
+    first, entries = _part_holding(index)
+    before, after = entries[: index - first], entries[index - first + 1 :]
+    if before:
+        _rewrite_part(first, before)
+    else:
+        as_insider(
+            "registry_logbundlepart", "DELETE FROM registry_logbundlepart WHERE first = %s", [first]
+        )
+    if after:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO registry_logbundlepart (first, count, data) VALUES (%s, %s, %s)",
+                [index + 1, len(after), tiles.pack_entries(after)],
+            )
+
+
+def _part_holding(index: int) -> tuple[int, list[bytes]]:
+    from exchange.registry import tiles
+    from exchange.registry.models import LogBundlePart
+
+    part = LogBundlePart.objects.filter(first__lte=index).order_by("-first").first()
+    return part.first, tiles.unpack_entries(bytes(part.data))
+
+
+def _rewrite_part(first: int, entries: list[bytes]) -> None:
+    from exchange.registry import tiles
+
     as_insider(
-        "registry_logentry",
-        'UPDATE registry_logentry SET data = %s WHERE "index" = %s',
-        [data, index],
+        "registry_logbundlepart",
+        "UPDATE registry_logbundlepart SET data = %s, count = %s WHERE first = %s",
+        [tiles.pack_entries(entries), len(entries), first],
     )
 
 

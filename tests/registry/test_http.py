@@ -6,8 +6,9 @@ import pytest
 from django.test import Client
 
 from exchange.registry import log, merkle, notes, services, tiles
-from exchange.registry.models import Certificate, LogEntry
+from exchange.registry.models import Certificate
 from tests.conftest import api_client_for
+from tests.factories import log_entries
 from tests.registry.conftest import forge_entry
 
 pytestmark = pytest.mark.django_db
@@ -23,10 +24,7 @@ def logged(issue):
 
 
 def leaf_hashes() -> list[bytes]:
-    return [
-        merkle.leaf_hash(bytes(d))
-        for d in LogEntry.objects.order_by("index").values_list("data", flat=True)
-    ]
+    return [merkle.leaf_hash(bytes(d)) for d in log_entries()]
 
 
 def test_checkpoint_and_vkey_are_plain_text_that_verify(logged):
@@ -132,9 +130,7 @@ def test_entries_come_back_as_their_exact_bytes(logged):
     body = Client().get("/api/registry/log/entries/?start=10&end=13").json()
     assert [item["index"] for item in body] == [10, 11, 12]
     for item in body:
-        assert base64.b64decode(item["data"]) == bytes(
-            LogEntry.objects.get(index=item["index"]).data
-        )
+        assert base64.b64decode(item["data"]) == bytes(log.entry(item["index"]))
 
 
 def test_the_log_is_not_throttled_for_a_verifier_fetching_hundreds_of_tiles(logged):
@@ -221,7 +217,7 @@ def test_the_certificate_page_shows_the_certificate_its_proof_and_a_verify_butto
 
 
 def test_after_tampering_the_page_and_the_api_name_the_entry_that_broke(logged):
-    entry = bytes(LogEntry.objects.get(index=17).data)
+    entry = log.entry(17)
     forge_entry(
         17,
         entry.replace(b'"price":"12.50"', b'"price":"1.50"', 1).replace(

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from exchange.models import AppendOnlyError
 from exchange.registry import log, merkle, notes, tiles
-from exchange.registry.models import Checkpoint, LogEntry, LogKey, LogState, LogTile
+from exchange.registry.models import Checkpoint, LogBundlePart, LogKey, LogState, LogTile
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,9 @@ def test_appends_are_dense_and_every_batch_ends_with_one_signed_checkpoint():
     first = log.append(entries(3))
     second = log.append(entries(2, start=3))
     assert (first.first_index, second.first_index) == (0, 3)
-    assert list(LogEntry.objects.values_list("index", flat=True)) == [0, 1, 2, 3, 4]
+    assert log.entries(0, 10) == list(enumerate(entries(5)))
+    # Each append stored its entries as one part of bundle 0.
+    assert list(LogBundlePart.objects.values_list("first", "count")) == [(0, 3), (3, 2)]
     assert list(Checkpoint.objects.order_by("size").values_list("size", flat=True)) == [3, 5]
     latest = log.latest_checkpoint()
     signed = notes.open_checkpoint(latest.note, log.verifier_key(latest.key))
@@ -92,7 +94,7 @@ def test_an_append_reads_only_the_head_and_the_right_edge_tiles():
     reads = [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith("SELECT")]
     tile_reads = [sql for sql in reads if "registry_logtile" in sql]
     assert len(tile_reads) == 1
-    assert "registry_logentry" not in " ".join(reads)
+    assert "registry_logbundlepart" not in " ".join(reads)
 
 
 def test_tiles_and_bundles_are_cut_to_the_width_asked():
@@ -108,6 +110,34 @@ def test_tiles_and_bundles_are_cut_to_the_width_asked():
     assert bundle == b"".join(len(e).to_bytes(2, "big") + e for e in data[256:258])
 
 
+def test_a_bundle_is_the_parts_its_appends_stored_cut_to_the_width_asked():
+    data = entries(600)
+    for batch in range(0, 600, 170):  # appends that start and end inside bundles
+        log.append(data[batch : batch + 170])
+    parts = list(LogBundlePart.objects.values_list("first", "count"))
+    assert parts == [(0, 170), (170, 86), (256, 84), (340, 170), (510, 2), (512, 88)]
+    packed = [len(e).to_bytes(2, "big") + e for e in data]
+    assert log.entry_bundle(0, 256, 600) == b"".join(packed[:256])
+    assert log.entry_bundle(1, 256, 600) == b"".join(packed[256:512])
+    assert log.entry_bundle(2, 88, 600) == b"".join(packed[512:600])
+    assert log.entry_bundle(2, 38, 550) == b"".join(packed[512:550])  # an older, smaller tree
+    assert log.entry_bundle(2, 89, 600) is None  # wider than the log
+    assert log.entries(165, 260) == list(enumerate(data[165:260], start=165))
+    assert log.entry(599) == data[599] and log.entry(600) is None
+
+
+@pytest.mark.parametrize(
+    ("first", "count"), [(250, 7), (0, 257), (10, 0)], ids=["crosses", "too many", "empty"]
+)
+def test_the_database_refuses_a_part_that_is_not_within_one_bundle(first, count):
+    refused = pytest.raises(IntegrityError)
+    with refused, transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO registry_logbundlepart (first, count, data) VALUES (%s, %s, %s)",
+            [first, count, b"\x00\x01x" * count],
+        )
+
+
 def test_empty_and_oversized_entries_are_refused_and_nothing_is_written():
     with pytest.raises(ValueError, match="entry 1 has 0 bytes"):
         log.append([b"ok", b""])
@@ -115,7 +145,7 @@ def test_empty_and_oversized_entries_are_refused_and_nothing_is_written():
         log.append([b"x" * 65536])
     with pytest.raises(ValueError, match="nothing to append"):
         log.append([])
-    assert not LogEntry.objects.exists() and not Checkpoint.objects.exists()
+    assert not LogBundlePart.objects.exists() and not Checkpoint.objects.exists()
 
 
 def test_the_embedded_key_is_made_once_and_kept_in_the_database():
@@ -145,7 +175,7 @@ def test_a_key_named_after_another_origin_is_refused(settings):
     settings.REGISTRY_LOG_SIGNER_KEY = notes.signer_key("other.example/log", bytes(32))
     with pytest.raises(ImproperlyConfigured, match="REGISTRY_LOG_ORIGIN"):
         log.append(entries(1))
-    assert not LogEntry.objects.exists()
+    assert not LogBundlePart.objects.exists()
 
 
 # --- append-only, in the model layer and in the database ----------------------------------------
@@ -153,7 +183,7 @@ def test_a_key_named_after_another_origin_is_refused(settings):
 
 def test_the_model_layer_refuses_to_change_or_delete_an_entry():
     log.append(entries(1))
-    entry = LogEntry.objects.get()
+    entry = LogBundlePart.objects.get()
     entry.data = b"forged"
     with pytest.raises(AppendOnlyError):
         entry.save()
@@ -164,8 +194,8 @@ def test_the_model_layer_refuses_to_change_or_delete_an_entry():
 @pytest.mark.parametrize(
     "statement",
     [
-        "UPDATE registry_logentry SET data = %s",
-        "DELETE FROM registry_logentry",
+        "UPDATE registry_logbundlepart SET data = %s",
+        "DELETE FROM registry_logbundlepart",
         "UPDATE registry_checkpoint SET note = %s",
         "DELETE FROM registry_checkpoint",
         "UPDATE registry_certificate SET registrant_name = %s",
@@ -200,7 +230,7 @@ def test_the_triggers_exist_after_the_migrations():
             cursor.execute("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'registry_%'")
         names = {row[0] for row in cursor.fetchall()}
     for table in (
-        "registry_logentry",
+        "registry_logbundlepart",
         "registry_checkpoint",
         "registry_certificate",
         "registry_logtile",
@@ -211,3 +241,34 @@ def test_the_triggers_exist_after_the_migrations():
 def test_tile_paths_name_what_the_log_serves():
     log.append(entries(3))
     assert tiles.tile_path(0, 0, 3) == "tile/0/000.p/3"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_moves_entries_into_bundle_parts_and_back():
+    from django.db.migrations.executor import MigrationExecutor
+
+    before, after = [("registry", "0005_logentry_rowid")], [("registry", "0006_entry_bundle_parts")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    try:
+        LogEntry = executor.loader.project_state(before).apps.get_model("registry", "LogEntry")
+        data = entries(600)
+        LogEntry.objects.bulk_create(LogEntry(index=n, data=e) for n, e in enumerate(data))
+        executor = MigrationExecutor(connection)
+        executor.migrate(after)
+        assert list(LogBundlePart.objects.values_list("first", "count")) == [
+            (0, 256),
+            (256, 256),
+            (512, 88),
+        ]
+        assert log.entries(0, 600) == list(enumerate(data))
+        with pytest.raises(DatabaseError, match="append-only"), connection.cursor() as cursor:
+            cursor.execute("DELETE FROM registry_logbundlepart")
+        executor = MigrationExecutor(connection)
+        executor.migrate(before)
+        LogEntry = executor.loader.project_state(before).apps.get_model("registry", "LogEntry")
+        assert list(LogEntry.objects.order_by("index").values_list("data", flat=True)) == data
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())

@@ -275,3 +275,17 @@ def test_fold_of_packed_hashes_equals_the_tile_node_hash():
     for bad in (b"", b"x" * 31, b"x" * 96, b"x" * 32 * 512):
         with pytest.raises(ValueError):
             tiles.fold(bad)
+
+
+@settings(max_examples=200)
+@given(st.lists(st.binary(min_size=0, max_size=300), max_size=20))
+def test_packed_entries_unpack_to_themselves(entries):
+    packed = tiles.pack_entries(entries)
+    assert packed == b"".join(len(e).to_bytes(2, "big") + e for e in entries)
+    assert tiles.unpack_entries(packed) == entries
+
+
+@pytest.mark.parametrize("data", [b"\x00", b"\x00\x05abc", b"\x00\x01a\x00"])
+def test_packed_entries_that_end_early_are_refused(data):
+    with pytest.raises(ValueError, match="runs past the end"):
+        tiles.unpack_entries(data)

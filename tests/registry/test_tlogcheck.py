@@ -24,8 +24,9 @@ from hypothesis import strategies as st
 from exchange import clock
 from exchange.registry import log, merkle, notes, services, tlogcheck
 from exchange.registry.management.commands.tamper_log import altered
-from exchange.registry.models import Certificate, Checkpoint, LogEntry
-from tests.registry.conftest import as_insider, registration
+from exchange.registry.models import Certificate, Checkpoint
+from tests.factories import log_entries
+from tests.registry.conftest import as_insider, forge_entry, registration
 
 # The live server answers from its own thread, so the rows must be committed.
 live = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -79,12 +80,7 @@ def signed_checkpoint(size: int, root: bytes) -> str:
 
 
 def alter_entry(index: int) -> None:
-    data = bytes(LogEntry.objects.get(index=index).data)
-    as_insider(
-        "registry_logentry",
-        'UPDATE registry_logentry SET data = %s WHERE "index" = %s',
-        [altered(data), index],
-    )
+    forge_entry(index, altered(log.entry(index)))
 
 
 def alter_tile_hash(level: int, index: int, position: int) -> None:
@@ -227,7 +223,7 @@ def test_verify_refuses_a_checkpoint_not_signed_by_the_given_key(live_server, gr
 @live
 def test_verify_reports_entries_the_log_does_not_serve(live_server, grown_log):
     # A checkpoint that signs one entry more than the log holds: its bundle and tile are missing.
-    leaves = [merkle.leaf_hash(bytes(d)) for d in LogEntry.objects.values_list("data", flat=True)]
+    leaves = [merkle.leaf_hash(d) for d in log_entries()]
     note = signed_checkpoint(SIZE + 1, merkle.root([*leaves, merkle.leaf_hash(b"{}")]))
     key, _ = log.signing_key()
     Checkpoint.objects.create(
@@ -405,7 +401,7 @@ def certificate_files(tmp_path) -> tuple[Path, Path, Path]:
     certificate = issue_batches(5)[3]
     proof, entry, key = tmp_path / "cert.tlog-proof", tmp_path / "entry.json", tmp_path / "vkey"
     proof.write_text(certificate.proof)
-    entry.write_bytes(bytes(LogEntry.objects.get(index=certificate.log_index).data))
+    entry.write_bytes(log.entry(certificate.log_index))
     key.write_text(vkey() + "\n")
     return proof, entry, key
 
@@ -609,7 +605,7 @@ def test_whatever_rfc8785_writes_is_canonical_to_the_checker(value):
 @pytest.mark.django_db
 def test_the_records_the_registry_logs_are_canonical_json():
     certificate = issue_batches(1)[0]
-    entry = bytes(LogEntry.objects.get(index=certificate.log_index).data)
+    entry = log.entry(certificate.log_index)
     assert tlogcheck.canonical_json_problem(entry) is None
 
 

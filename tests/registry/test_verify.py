@@ -19,9 +19,9 @@ from django.core.management import call_command
 from django.db import connection
 
 from exchange.registry import log, notes
-from exchange.registry.models import Checkpoint, LogEntry, LogState, LogTile
+from exchange.registry.models import Checkpoint, LogState, LogTile
 from exchange.registry.verify import verify_log
-from tests.registry.conftest import as_insider
+from tests.registry.conftest import as_insider, forge_entry, remove_entry
 
 pytestmark = pytest.mark.django_db
 
@@ -56,14 +56,10 @@ def logged() -> int:
 
 
 def alter_entry(index: int) -> None:
-    data = bytes(LogEntry.objects.get(index=index).data)
+    data = log.entry(index)
     forged = data.replace(b'"kind":"DR"', b'"kind":"DA"')
     assert forged != data
-    as_insider(
-        "registry_logentry",
-        'UPDATE registry_logentry SET data = %s WHERE "index" = %s',
-        [forged, index],
-    )
+    forge_entry(index, forged)
 
 
 def alter_tile_hash(level: int, index: int, position: int) -> None:
@@ -74,10 +70,6 @@ def alter_tile_hash(level: int, index: int, position: int) -> None:
         'UPDATE registry_logtile SET hashes = %s WHERE level = %s AND "index" = %s',
         [bytes(data), level, index],
     )
-
-
-def remove_entry(index: int) -> None:
-    as_insider("registry_logentry", 'DELETE FROM registry_logentry WHERE "index" = %s', [index])
 
 
 def resign_checkpoint(size: int) -> None:
@@ -114,6 +106,26 @@ def test_an_altered_entry_is_named_once(logged, workers):
     assert report.bad_entry == 700
     assert report.problems == ["entry 700: its bytes do not match the logged leaf hash"]
     assert report.entries == SIZE
+
+
+@pytest.mark.parametrize("workers", WORKERS)
+def test_a_stored_part_that_does_not_parse_stops_the_check_there(logged, workers):
+    # The part of entries 680..767 (the append of 680..849 within bundle 2), one byte short.
+    as_insider(
+        "registry_logbundlepart",
+        "UPDATE registry_logbundlepart SET data = substr(data, 1, length(data) - 1) "
+        "WHERE first = %s"
+        if connection.vendor == "sqlite"
+        else "UPDATE registry_logbundlepart SET data = substring(data from 1 for length(data) - 1) "
+        "WHERE first = %s",
+        [680],
+    )
+    report = verify_log(workers=workers)
+    assert report.bad_entry == 680
+    assert report.problems[0] == (
+        "entry 680: the stored part of entries 680..767 does not parse as 88 length-prefixed entries"
+    )
+    assert report.entries == 680
 
 
 @pytest.mark.parametrize("workers", WORKERS)

@@ -7,13 +7,13 @@ from django.db import migrations, models
 def create_triggers(apps, schema_editor):
     from exchange.registry import triggers
 
-    triggers.create(schema_editor)
+    triggers.create(schema_editor, triggers.APPEND_ONLY_TABLES_BEFORE_0006)
 
 
 def drop_triggers(apps, schema_editor):
     from exchange.registry import triggers
 
-    triggers.drop(schema_editor)
+    triggers.drop(schema_editor, triggers.APPEND_ONLY_TABLES_BEFORE_0006)
 
 
 class Migration(migrations.Migration):

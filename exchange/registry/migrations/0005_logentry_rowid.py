@@ -12,14 +12,14 @@ def drop_triggers(apps, schema_editor):
     from exchange.registry import triggers
 
     if schema_editor.connection.vendor == "sqlite":
-        triggers.drop(schema_editor)
+        triggers.drop(schema_editor, triggers.APPEND_ONLY_TABLES_BEFORE_0006)
 
 
 def create_triggers(apps, schema_editor):
     from exchange.registry import triggers
 
     if schema_editor.connection.vendor == "sqlite":
-        triggers.create(schema_editor)
+        triggers.create(schema_editor, triggers.APPEND_ONLY_TABLES_BEFORE_0006)
 
 
 class Migration(migrations.Migration):

@@ -2,7 +2,7 @@
 
 Copies the database (SQLite: a file next to it; PostgreSQL: a new database made from it), then,
 in the copy only, does what an insider with database access could: switches off the append-only
-triggers, changes one character of entry N's stored bytes, and switches them back on. Point the
+triggers, changes one character of entry N's stored bytes (in the part of its bundle that holds it), and switches them back on. Point the
 project at the copy (the command prints how) and ``verify_log``, the certificate page and the API
 all report entry N. The database in use is never touched.
 """
@@ -15,9 +15,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from exchange.registry.models import LogEntry
+from exchange.registry import log, tiles
+from exchange.registry.models import LogBundlePart
 
-TABLE = "registry_logentry"  # its triggers: exchange/registry/triggers.py
+TABLE = LogBundlePart._meta.db_table  # its triggers: exchange/registry/triggers.py
 
 
 def altered(data: bytes) -> bytes:
@@ -45,18 +46,21 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, index: int, copy: str | None, **options):
-        data = LogEntry.objects.filter(index=index).values_list("data", flat=True).first()
-        if data is None:
+        if log.entry(index) is None:
             raise CommandError(f"index: the log has no entry {index}")
-        forged = altered(bytes(data))
+        # The entry lives in a part of its bundle: the part is stored again with it altered.
+        part = LogBundlePart.objects.filter(first__lte=index).order_by("-first").first()
+        entries = tiles.unpack_entries(bytes(part.data))
+        entries[index - part.first] = altered(entries[index - part.first])
+        first, forged = part.first, tiles.pack_entries(entries)
         stamp = datetime.now().strftime("%Y%m%d%H%M%S")
         if connection.vendor == "sqlite":
             url = self._sqlite(
-                copy or str(settings.VAR_DIR / f"tampered-{stamp}.sqlite3"), index, forged
+                copy or str(settings.VAR_DIR / f"tampered-{stamp}.sqlite3"), first, forged
             )
         elif connection.vendor == "postgresql":
             url = self._postgresql(
-                copy or f"{connection.settings_dict['NAME']}_tampered_{stamp}", index, forged
+                copy or f"{connection.settings_dict['NAME']}_tampered_{stamp}", first, forged
             )
         else:
             raise CommandError(f"tamper_log does not know the {connection.vendor} database")
@@ -69,7 +73,7 @@ class Command(BaseCommand):
             f"  DATABASE_URL={url} python manage.py runserver   # then open the certificate"
         )
 
-    def _sqlite(self, path: str, index: int, forged: bytes) -> str:
+    def _sqlite(self, path: str, first: int, forged: bytes) -> str:
         source = Path(connection.settings_dict["NAME"]).resolve()
         target = Path(path).resolve()
         if target == source:
@@ -84,12 +88,12 @@ class Command(BaseCommand):
             ).fetchall()
             for name, _ in rows:
                 duplicate.execute(f"DROP TRIGGER {name}")
-            duplicate.execute(f'UPDATE {TABLE} SET data = ? WHERE "index" = ?', (forged, index))
+            duplicate.execute(f"UPDATE {TABLE} SET data = ? WHERE first = ?", (forged, first))
             for _, sql in rows:
                 duplicate.execute(sql)
         return f"sqlite:///{target}"
 
-    def _postgresql(self, name: str, index: int, forged: bytes) -> str:
+    def _postgresql(self, name: str, first: int, forged: bytes) -> str:
         import psycopg
         from psycopg import sql
 
@@ -117,8 +121,8 @@ class Command(BaseCommand):
                 )
             )
             duplicate.execute(
-                sql.SQL('UPDATE {} SET data = %s WHERE "index" = %s').format(sql.Identifier(TABLE)),
-                (forged, index),
+                sql.SQL("UPDATE {} SET data = %s WHERE first = %s").format(sql.Identifier(TABLE)),
+                (forged, first),
             )
             duplicate.execute(
                 sql.SQL("ALTER TABLE {} ENABLE TRIGGER {}").format(
