@@ -243,7 +243,7 @@ def test_tile_paths_name_what_the_log_serves():
     assert tiles.tile_path(0, 0, 3) == "tile/0/000.p/3"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_migration_moves_entries_into_bundle_parts_and_back():
     from django.db.migrations.executor import MigrationExecutor
 
