@@ -187,3 +187,104 @@ def run_scheduled_work() -> list[str]:
         else:
             app.send_task(name)
     return names
+
+
+# --- China's working calendar ---------------------------------------------------------------------
+# Settlement runs on China's official working days: weekdays, less the public holidays, plus the
+# weekend days the State Council makes working days (调休). chinese-calendar knows the years up to
+# its data's last; a year the State Council has announced since is added here from its notice,
+# and a year nobody has announced is refused, never guessed.
+
+# 国务院办公厅关于2026年部分节假日安排的通知 (2025-11-04, Xinhua: politics.gmw.cn/2025-11/04/
+# content_38391083.htm), which chinesecalendar 1.11.0 does not yet hold.
+_ANNOUNCED_HOLIDAYS = {
+    2026: [
+        (date(2026, 1, 1), date(2026, 1, 3)),  # 元旦
+        (date(2026, 2, 15), date(2026, 2, 23)),  # 春节
+        (date(2026, 4, 4), date(2026, 4, 6)),  # 清明节
+        (date(2026, 5, 1), date(2026, 5, 5)),  # 劳动节
+        (date(2026, 6, 19), date(2026, 6, 21)),  # 端午节
+        (date(2026, 9, 25), date(2026, 9, 27)),  # 中秋节
+        (date(2026, 10, 1), date(2026, 10, 7)),  # 国庆节
+    ]
+}
+_ANNOUNCED_WORKDAYS = {
+    2026: [
+        date(2026, 1, 4),
+        date(2026, 2, 14),
+        date(2026, 2, 28),
+        date(2026, 5, 9),
+        date(2026, 9, 20),
+        date(2026, 10, 10),
+    ]
+}
+
+
+class CalendarUnknown(RuleViolation):
+    """A day of a year whose holidays have not been announced (or are not in our data)."""
+
+    code = "calendar_unknown"
+    message_template = _(
+        "China's working calendar for %(year)s is not known (chinese-calendar %(version)s holds "
+        "%(first)s to %(last)s, and no State Council notice for %(year)s is recorded in "
+        "exchange/clock.py): settlement days cannot be worked out. Update chinesecalendar or add "
+        "the year's notice."
+    )
+
+
+def is_working_day(day: date) -> bool:
+    """Whether ``day`` is a working day in mainland China (holidays and make-up days included).
+
+    Raises:
+        CalendarUnknown for a year no data covers.
+    """
+    if isinstance(day, datetime):
+        day = timezone.localdate(day) if timezone.is_aware(day) else day.date()
+    if day.year in _ANNOUNCED_HOLIDAYS:
+        if day in _ANNOUNCED_WORKDAYS[day.year]:
+            return True
+        if any(first <= day <= last for first, last in _ANNOUNCED_HOLIDAYS[day.year]):
+            return False
+        return day.weekday() < 5
+    import chinese_calendar
+
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:
+        first, last = _calendar_years()
+        raise CalendarUnknown(
+            params={
+                "year": day.year,
+                "version": chinese_calendar.__version__,
+                "first": first,
+                "last": last,
+            }
+        ) from None
+
+
+def add_working_days(day: date, count: int) -> date:
+    """The ``count``-th working day after ``day`` (before it, for a negative count); T+1 is
+    ``add_working_days(trade_day, 1)``. ``count`` 0 is ``day`` itself if it is a working day,
+    else the next one.
+
+    Raises:
+        CalendarUnknown when the days run into a year no data covers.
+    """
+    step = 1 if count >= 0 else -1
+    if count == 0:
+        while not is_working_day(day):
+            day += timedelta(days=1)
+        return day
+    remaining = abs(count)
+    while remaining:
+        day += timedelta(days=step)
+        if is_working_day(day):
+            remaining -= 1
+    return day
+
+
+def _calendar_years() -> tuple[int, int]:
+    from chinese_calendar.constants import holidays
+
+    years = [d.year for d in holidays] + list(_ANNOUNCED_HOLIDAYS)
+    return min(years), max(years)
