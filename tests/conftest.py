@@ -25,15 +25,17 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(autouse=True, scope="session")
 def _flush_may_empty_the_registry():
     """Django's flush between transactional tests deletes row by row on SQLite, which the
-    registry's append-only triggers refuse outside ``allow_purge()``; let flush, and only flush, in."""
+    append-only triggers refuse outside ``allow_purge()``, and TRUNCATEs on PostgreSQL, which the
+    ledger's triggers refuse outside ``purging()``; let flush, and only flush, in."""
     from django.core.management.commands import flush
 
+    from exchange.ledger.triggers import purging
     from exchange.registry.triggers import allow_purge
 
     original = flush.Command.handle
 
     def handle(self, *args, **options):
-        with allow_purge():
+        with allow_purge(), purging(connection):
             return original(self, *args, **options)
 
     flush.Command.handle = handle

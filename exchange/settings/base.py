@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "exchange.apps.ExchangeConfig",
     "exchange.accounts.apps.AccountsConfig",
     "exchange.registry.apps.RegistryConfig",
+    "exchange.ledger.apps.LedgerConfig",
     "merchants.apps.MerchantsConfig",
     "listings.apps.ListingsConfig",
     "market.apps.MarketConfig",
