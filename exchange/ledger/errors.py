@@ -55,3 +55,8 @@ class ExceedsReversible(RuleViolation):
 class NotReversible(ConflictError):
     code = "not_reversible"
     message_template = _("Transfer %(key)s moved no money and cannot be reversed.")
+
+
+class DaySealed(ConflictError):
+    code = "day_sealed"
+    message_template = _("%(day)s is sealed; nothing more is booked on it.")

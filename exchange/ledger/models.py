@@ -230,3 +230,35 @@ class Transfer(InsertOnly):
     @property
     def money(self) -> Money:
         return Money.from_minor(self.amount, self.currency)
+
+
+class SealedDay(InsertOnly):
+    """A business day's transfers, sealed: the RFC 9162 Merkle root of their canonical records,
+    registered in the certificate log as the exchange's own certificate. No transfer may be
+    booked on a sealed day (the database refuses it), and a changed transfer no longer hashes to
+    the root the log holds."""
+
+    business_date = models.DateField(_("business date"), unique=True)
+    transfers = models.PositiveIntegerField(_("transfers"))
+    first_transfer = models.ForeignKey(
+        Transfer, verbose_name=_("first transfer"), on_delete=models.PROTECT, related_name="+"
+    )
+    last_transfer = models.ForeignKey(
+        Transfer, verbose_name=_("last transfer"), on_delete=models.PROTECT, related_name="+"
+    )
+    root = models.BinaryField(_("Merkle root"), max_length=32)
+    certificate = models.OneToOneField(
+        "registry.Certificate",
+        verbose_name=_("certificate"),
+        on_delete=models.PROTECT,
+        related_name="sealed_ledger_day",
+    )
+    sealed_at = models.DateTimeField(_("sealed at"))
+
+    class Meta:
+        verbose_name = _("sealed ledger day")
+        verbose_name_plural = _("sealed ledger days")
+        ordering = ["-business_date"]
+
+    def __str__(self):
+        return f"{self.business_date}: {self.transfers} transfers"

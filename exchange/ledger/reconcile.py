@@ -224,8 +224,19 @@ def check_holds(report: Report, say) -> None:
     ).count()
 
 
+def check_sealed_days(report: Report, say) -> None:
+    from exchange.ledger.models import SealedDay
+    from exchange.ledger.seals import check_sealed_day
+
+    days = list(SealedDay.objects.select_related("certificate").order_by("business_date"))
+    for sealed in days:
+        report.problems.extend(check_sealed_day(sealed))
+    report.figures["sealed days"] = len(days)
+
+
 register("running balances", check_running_balances)
 register("account balances", check_account_sums)
 register("trial balance", check_trial_balance)
 register("limits", check_limits)
 register("holds", check_holds)
+register("sealed days", check_sealed_days)

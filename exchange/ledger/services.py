@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from exchange import clock
 from exchange.errors import RuleViolation
 from exchange.ledger.errors import (
+    DaySealed,
     ExceedsPending,
     ExceedsReversible,
     IdempotencyConflict,
@@ -38,6 +39,7 @@ from exchange.ledger.models import (
     RESOLVING_KINDS,
     Account,
     AccountPurpose,
+    SealedDay,
     Transfer,
     TransferKind,
 )
@@ -388,6 +390,9 @@ def _record(rows: list[_Row], actor) -> list[Transfer]:
         return replay
     _lock(rows)
     now = clock.now()
+    today = timezone.localdate(now)
+    if SealedDay.objects.filter(business_date__gte=today).exists():
+        raise DaySealed(params={"day": today})
     current = _latest_balances(
         sorted({row.debit.pk for row in rows} | {row.credit.pk for row in rows})
     )

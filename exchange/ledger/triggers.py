@@ -1,7 +1,8 @@
 """The database keeps the ledger honest, whatever client writes to it.
 
 1. No row of any ledger table is ever updated or deleted, and PostgreSQL refuses TRUNCATE of them.
-2. A transfer is checked as it is inserted, against the rows already there: both accounts exist
+2. A transfer is checked as it is inserted, against the rows already there: its day is not
+   sealed; both accounts exist
    in its currency; a posting, voiding or expiry resolves a pending transfer between the same
    accounts, for no more than it holds (posting) or exactly what it holds (voiding, expiring),
    before (posting) or after (expiring) it expires, and once (a unique index); a reversal swaps
@@ -21,7 +22,7 @@ from contextlib import contextmanager
 
 from exchange.registry.triggers import PURGE_FUNCTION
 
-TABLES = ("ledger_account", "ledger_transfer")
+TABLES = ("ledger_account", "ledger_transfer", "ledger_sealedday")
 BALANCES = ("debits_pending", "debits_posted", "credits_pending", "credits_posted")
 
 # --- PostgreSQL -----------------------------------------------------------------------------------
@@ -68,6 +69,10 @@ BEGIN
     IF d.currency <> NEW.currency OR c.currency <> NEW.currency THEN
         RAISE EXCEPTION 'ledger: currency_mismatch: transfer in %, accounts in % and %',
             NEW.currency, d.currency, c.currency USING ERRCODE = 'check_violation';
+    END IF;
+    IF EXISTS (SELECT 1 FROM ledger_sealedday WHERE business_date >= NEW.business_date) THEN
+        RAISE EXCEPTION 'ledger: day_sealed: % is sealed; nothing more is booked on it',
+            NEW.business_date USING ERRCODE = 'check_violation';
     END IF;
     IF EXISTS (SELECT 1 FROM ledger_transfer
                WHERE debit_account_id IN (d.id, c.id) AND id > NEW.id)
@@ -201,6 +206,10 @@ def _sqlite_check() -> str:
         "cr_credits_posted": f"{_sqlite_previous(c, 'credits_posted')} + {posted_delta}",
     }
     rules = [
+        (
+            "EXISTS (SELECT 1 FROM ledger_sealedday WHERE business_date >= NEW.business_date)",
+            "day_sealed: the day is sealed; nothing more is booked on it",
+        ),
         (
             f"{account % ('currency', d)} IS NOT NEW.currency "
             f"OR {account % ('currency', c)} IS NOT NEW.currency",

@@ -23,6 +23,8 @@ class CertificateKind(models.TextChoices):
     DATA_PRODUCT = "DP", _("Data product registration")
     DATA_ASSET = "DA", _("Data asset registration")
     TRADE = "TX", _("Trade certificate")
+    # The exchange's own: a sealed ledger day, the Merkle root of its transfers (exchange/ledger).
+    LEDGER_DAY = "LD", _("Sealed ledger day")
 
 
 class Right(models.TextChoices):

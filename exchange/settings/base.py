@@ -250,6 +250,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "listings.resume_lost_checks",
         "schedule": crontab(minute="*/5"),
     },
+    # Every five minutes: holds past their expiry on the business clock are released.
+    "expire-ledger-holds": {
+        "task": "ledger.expire_holds",
+        "schedule": crontab(minute="*/5"),
+    },
+    # Every ten minutes: ledger days that have ended are sealed into the certificate log.
+    "seal-ledger-days": {
+        "task": "ledger.seal_days",
+        "schedule": crontab(minute="*/10"),
+    },
     # Every five minutes: public notices that have run their time register their products.
     "close-public-notices": {
         "task": "listings.close_public_notices",
@@ -347,6 +357,10 @@ CERTIFICATE_VALID_DAYS = env.int("CERTIFICATE_VALID_DAYS", default=365)
 # The transparency log of certificates: its origin line (also the signing key's name) and its
 # Ed25519 signer key (x/mod note format PRIVATE+KEY+<name>+<id>+<base64>). Without a key, the
 # embedded default generates one on first use and keeps it in the database.
+# The exchange as a party: it registers its own sealed ledger days (a simulated, well-formed code).
+EXCHANGE_NAME = env("EXCHANGE_NAME", default="上海数据交易所（模拟）")
+EXCHANGE_CREDIT_CODE = env("EXCHANGE_CREDIT_CODE", default="91310115MA7ALBR13K")
+
 REGISTRY_LOG_ORIGIN = env("REGISTRY_LOG_ORIGIN", default="registry.data-exchange.example/log")
 REGISTRY_LOG_SIGNER_KEY = env("REGISTRY_LOG_SIGNER_KEY", default="")
 # Product review (simulator rules): the public notice (公示) lasts this many days on the business

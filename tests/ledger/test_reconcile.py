@@ -69,7 +69,7 @@ def test_a_rewritten_transfer_is_named(busy, funded):
         "UPDATE ledger_transfer SET amount = 26000 WHERE key = %s",
         ["post"],
     )
-    code, out, err = run()
+    code, out, _err = run()
     assert code == 1
     assert "transfer post " in out.splitlines()[-1]
     assert "not reconciled" in out
