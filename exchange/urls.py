@@ -28,4 +28,5 @@ urlpatterns = [
     path("api/", include("merchants.api.urls")),
     path("api/", include("listings.api.urls")),
     path("api/", include("exchange.registry.api.urls")),
+    path("api/", include("exchange.ledger.api.urls")),
 ]

@@ -280,7 +280,7 @@ def reverse(
         raise NotReversible(params={"key": original.key})
     money = original.money if amount is None else amount
     row = _Row(
-        key=_checked_key(key),
+        key=checked_key(key),
         kind=TransferKind.POSTED,
         debit=original.credit_account,
         credit=original.debit_account,
@@ -322,7 +322,7 @@ def _row_of(move: Move, chain: str) -> _Row:
             _("A transfer's code is 1 to 40 characters."), code="invalid_code", field="code"
         )
     return _Row(
-        key=_checked_key(move.key),
+        key=checked_key(move.key),
         kind=TransferKind.PENDING if move.pending else TransferKind.POSTED,
         debit=move.debit,
         credit=move.credit,
@@ -340,7 +340,7 @@ def _resolution(pending: Transfer, key: str, kind: str, money: Money) -> _Row:
     if pending.kind != TransferKind.PENDING:
         raise NotPending(params={"key": pending.key})
     return _Row(
-        key=_checked_key(key),
+        key=checked_key(key),
         kind=kind,
         debit=pending.debit_account,
         credit=pending.credit_account,
@@ -353,7 +353,8 @@ def _resolution(pending: Transfer, key: str, kind: str, money: Money) -> _Row:
     )
 
 
-def _checked_key(key: str) -> str:
+def checked_key(key: str) -> str:
+    """``key`` if it is 1 to 255 visible ASCII characters (RuleViolation otherwise)."""
     if (
         not isinstance(key, str)
         or not 1 <= len(key) <= MAX_KEY_LENGTH

@@ -361,6 +361,10 @@ CERTIFICATE_VALID_DAYS = env.int("CERTIFICATE_VALID_DAYS", default=365)
 EXCHANGE_NAME = env("EXCHANGE_NAME", default="上海数据交易所（模拟）")
 EXCHANGE_CREDIT_CODE = env("EXCHANGE_CREDIT_CODE", default="91310115MA7ALBR13K")
 
+# The demo's simulated bank confirms deposits at once; a real exchange's settlement operators
+# confirm each one when the money has arrived.
+LEDGER_AUTO_CONFIRM_DEPOSITS = env.bool("LEDGER_AUTO_CONFIRM_DEPOSITS", default=False)
+
 REGISTRY_LOG_ORIGIN = env("REGISTRY_LOG_ORIGIN", default="registry.data-exchange.example/log")
 REGISTRY_LOG_SIGNER_KEY = env("REGISTRY_LOG_SIGNER_KEY", default="")
 # Product review (simulator rules): the public notice (公示) lasts this many days on the business
