@@ -15,6 +15,7 @@ urlpatterns = [
     path("notifications/<int:pk>/read/", views.notification_read, name="notification-read"),
     path("notifications/read-all/", views.notification_read_all, name="notifications-read-all"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("ledger/", include("exchange.ledger.urls")),
     path("accounts/", include("exchange.accounts.urls")),
     path("merchants/", include("merchants.urls")),
     path("", include("listings.urls")),

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from exchange.accounts.roles import EXCHANGE_STAFF_ROLES, MERCHANT_ROLES, SUPERVISOR_ROLES
+from exchange.ledger import permissions as ledger_permissions
 from exchange.models import Notification
 from listings.permissions import REVIEWER_ROLES
 
@@ -40,6 +41,8 @@ def navigation(request) -> dict:
         if user.has_role(*MERCHANT_ROLES):
             items.append(NavItem(_("Our application"), reverse("merchants:mine")))
             items.append(NavItem(_("Our products"), reverse("listings:products")))
+        if ledger_permissions.may_move_funds(user, user.organisation):
+            items.append(NavItem(_("Funds"), reverse("ledger:funds")))
         work = _work(user)
         if work:
             items.append(NavItem(_("Work"), children=work))
@@ -67,6 +70,10 @@ def _work(user) -> list[NavItem]:
         work.append(NavItem(_("Review queues"), reverse("listings:reviews")))
     if user.has_role(*SUPERVISOR_ROLES):
         work.append(NavItem(_("Queue health"), reverse("listings:queue-health")))
+    if ledger_permissions.sees_all(user):
+        work.append(NavItem(_("Bank queue"), reverse("ledger:bank")))
+        work.append(NavItem(_("Ledger accounts"), reverse("ledger:funds")))
+        work.append(NavItem(_("Reconciliation"), reverse("ledger:reconcile")))
     if user.has_role(*EXCHANGE_STAFF_ROLES):
         work.append(NavItem(_("Business clock"), reverse("clock")))
     return work

@@ -20,6 +20,7 @@ from merchants.models import Category, DocumentKind, Merchant
 from merchants.states import MerchantStatus
 from seeds import products, registrations
 from seeds.documents import pdf_upload
+from seeds.funds import seed_funds
 
 S = MerchantStatus
 DEMO_PASSWORD = "shde-demo-2026"
@@ -245,6 +246,7 @@ class SeedReport:
     created_merchants: list[str] = field(default_factory=list)
     created_products: list[str] = field(default_factory=list)
     created_registrations: list[str] = field(default_factory=list)
+    created_transfers: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -253,6 +255,7 @@ class SeedReport:
             or self.created_merchants
             or self.created_products
             or self.created_registrations
+            or self.created_transfers
         )
 
 
@@ -267,6 +270,7 @@ def seed_demo(*, progress=lambda message: None) -> SeedReport:
         _account(assessor_org, account, report)
     _make_senior("compliance")
     _buyer(report)
+    report.created_transfers = seed_funds()
     specs = products.missing_specs()
     holdings = registrations.missing()
     if not missing and not specs and not holdings:

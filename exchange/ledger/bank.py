@@ -79,7 +79,6 @@ def _request(actor, organisation, amount: Money, key: str, code: str) -> Transfe
     bank = services.account_for(None, AccountPurpose.BANK, amount.currency)
     own = services.account_for(organisation, AccountPurpose.AVAILABLE, amount.currency)
     debit, credit = (bank, own) if code == DEPOSIT else (own, bank)
-    memo = _("Deposit from the bank") if code == DEPOSIT else _("Withdrawal to the bank")
     hold = services.transfer(
         services.Move(
             key=_ledger_key(code, organisation, key),
@@ -88,7 +87,6 @@ def _request(actor, organisation, amount: Money, key: str, code: str) -> Transfe
             amount=amount,
             code=code,
             pending=True,
-            memo=memo,
         ),
         actor=actor,
     )

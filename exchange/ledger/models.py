@@ -42,6 +42,19 @@ class TransferKind(models.TextChoices):
 
 RESOLVING_KINDS = (TransferKind.POST, TransferKind.VOID, TransferKind.EXPIRE)
 
+# What the exchange's own codes mean; a caller's other codes read as written.
+CODE_LABELS = {
+    "deposit": _("Deposit from the bank"),
+    "withdrawal": _("Withdrawal to the bank"),
+    "hold": _("Funds held"),
+    "service_fee": _("Service fee"),
+    "reversal": _("Reversal"),
+    "payment": _("Payment"),
+    "fee": _("Fee"),
+    "subsidy": _("Subsidy"),
+    "refund": _("Refund"),
+}
+
 
 class InsertOnly(models.Model):
     class Meta:
@@ -230,6 +243,11 @@ class Transfer(InsertOnly):
     @property
     def money(self) -> Money:
         return Money.from_minor(self.amount, self.currency)
+
+    @property
+    def what(self) -> str:
+        """What the transfer is for, as people read it: its memo, else its code's name."""
+        return self.memo or str(CODE_LABELS.get(self.code, self.code))
 
 
 class SealedDay(InsertOnly):

@@ -146,3 +146,11 @@ def days_since(since, now):
 @register.filter
 def local(value):
     return timezone.localtime(value) if value else value
+
+
+@register.filter
+def yuan(amount, currency="CNY"):
+    """One format for money: ¥1,234.50; a Money carries its own currency."""
+    from exchange.money import format_amount
+
+    return format_amount(amount, currency or "CNY")

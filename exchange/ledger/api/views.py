@@ -92,6 +92,8 @@ class BankRequestViewSet(viewsets.GenericViewSet):
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
     )
     def create(self, request):
+        # The body first: its depth and form are checked before the header.
+        data = BankMoveSerializer(data=request.data)
         key = idempotency_key(request)
         if not key:
             raise RuleViolation(
@@ -99,7 +101,6 @@ class BankRequestViewSet(viewsets.GenericViewSet):
                 code="required",
                 field=HEADER,
             )
-        data = BankMoveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         organisation = request.user.organisation
         ask = bank.request_deposit if self.code == bank.DEPOSIT else bank.request_withdrawal

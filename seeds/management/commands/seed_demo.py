@@ -26,7 +26,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.SUCCESS(
                     f"Demo data loaded: {len(report.created_accounts)} accounts, "
-                    f"{len(report.created_merchants)} merchants, {len(report.created_products)} data products. "
+                    f"{len(report.created_merchants)} merchants, {len(report.created_products)} data products, "
+                    f"{len(report.created_transfers)} ledger transfers. "
                     f"Demo password: {DEMO_PASSWORD}"
                 )
             )
