@@ -405,7 +405,7 @@ def _record(rows: list[_Row], actor) -> list[Transfer]:
         transfers.append(_transfer_of(row, actor, now))
     try:
         with transaction.atomic():
-            Transfer.objects.bulk_create(transfers)
+            _insert(transfers)
     except IntegrityError:
         # The same key arrived at the same moment: its first request has committed by now.
         replay = _replayed(rows)
@@ -514,6 +514,51 @@ def _apply(row: _Row, current: dict[int, Balances]) -> None:
         "cr_credits_pending": credit.credits_pending,
         "cr_credits_posted": credit.credits_posted,
     }
+
+
+def _insert(transfers: list[Transfer]) -> None:
+    """Insert ``transfers`` in order, with ids drawn first so that each account's transfers are
+    recorded in id order (the database checks it). Raw SQL, one prepared statement for all rows:
+    the ORM's bulk_create cost more than the database's own work."""
+    fields = list(Transfer._meta.concrete_fields)
+    adapt = {
+        "DateTimeField": connection.ops.adapt_datetimefield_value,
+        "DateField": connection.ops.adapt_datefield_value,
+    }
+    converters = [adapt.get(field.get_internal_type()) for field in fields]
+    recorded = timezone.now()
+    rows = []
+    for made, transfer_id in zip(transfers, _draw_ids(len(transfers)), strict=True):
+        made.pk, made.recorded_at = transfer_id, recorded
+        values = [getattr(made, field.attname) for field in fields]
+        rows.append(
+            [
+                value if convert is None else convert(value)
+                for value, convert in zip(values, converters, strict=True)
+            ]
+        )
+        made._state.adding, made._state.db = False, connection.alias
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO ledger_transfer ({columns}) VALUES ({', '.join(['%s'] * len(fields))})",
+            rows,
+        )
+
+
+def _draw_ids(count: int) -> list[int]:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence('ledger_transfer', 'id')) "
+                "FROM generate_series(1, %s)",
+                [count],
+            )
+            return sorted(row[0] for row in cursor.fetchall())
+        # SQLite: one writer at a time holds the database, so the next ids are free.
+        cursor.execute("SELECT COALESCE(MAX(id), 0) FROM ledger_transfer")
+        last = cursor.fetchone()[0]
+        return list(range(last + 1, last + 1 + count))
 
 
 def _transfer_of(row: _Row, actor, now) -> Transfer:

@@ -34,20 +34,30 @@ BEGIN
         USING ERRCODE = 'restrict_violation';
 END $$"""
 
-_PG_BALANCES_OF = """CREATE OR REPLACE FUNCTION ledger_balances_before(account bigint, before bigint)
-RETURNS bigint[] LANGUAGE sql AS $$
-    SELECT COALESCE(
-        (SELECT CASE WHEN t.debit_account_id = account
-                     THEN ARRAY[t.dr_debits_pending, t.dr_debits_posted,
-                                t.dr_credits_pending, t.dr_credits_posted]
-                     ELSE ARRAY[t.cr_debits_pending, t.cr_debits_posted,
-                                t.cr_credits_pending, t.cr_credits_posted] END
-         FROM ledger_transfer t
-         WHERE t.id = GREATEST(
-             (SELECT max(id) FROM ledger_transfer WHERE debit_account_id = account AND id < before),
-             (SELECT max(id) FROM ledger_transfer WHERE credit_account_id = account AND id < before))),
-        ARRAY[0, 0, 0, 0]::bigint[])
-$$"""
+# An account's balances as its latest transfer left them, and that transfer's id (0: none). In
+# plpgsql, not SQL: its statements' plans are kept for the session (an SQL function's are made
+# again on every call, which cost more than the lookups themselves).
+_PG_BALANCES_OF = """CREATE OR REPLACE FUNCTION ledger_latest_balances(account bigint)
+RETURNS bigint[] LANGUAGE plpgsql AS $$
+DECLARE
+    debit_id bigint;
+    debit_balances bigint[];
+    credit_id bigint;
+    credit_balances bigint[];
+BEGIN
+    SELECT id, ARRAY[dr_debits_pending, dr_debits_posted, dr_credits_pending, dr_credits_posted]
+        INTO debit_id, debit_balances FROM ledger_transfer
+        WHERE debit_account_id = account ORDER BY id DESC LIMIT 1;
+    SELECT id, ARRAY[cr_debits_pending, cr_debits_posted, cr_credits_pending, cr_credits_posted]
+        INTO credit_id, credit_balances FROM ledger_transfer
+        WHERE credit_account_id = account ORDER BY id DESC LIMIT 1;
+    IF debit_id IS NULL AND credit_id IS NULL THEN
+        RETURN ARRAY[0, 0, 0, 0, 0]::bigint[];
+    ELSIF credit_id IS NULL OR (debit_id IS NOT NULL AND debit_id > credit_id) THEN
+        RETURN debit_balances || debit_id;
+    END IF;
+    RETURN credit_balances || credit_id;
+END $$"""
 
 _PG_CHECK = """CREATE OR REPLACE FUNCTION ledger_transfer_check() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -62,10 +72,14 @@ DECLARE
     pd bigint[];
     pc bigint[];
 BEGIN
-    PERFORM 1 FROM ledger_account
-        WHERE id IN (NEW.debit_account_id, NEW.credit_account_id) ORDER BY id FOR UPDATE;
-    SELECT * INTO d FROM ledger_account WHERE id = NEW.debit_account_id;
-    SELECT * INTO c FROM ledger_account WHERE id = NEW.credit_account_id;
+    -- Both accounts locked, the lower id first (the order every writer takes them in).
+    IF NEW.debit_account_id < NEW.credit_account_id THEN
+        SELECT * INTO d FROM ledger_account WHERE id = NEW.debit_account_id FOR UPDATE;
+        SELECT * INTO c FROM ledger_account WHERE id = NEW.credit_account_id FOR UPDATE;
+    ELSE
+        SELECT * INTO c FROM ledger_account WHERE id = NEW.credit_account_id FOR UPDATE;
+        SELECT * INTO d FROM ledger_account WHERE id = NEW.debit_account_id FOR UPDATE;
+    END IF;
     IF d.currency <> NEW.currency OR c.currency <> NEW.currency THEN
         RAISE EXCEPTION 'ledger: currency_mismatch: transfer in %, accounts in % and %',
             NEW.currency, d.currency, c.currency USING ERRCODE = 'check_violation';
@@ -73,13 +87,6 @@ BEGIN
     IF EXISTS (SELECT 1 FROM ledger_sealedday WHERE business_date >= NEW.business_date) THEN
         RAISE EXCEPTION 'ledger: day_sealed: % is sealed; nothing more is booked on it',
             NEW.business_date USING ERRCODE = 'check_violation';
-    END IF;
-    IF EXISTS (SELECT 1 FROM ledger_transfer
-               WHERE debit_account_id IN (d.id, c.id) AND id > NEW.id)
-       OR EXISTS (SELECT 1 FROM ledger_transfer
-                  WHERE credit_account_id IN (d.id, c.id) AND id > NEW.id) THEN
-        RAISE EXCEPTION 'ledger: out_of_order: a later transfer of these accounts exists'
-            USING ERRCODE = 'check_violation';
     END IF;
     IF NEW.kind IN ('post', 'void', 'expire') THEN
         SELECT * INTO p FROM ledger_transfer WHERE id = NEW.pending_id;
@@ -128,8 +135,12 @@ BEGIN
     END IF;
     pending_delta := CASE WHEN NEW.kind = 'pending' THEN NEW.amount ELSE -released END;
     posted_delta := CASE WHEN NEW.kind IN ('posted', 'post') THEN NEW.amount ELSE 0 END;
-    pd := ledger_balances_before(d.id, NEW.id);
-    pc := ledger_balances_before(c.id, NEW.id);
+    pd := ledger_latest_balances(d.id);
+    pc := ledger_latest_balances(c.id);
+    IF pd[5] > NEW.id OR pc[5] > NEW.id THEN
+        RAISE EXCEPTION 'ledger: out_of_order: a later transfer of these accounts exists'
+            USING ERRCODE = 'check_violation';
+    END IF;
     IF ARRAY[NEW.dr_debits_pending, NEW.dr_debits_posted, NEW.dr_credits_pending,
              NEW.dr_credits_posted]
          IS DISTINCT FROM ARRAY[pd[1] + pending_delta, pd[2] + posted_delta, pd[3], pd[4]]
@@ -304,7 +315,7 @@ def drop(schema_editor) -> None:
     schema_editor.execute("DROP TRIGGER IF EXISTS ledger_transfer_check ON ledger_transfer")
     for function in (
         "ledger_transfer_check()",
-        "ledger_balances_before(bigint, bigint)",
+        "ledger_latest_balances(bigint)",
         "ledger_refuse_change()",
     ):
         schema_editor.execute(f"DROP FUNCTION IF EXISTS {function}")
