@@ -14,7 +14,7 @@ taken in the same order, so two sets of transfers never deadlock.
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import IntegrityError, connection, transaction
@@ -184,6 +184,10 @@ class _Row:
     expires_at: datetime | None = None
     chain: str = ""
     balances: dict = field(default_factory=dict)
+
+    @property
+    def money(self) -> Money:
+        return Money.from_minor(self.amount, self.currency)
 
     def fingerprint(self) -> str:
         asked = {
@@ -477,32 +481,34 @@ def _apply(row: _Row, current: dict[int, Balances]) -> None:
     released = row.pending.amount if row.pending is not None else 0
     pending_delta = row.amount if row.kind == TransferKind.PENDING else -released
     posted_delta = row.amount if row.kind in (TransferKind.POSTED, TransferKind.POST) else 0
-    debit = current.get(row.debit.pk, Balances(row.currency))
-    credit = current.get(row.credit.pk, Balances(row.currency))
-    debit = replace(
-        debit,
-        debits_pending=debit.debits_pending + pending_delta,
-        debits_posted=debit.debits_posted + posted_delta,
+    before_debit = current.get(row.debit.pk) or Balances(row.currency)
+    before_credit = current.get(row.credit.pk) or Balances(row.currency)
+    debit = Balances(
+        row.currency,
+        before_debit.debits_pending + pending_delta,
+        before_debit.debits_posted + posted_delta,
+        before_debit.credits_pending,
+        before_debit.credits_posted,
     )
-    credit = replace(
-        credit,
-        credits_pending=credit.credits_pending + pending_delta,
-        credits_posted=credit.credits_posted + posted_delta,
+    credit = Balances(
+        row.currency,
+        before_credit.debits_pending,
+        before_credit.debits_posted,
+        before_credit.credits_pending + pending_delta,
+        before_credit.credits_posted + posted_delta,
     )
-    amount = Money.from_minor(row.amount, row.currency)
     if (
         row.debit.debits_must_not_exceed_credits
         and debit.debits_pending + debit.debits_posted > debit.credits_posted
     ):
-        before = current.get(row.debit.pk, Balances(row.currency))
         raise InsufficientFunds(
-            params={"account": row.debit, "available": before.available, "amount": amount}
+            params={"account": row.debit, "available": before_debit.available, "amount": row.money}
         )
     if (
         row.credit.credits_must_not_exceed_debits
         and credit.credits_pending + credit.credits_posted > credit.debits_posted
     ):
-        raise LimitExceeded(params={"account": row.credit, "amount": amount})
+        raise LimitExceeded(params={"account": row.credit, "amount": row.money})
     current[row.debit.pk], current[row.credit.pk] = debit, credit
     row.balances = {
         "dr_debits_pending": debit.debits_pending,
@@ -540,10 +546,21 @@ def _insert(transfers: list[Transfer]) -> None:
         made._state.adding, made._state.db = False, connection.alias
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO ledger_transfer ({columns}) VALUES ({', '.join(['%s'] * len(fields))})",
-            rows,
-        )
+        if connection.vendor == "postgresql":
+            # COPY: the rows stream in without a statement to parse per row (the row triggers
+            # still check each one).
+            with (
+                connection.wrap_database_errors,
+                cursor.cursor.copy(f"COPY ledger_transfer ({columns}) FROM STDIN") as copy,
+            ):
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            cursor.executemany(
+                f"INSERT INTO ledger_transfer ({columns}) VALUES "
+                f"({', '.join(['%s'] * len(fields))})",
+                rows,
+            )
 
 
 def _draw_ids(count: int) -> list[int]:
