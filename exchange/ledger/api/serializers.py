@@ -45,8 +45,8 @@ class AccountSerializer(serializers.ModelSerializer):
 
 class TransferSerializer(serializers.ModelSerializer):
     amount = serializers.SerializerMethodField()
-    pending = serializers.IntegerField(source="pending_id", read_only=True)
-    reverses = serializers.IntegerField(source="reverses_id", read_only=True)
+    pending = serializers.IntegerField(source="pending_id", read_only=True, allow_null=True)
+    reverses = serializers.IntegerField(source="reverses_id", read_only=True, allow_null=True)
     debit_account = serializers.IntegerField(source="debit_account_id", read_only=True)
     credit_account = serializers.IntegerField(source="credit_account_id", read_only=True)
 
@@ -111,9 +111,18 @@ class BankRequestSerializer(serializers.Serializer):
     amount = serializers.SerializerMethodField()
     currency = serializers.CharField(source="hold.currency")
     requested_at = serializers.DateTimeField(source="hold.booked_at")
-    decided_at = serializers.DateTimeField(source="decision.booked_at", default=None)
+    decided_at = serializers.DateTimeField(
+        source="decision.booked_at", default=None, allow_null=True
+    )
     hold = TransferSerializer()
     decision = TransferSerializer(allow_null=True)
 
     def get_amount(self, request) -> str:
         return request.hold.money.to_api()
+
+
+class ReconcileSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    problems = serializers.ListField(child=serializers.CharField())
+    figures = serializers.DictField(child=serializers.CharField())
+    summary = serializers.CharField(allow_null=True)

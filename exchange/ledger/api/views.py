@@ -20,6 +20,7 @@ from exchange.ledger.api.serializers import (
     AccountSerializer,
     BankMoveSerializer,
     BankRequestSerializer,
+    ReconcileSerializer,
     StatementLineSerializer,
     TransferSerializer,
 )
@@ -136,7 +137,12 @@ class WithdrawalViewSet(BankRequestViewSet):
 class ReconcileView(APIView):
     permission_classes = [drf_permissions.IsAuthenticated]
 
-    @extend_schema(summary="Reconcile the ledger (settlement operators and auditors)")
+    serializer_class = ReconcileSerializer
+
+    @extend_schema(
+        responses=ReconcileSerializer,
+        summary="Reconcile the ledger (settlement operators and auditors)",
+    )
     def get(self, request):
         if not permissions.sees_all(request.user):
             raise PermissionDeniedError("Only settlement operators and auditors reconcile.")
