@@ -15,6 +15,10 @@ On a throw-away PostgreSQL database (both ledgers' tables, migrated before timin
 5. balance reads once the ledger holds ``--history`` transfers (1,000,000 by default): an
    account with a short history against the account every transfer touched.
 
+The first four run in rounds, interleaved in a rotating order with a CHECKPOINT before each, and
+each rate is the total over the rounds: a checkpoint or a burst of other work slows all of them
+alike rather than one.
+
 Targets (issue 9): one per commit at least hordak's rate; batches at least 10× hordak's committed
 rate and within 2× of the raw floor's batched rate; balance reads O(1) (the same at any history).
 """
@@ -34,8 +38,11 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 BATCH = 1_000
-QUICK = {"single": 300, "batches": 5, "hordak": 300, "history": 20_000}
-FULL = {"single": 2_000, "batches": 30, "hordak": 2_000, "history": 1_000_000}
+WARMUP = 30  # untimed operations before each timed phase
+# Per round; the rounds interleave the contenders (in a rotating order, each after a CHECKPOINT),
+# so that none of them meets more of the machine's and the database's slow moments than another.
+QUICK = {"rounds": 2, "single": 200, "batches": 3, "history": 20_000}
+FULL = {"rounds": 5, "single": 600, "batches": 8, "history": 1_000_000}
 
 
 # --- phases: each runs in a fresh process ---------------------------------------------------------
@@ -103,6 +110,17 @@ def phase_migrate(args) -> dict:
     return {}
 
 
+def timed(operation, count: int, warmup: int) -> float:
+    """Seconds for ``operation(0..count-1)``, after ``warmup`` untimed calls (negative numbers):
+    every contender's first queries, plans and imports are paid before its clock starts."""
+    for number in range(-warmup, 0):
+        operation(number)
+    started = time.perf_counter()
+    for number in range(count):
+        operation(number)
+    return time.perf_counter() - started
+
+
 def phase_single(args) -> dict:
     setup_django()
     from exchange.ledger import services as ledger
@@ -110,8 +128,8 @@ def phase_single(args) -> dict:
 
     accounts = world()
     amount = Money("12.34")
-    started = time.perf_counter()
-    for number in range(args.count):
+
+    def one(number):
         ledger.transfer(
             ledger.Move(
                 key=f"single-{args.tag}-{number}",
@@ -121,7 +139,8 @@ def phase_single(args) -> dict:
                 code="payment",
             )
         )
-    return {"seconds": time.perf_counter() - started, "count": args.count}
+
+    return {"seconds": timed(one, args.count, WARMUP), "count": args.count}
 
 
 def cleared_payments(accounts, batch: int, tag: str):
@@ -163,13 +182,8 @@ def phase_batches(args) -> dict:
     from exchange.ledger import services as ledger
 
     accounts = world()
-    batches = [cleared_payments(accounts, n, args.tag) for n in range(args.count)]
-    started = time.perf_counter()
-    for moves in batches:
-        ledger.transfer_linked(moves)
-        if args.progress:
-            print(f"    ours, batches: {len(moves):,} transfers in a commit", flush=True)
-    seconds = time.perf_counter() - started
+    batches = {n: cleared_payments(accounts, n, args.tag) for n in range(-1, args.count)}
+    seconds = timed(lambda number: ledger.transfer_linked(batches[number]), args.count, 1)
     return {"seconds": seconds, "count": args.count * BATCH}
 
 
@@ -190,15 +204,17 @@ def phase_hordak(args) -> dict:
         for n in range(10)
     ]
     amount = HordakMoney("12.34", "CNY")
-    started = time.perf_counter()
-    for number in range(args.count):
+
+    def one(number):
         with transaction.atomic():
             targets[number % 10].transfer_to(source, amount)
-    return {"seconds": time.perf_counter() - started, "count": args.count}
+
+    return {"seconds": timed(one, args.count, WARMUP), "count": args.count}
 
 
 def phase_floor(args) -> dict:
-    """Two journal rows per transfer, plain INSERTs: what any ledger must at least write."""
+    """Two journal rows per transfer, plain INSERTs: what any ledger must at least write; one
+    transfer a commit, or ``BATCH`` a commit with ``--batched``."""
     setup_django()
     from django.db import connection, transaction
 
@@ -207,18 +223,16 @@ def phase_floor(args) -> dict:
             "CREATE TABLE IF NOT EXISTS bench_journal (id bigserial PRIMARY KEY, "
             "entry bigint NOT NULL, account bigint NOT NULL, amount bigint NOT NULL)"
         )
-    single, batched = args.count, args.count_batched
-    started = time.perf_counter()
-    for number in range(single):
+
+    def one(number):
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
                 "INSERT INTO bench_journal (entry, account, amount) VALUES (%s, 1, -1234), "
                 "(%s, 2, 1234)",
                 [number, number],
             )
-    one_by_one = time.perf_counter() - started
-    started = time.perf_counter()
-    for batch in range(batched // BATCH):
+
+    def batch(batch):
         rows = []
         for number in range(batch * BATCH, (batch + 1) * BATCH):
             rows += [(number, 1, -1234), (number, 2, 1234)]
@@ -226,10 +240,10 @@ def phase_floor(args) -> dict:
             cursor.executemany(
                 "INSERT INTO bench_journal (entry, account, amount) VALUES (%s, %s, %s)", rows
             )
-    return {
-        "single": {"seconds": one_by_one, "count": single},
-        "batched": {"seconds": time.perf_counter() - started, "count": batched},
-    }
+
+    if args.batched:
+        return {"seconds": timed(batch, args.count // BATCH, 1), "count": args.count}
+    return {"seconds": timed(one, args.count, WARMUP), "count": args.count}
 
 
 def phase_history(args) -> dict:
@@ -278,6 +292,7 @@ def phase_history(args) -> dict:
     }
 
 
+CONTENDERS = ["single", "hordak", "floor_single", "batches", "floor_batched"]
 PHASES = {
     "migrate": phase_migrate,
     "single": phase_single,
@@ -293,7 +308,7 @@ def phase_main(argv: list[str]) -> None:
     parser.add_argument("name", choices=PHASES)
     parser.add_argument("--result", type=Path, required=True)
     parser.add_argument("--count", type=int, default=0)
-    parser.add_argument("--count-batched", type=int, default=0)
+    parser.add_argument("--batched", action="store_true")
     parser.add_argument("--tag", default="")
     parser.add_argument("--progress", action="store_true")
     args = parser.parse_args(argv)
@@ -337,7 +352,7 @@ def main() -> None:
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
     args = parser.parse_args()
     try:
-        import hordak
+        import hordak  # noqa: F401
     except ImportError:
         sys.exit(
             "bench_ledger.py compares the ledger with django-hordak, which the project does not "
@@ -355,35 +370,43 @@ def main() -> None:
             folder = Path(folder)
             print(f"PostgreSQL database {name}: migrating (the ledger and hordak)...", flush=True)
             run(folder, database, "migrate")
-            print("(1) ours, one transfer a commit...", flush=True)
-            single = run(folder, database, "single", count=sizes["single"], tag="a")
-            print("(2) ours, linked batches of 1,000 transfers...", flush=True)
-            batches = run(
-                folder, database, "batches", count=sizes["batches"], tag="a", progress=True
-            )
-            print("(3) django-hordak, one balanced transfer a commit...", flush=True)
-            hordak = run(folder, database, "hordak", count=sizes["hordak"], tag="a")
-            print("(4) the raw-SQL floor: a two-row journal insert...", flush=True)
-            floor = run(
-                folder,
-                database,
-                "floor",
-                count=sizes["single"],
-                count_batched=sizes["batches"] * BATCH,
-                tag="a",
-            )
+            totals = {name: {"seconds": 0.0, "count": 0} for name in CONTENDERS}
+            for number in range(sizes["rounds"]):
+                order = (
+                    CONTENDERS[number % len(CONTENDERS) :] + CONTENDERS[: number % len(CONTENDERS)]
+                )
+                print(f"round {number + 1}/{sizes['rounds']}: {', '.join(order)}", flush=True)
+                for contender in order:
+                    checkpoint(database)
+                    count = {"batches": sizes["batches"], "floor_batched": sizes["batches"] * BATCH}
+                    count = count.get(contender, sizes["single"])
+                    phase = "floor" if contender.startswith("floor") else contender
+                    options = {"count": count, "tag": f"r{number}"}
+                    if phase == "floor":
+                        options["batched"] = contender == "floor_batched"
+                    result = run(folder, database, phase, **options)
+                    totals[contender]["seconds"] += result["seconds"]
+                    totals[contender]["count"] += result["count"]
             print(f"(5) balance reads with {sizes['history']:,} transfers...", flush=True)
             history = run(
                 folder, database, "history", count=sizes["history"], tag="a", progress=True
             )
     finally:
         drop_database(args.postgres, name)
-    report(single, batches, hordak, floor, history)
+    report(totals, history)
 
 
-def report(single, batches, hordak, floor, history) -> None:
-    ours_one, ours_batch, theirs = rate(single), rate(batches), rate(hordak)
-    floor_one, floor_batch = rate(floor["single"]), rate(floor["batched"])
+def checkpoint(database: str) -> None:
+    """Write out what the previous phase left dirty before the next is timed."""
+    import psycopg
+
+    with psycopg.connect(database, autocommit=True) as connection:
+        connection.execute("CHECKPOINT")
+
+
+def report(totals: dict, history: dict) -> None:
+    ours_one, ours_batch, theirs = (rate(totals[name]) for name in ("single", "batches", "hordak"))
+    floor_one, floor_batch = rate(totals["floor_single"]), rate(totals["floor_batched"])
     rows = [
         (
             "ours, one transfer a commit",

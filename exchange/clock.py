@@ -30,6 +30,12 @@ def now() -> datetime:
     return simulated or timezone.now()
 
 
+def now_for(setting: datetime | None) -> datetime:
+    """``now()`` for the clock's setting as a raw query read it, alongside other things (the
+    ledger reads it under its locks, in the same round trip): the simulated time, or real time."""
+    return from_db(setting) if setting is not None else timezone.now()
+
+
 def _read_setting() -> datetime | None:
     # Raw SQL: the ORM spent more building this one-row query than the database reading it, and
     # the clock is read on every request, task and certificate.

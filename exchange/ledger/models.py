@@ -133,15 +133,25 @@ class Account(InsertOnly):
 class Transfer(InsertOnly):
     """A movement of ``amount`` (minor units) from ``debit_account`` to ``credit_account``."""
 
-    key = models.CharField(_("idempotency key"), max_length=255, unique=True)
+    key = models.CharField(_("idempotency key"), max_length=255)  # unique: see Meta
     # SHA-256 of what was asked under the key: a replay with another body is refused.
     fingerprint = models.CharField(_("request fingerprint"), max_length=64)
     kind = models.CharField(_("kind"), max_length=10, choices=TransferKind.choices)
+    # Each transfer is written once and indexed as little as its readers need: the account
+    # foreign keys by the (account, id) indexes in Meta, the pending one by its unique index.
     debit_account = models.ForeignKey(
-        Account, verbose_name=_("debit account"), on_delete=models.PROTECT, related_name="+"
+        Account,
+        verbose_name=_("debit account"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     credit_account = models.ForeignKey(
-        Account, verbose_name=_("credit account"), on_delete=models.PROTECT, related_name="+"
+        Account,
+        verbose_name=_("credit account"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     amount = models.BigIntegerField(_("amount (minor units)"))
     currency = models.CharField(_("currency"), max_length=3, choices=CURRENCIES, default="CNY")
@@ -152,6 +162,7 @@ class Transfer(InsertOnly):
         null=True,
         blank=True,
         related_name="resolutions",
+        db_index=False,
     )
     reverses = models.ForeignKey(
         "self",
@@ -174,6 +185,7 @@ class Transfer(InsertOnly):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
     booked_at = models.DateTimeField(_("booked at"))
     business_date = models.DateField(_("business date"))
@@ -204,6 +216,8 @@ class Transfer(InsertOnly):
             ),
         ]
         constraints = [
+            # A constraint rather than unique=True: no second (LIKE) index on PostgreSQL.
+            models.UniqueConstraint(fields=["key"], name="ledger_transfer_key_unique"),
             models.CheckConstraint(
                 condition=models.Q(amount__gt=0), name="ledger_transfer_amount_positive"
             ),

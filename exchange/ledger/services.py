@@ -6,16 +6,17 @@ checks them again as the rows go in (triggers.py), so a bug here cannot move mon
 
 Shape of every write: look the keys up (a replay returns the first result, a different request
 under a used key is refused) → lock the accounts in id order → read their balances (each
-account's latest transfer) → check and compute each transfer's balances in turn → insert them
-in one statement. Transfers touching the same account queue on its row lock; locks are always
+account's latest transfer) and draw the new ids (on PostgreSQL these first steps are one round
+trip) → check and compute each transfer's balances in turn → insert them in one statement, which
+the database checks as a whole. Transfers touching the same account queue on its row lock; locks are always
 taken in the same order, so two sets of transfers never deadlock.
 """
 
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -39,7 +40,6 @@ from exchange.ledger.models import (
     RESOLVING_KINDS,
     Account,
     AccountPurpose,
-    SealedDay,
     Transfer,
     TransferKind,
 )
@@ -87,37 +87,45 @@ class Balances:
 def balances(accounts: Sequence[Account]) -> dict[int, Balances]:
     """The balances of ``accounts`` by id, each from its latest transfer: a fixed number of index
     lookups per account, whatever the length of its history."""
-    found = _latest_balances([account.pk for account in accounts])
-    return {account.pk: found.get(account.pk, Balances(account.currency)) for account in accounts}
+    return _latest_balances(accounts)
 
 
 def balances_of(account: Account) -> Balances:
     return balances([account])[account.pk]
 
 
-def _latest_balances(account_ids: Sequence[int]) -> dict[int, Balances]:
-    if not account_ids:
-        return {}
-    latest = " UNION ALL ".join(
-        f"SELECT * FROM (SELECT id, CAST(%s AS bigint) AS account FROM ledger_transfer "
-        f"WHERE {side}_account_id = %s ORDER BY id DESC LIMIT 1) AS {side}{number}"
-        for number, _ in enumerate(account_ids)
-        for side in ("debit", "credit")
-    )
-    params = [value for account in account_ids for value in (account, account, account, account)]
+def _latest_balances(accounts: Sequence[Account]) -> dict[int, Balances]:
+    found = {account.pk: Balances(account.currency) for account in accounts}
+    if not found:
+        return found
+    currency = {account.pk: account.currency for account in accounts}
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # The database's own lookup (triggers.py), whose plans the session keeps.
+            cursor.execute(
+                "SELECT account, ledger_latest_balances(account) FROM unnest(%s::bigint[]) account",
+                [list(found)],
+            )
+            for account, (*values, latest) in cursor.fetchall():
+                if latest:
+                    found[account] = Balances(currency[account], *values)
+            return found
+        latest = " UNION ALL ".join(
+            f"SELECT * FROM (SELECT id, CAST(%s AS bigint) AS account FROM ledger_transfer "
+            f"WHERE {side}_account_id = %s ORDER BY id DESC LIMIT 1) AS {side}{number}"
+            for number, _ in enumerate(found)
+            for side in ("debit", "credit")
+        )
         cursor.execute(
-            "SELECT latest.account, t.currency, t.debit_account_id, "
+            "SELECT latest.account, t.debit_account_id, "
             "t.dr_debits_pending, t.dr_debits_posted, t.dr_credits_pending, t.dr_credits_posted, "
             "t.cr_debits_pending, t.cr_debits_posted, t.cr_credits_pending, t.cr_credits_posted "
             f"FROM ({latest}) latest JOIN ledger_transfer t ON t.id = latest.id ORDER BY t.id",
-            params,
+            [value for account in found for value in (account, account, account, account)],
         )
-        rows = cursor.fetchall()
-    found = {}
-    for account, currency, debit_id, *values in rows:  # later transfers overwrite earlier
-        own = values[:4] if debit_id == account else values[4:]
-        found[account] = Balances(currency, *own)
+        for account, debit_id, *values in cursor.fetchall():  # later transfers overwrite earlier
+            own = values[:4] if debit_id == account else values[4:]
+            found[account] = Balances(currency[account], *own)
     return found
 
 
@@ -183,7 +191,7 @@ class _Row:
     reverses: Transfer | None = None
     expires_at: datetime | None = None
     chain: str = ""
-    balances: dict = field(default_factory=dict)
+    balances: tuple = ()
 
     @property
     def money(self) -> Money:
@@ -388,35 +396,80 @@ def _checked_amount(money: Money, currency: str) -> int:
     return money.minor_units
 
 
-@transaction.atomic
 def _record(rows: list[_Row], actor) -> list[Transfer]:
-    replay = _replayed(rows)
-    if replay is not None:
-        return replay
-    _lock(rows)
-    now = clock.now()
-    today = timezone.localdate(now)
-    if SealedDay.objects.filter(business_date__gte=today).exists():
-        raise DaySealed(params={"day": today})
-    current = _latest_balances(
-        sorted({row.debit.pk for row in rows} | {row.credit.pk for row in rows})
-    )
-    resolved = _already_resolved(rows)
-    transfers = []
-    for row in rows:
-        _check(row, current, resolved, now)
-        _apply(row, current)
-        transfers.append(_transfer_of(row, actor, now))
     try:
-        with transaction.atomic():
-            _insert(transfers)
+        return _record_new(rows, actor)
     except IntegrityError:
         # The same key arrived at the same moment: its first request has committed by now.
         replay = _replayed(rows)
         if replay is not None:
             return replay
         raise
-    return transfers
+
+
+@transaction.atomic
+def _record_new(rows: list[_Row], actor) -> list[Transfer]:
+    accounts = {row.debit.pk: row.debit for row in rows} | {
+        row.credit.pk: row.credit for row in rows
+    }
+    start = _begin(rows, [accounts[pk] for pk in sorted(accounts)])
+    if start is None:
+        return _replayed(rows)
+    today = timezone.localdate(start.now)
+    if start.last_sealed is not None and start.last_sealed >= today:
+        raise DaySealed(params={"day": today})
+    resolved = _already_resolved(rows)
+    for row in rows:
+        _check(row, start.balances, resolved, start.now)
+        _apply(row, start.balances)
+    return _insert(rows, start.ids, actor, start.now)
+
+
+@dataclass
+class _Start:
+    """What a write reads before it computes its rows, under its accounts' locks."""
+
+    now: datetime  # on the business clock
+    last_sealed: date | None
+    balances: dict[int, Balances]
+    ids: list[int]  # one per row, ascending
+
+
+def _begin(rows: list[_Row], accounts: list[Account]) -> _Start | None:
+    """None if the keys were used before (a replay); else the accounts locked and what the write
+    needs to know. On PostgreSQL one round trip (triggers.py's ledger_begin); on SQLite, whose
+    writers hold the whole database, the same reads one by one."""
+    keys = [row.key for row in rows]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT * FROM ledger_begin(%s, %s, %s)",
+                [keys, [account.pk for account in accounts], len(rows)],
+            )
+            replayed, setting, last_sealed, flat, ids = cursor.fetchone()
+            if replayed:
+                return None
+            balances = {}
+            for number, account in enumerate(accounts):
+                *values, _latest = flat[number * 5 : number * 5 + 5]
+                balances[account.pk] = Balances(account.currency, *values)
+            return _Start(clock.now_for(setting), last_sealed, balances, sorted(ids))
+        cursor.execute(
+            f"SELECT 1 FROM ledger_transfer WHERE key IN ({', '.join(['%s'] * len(keys))}) LIMIT 1",
+            keys,
+        )
+        if cursor.fetchone() is not None:
+            return None
+        cursor.execute("SELECT max(business_date) FROM ledger_sealedday")
+        last_sealed = cursor.fetchone()[0]
+        cursor.execute("SELECT COALESCE(MAX(id), 0) FROM ledger_transfer")
+        last = cursor.fetchone()[0]
+    return _Start(
+        clock.now(),
+        date.fromisoformat(last_sealed) if isinstance(last_sealed, str) else last_sealed,
+        _latest_balances(accounts),
+        list(range(last + 1, last + 1 + len(rows))),
+    )
 
 
 def _replayed(rows: list[_Row]) -> list[Transfer] | None:
@@ -430,11 +483,6 @@ def _replayed(rows: list[_Row]) -> list[Transfer] | None:
         if made is None or made.fingerprint != row.fingerprint():
             raise IdempotencyConflict(params={"key": row.key})
     return [existing[key] for key in keys]
-
-
-def _lock(rows: list[_Row]) -> None:
-    ids = sorted({row.debit.pk for row in rows} | {row.credit.pk for row in rows})
-    list(Account.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
 
 
 def _already_resolved(rows: list[_Row]) -> dict[int, str]:
@@ -510,95 +558,94 @@ def _apply(row: _Row, current: dict[int, Balances]) -> None:
     ):
         raise LimitExceeded(params={"account": row.credit, "amount": row.money})
     current[row.debit.pk], current[row.credit.pk] = debit, credit
-    row.balances = {
-        "dr_debits_pending": debit.debits_pending,
-        "dr_debits_posted": debit.debits_posted,
-        "dr_credits_pending": debit.credits_pending,
-        "dr_credits_posted": debit.credits_posted,
-        "cr_debits_pending": credit.debits_pending,
-        "cr_debits_posted": credit.debits_posted,
-        "cr_credits_pending": credit.credits_pending,
-        "cr_credits_posted": credit.credits_posted,
-    }
+    row.balances = (  # as Transfer's dr_* and cr_* fields
+        debit.debits_pending,
+        debit.debits_posted,
+        debit.credits_pending,
+        debit.credits_posted,
+        credit.debits_pending,
+        credit.debits_posted,
+        credit.credits_pending,
+        credit.credits_posted,
+    )
 
 
-def _insert(transfers: list[Transfer]) -> None:
-    """Insert ``transfers`` in order, with ids drawn first so that each account's transfers are
-    recorded in id order (the database checks it). Raw SQL, one prepared statement for all rows:
-    the ORM's bulk_create cost more than the database's own work."""
-    fields = list(Transfer._meta.concrete_fields)
-    adapt = {
-        "DateTimeField": connection.ops.adapt_datetimefield_value,
-        "DateField": connection.ops.adapt_datefield_value,
-    }
-    converters = [adapt.get(field.get_internal_type()) for field in fields]
+_COLUMNS = ", ".join(f'"{field.column}"' for field in Transfer._meta.concrete_fields)
+_ROW_PLACEHOLDERS = f"({', '.join(['%s'] * len(Transfer._meta.concrete_fields))})"
+
+
+def _insert(rows: list[_Row], ids: list[int], actor, now) -> list[Transfer]:
+    """Insert ``rows`` in order under ``ids`` in one statement, and return them as transfers.
+    Raw SQL: the ORM's bulk_create cost more than the database's own work."""
     recorded = timezone.now()
-    rows = []
-    for made, transfer_id in zip(transfers, _draw_ids(len(transfers)), strict=True):
-        made.pk, made.recorded_at = transfer_id, recorded
-        values = [getattr(made, field.attname) for field in fields]
-        rows.append(
-            [
-                value if convert is None else convert(value)
-                for value, convert in zip(values, converters, strict=True)
-            ]
+    business_date = timezone.localdate(now)
+    actor_id = actor.pk if actor is not None else None
+    records, transfers = [], []
+    for row, transfer_id in zip(rows, ids, strict=True):
+        record = (  # in the order of Transfer's fields
+            transfer_id,
+            row.key,
+            row.fingerprint(),
+            str(row.kind),
+            row.debit.pk,
+            row.credit.pk,
+            row.amount,
+            row.currency,
+            row.pending.pk if row.pending is not None else None,
+            row.reverses.pk if row.reverses is not None else None,
+            row.expires_at,
+            row.chain,
+            row.code,
+            row.memo,
+            row.reference,
+            actor_id,
+            now,
+            business_date,
+            recorded,
+            *row.balances,
         )
+        made = Transfer(*record)
         made._state.adding, made._state.db = False, connection.alias
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+        cache = made._state.fields_cache
+        cache["debit_account"], cache["credit_account"] = row.debit, row.credit
+        cache["pending"], cache["reverses"] = row.pending, row.reverses
+        if actor is not None:
+            cache["actor"] = actor
+        records.append(record)
+        transfers.append(made)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # COPY: the rows stream in without a statement to parse per row (the row triggers
-            # still check each one).
+        if connection.vendor == "postgresql" and len(records) > 1:
+            # COPY streams the rows in without a statement to parse per row or in all (the
+            # statement trigger then checks them all at once).
             with (
                 connection.wrap_database_errors,
-                cursor.cursor.copy(f"COPY ledger_transfer ({columns}) FROM STDIN") as copy,
+                cursor.cursor.copy(f"COPY ledger_transfer ({_COLUMNS}) FROM STDIN") as copy,
             ):
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            cursor.executemany(
-                f"INSERT INTO ledger_transfer ({columns}) VALUES "
-                f"({', '.join(['%s'] * len(fields))})",
-                rows,
-            )
-
-
-def _draw_ids(count: int) -> list[int]:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+                for record in records:
+                    copy.write_row(record)
+        elif connection.vendor == "postgresql":  # one row: one round trip
             cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence('ledger_transfer', 'id')) "
-                "FROM generate_series(1, %s)",
-                [count],
+                f"INSERT INTO ledger_transfer ({_COLUMNS}) VALUES {_ROW_PLACEHOLDERS}", records[0]
             )
-            return sorted(row[0] for row in cursor.fetchall())
-        # SQLite: one writer at a time holds the database, so the next ids are free.
-        cursor.execute("SELECT COALESCE(MAX(id), 0) FROM ledger_transfer")
-        last = cursor.fetchone()[0]
-        return list(range(last + 1, last + 1 + count))
-
-
-def _transfer_of(row: _Row, actor, now) -> Transfer:
-    return Transfer(
-        key=row.key,
-        fingerprint=row.fingerprint(),
-        kind=row.kind,
-        debit_account=row.debit,
-        credit_account=row.credit,
-        amount=row.amount,
-        currency=row.currency,
-        pending=row.pending,
-        reverses=row.reverses,
-        expires_at=row.expires_at,
-        chain=row.chain,
-        code=row.code,
-        memo=row.memo,
-        reference=row.reference,
-        actor=actor,
-        booked_at=now,
-        business_date=timezone.localdate(now),
-        **row.balances,
-    )
+        else:
+            adapt_time = connection.ops.adapt_datetimefield_value
+            adapt_day = connection.ops.adapt_datefield_value
+            cursor.executemany(
+                f"INSERT INTO ledger_transfer ({_COLUMNS}) VALUES {_ROW_PLACEHOLDERS}",
+                [
+                    (
+                        *record[:10],
+                        adapt_time(record[10]),
+                        *record[11:16],
+                        adapt_time(record[16]),
+                        adapt_day(record[17]),
+                        adapt_time(record[18]),
+                        *record[19:],
+                    )
+                    for record in records
+                ],
+            )
+    return transfers
 
 
 __all__ = [

@@ -2,17 +2,18 @@
 
 1. No row of any ledger table is ever updated or deleted, and PostgreSQL refuses TRUNCATE of them.
 2. A transfer is checked as it is inserted, against the rows already there: its day is not
-   sealed; both accounts exist
-   in its currency; a posting, voiding or expiry resolves a pending transfer between the same
+   sealed; both accounts exist in its currency; a posting, voiding or expiry resolves a pending transfer between the same
    accounts, for no more than it holds (posting) or exactly what it holds (voiding, expiring),
    before (posting) or after (expiring) it expires, and once (a unique index); a reversal swaps
    a posted transfer's accounts and all its reversals together stay within its amount; the
    balances the row carries are its accounts' previous balances moved by exactly this transfer;
    and no account goes past its limit.
 
-On PostgreSQL the insert check also locks both accounts (in id order) and refuses a transfer that
-would land before a later one of the same accounts. On SQLite one writer holds the database at a
-time, and the same rules run as trigger statements (a trigger there cannot call a function).
+On PostgreSQL the check runs once per statement over all the rows it inserted (a statement-level
+trigger over its transition table: a batch pays per account, not per row); it first locks their
+accounts in id order, and refuses a transfer that would land among or before another of the same
+accounts. On SQLite one writer holds the database at a time, and the same rules run per row as
+trigger statements (a trigger there cannot call a function).
 
 Test harnesses empty the tables between tests: on SQLite inside ``allow_purge()``, as the
 registry's tables; on PostgreSQL ``purging()`` switches the TRUNCATE guards off for Django's flush.
@@ -20,6 +21,7 @@ registry's tables; on PostgreSQL ``purging()`` switches the TRUNCATE guards off 
 
 from contextlib import contextmanager
 
+from exchange.models import BusinessClock
 from exchange.registry.triggers import PURGE_FUNCTION
 
 TABLES = ("ledger_account", "ledger_transfer", "ledger_sealedday")
@@ -34,11 +36,12 @@ BEGIN
         USING ERRCODE = 'restrict_violation';
 END $$"""
 
-# An account's balances as its latest transfer left them, and that transfer's id (0: none). In
-# plpgsql, not SQL: its statements' plans are kept for the session (an SQL function's are made
-# again on every call, which cost more than the lookups themselves).
-_PG_BALANCES_OF = """CREATE OR REPLACE FUNCTION ledger_latest_balances(account bigint)
-RETURNS bigint[] LANGUAGE plpgsql AS $$
+# An account's balances as its latest transfer (below id ``below``) left them, and that transfer's
+# id (0: none). In plpgsql, not SQL: its statements' plans are kept for the session (an SQL
+# function's are made again on every call, which cost more than the lookups themselves).
+_PG_BALANCES_OF = """CREATE OR REPLACE FUNCTION ledger_latest_balances(
+    account bigint, below bigint DEFAULT 9223372036854775807
+) RETURNS bigint[] LANGUAGE plpgsql AS $$
 DECLARE
     debit_id bigint;
     debit_balances bigint[];
@@ -47,10 +50,10 @@ DECLARE
 BEGIN
     SELECT id, ARRAY[dr_debits_pending, dr_debits_posted, dr_credits_pending, dr_credits_posted]
         INTO debit_id, debit_balances FROM ledger_transfer
-        WHERE debit_account_id = account ORDER BY id DESC LIMIT 1;
+        WHERE debit_account_id = account AND id < below ORDER BY id DESC LIMIT 1;
     SELECT id, ARRAY[cr_debits_pending, cr_debits_posted, cr_credits_pending, cr_credits_posted]
         INTO credit_id, credit_balances FROM ledger_transfer
-        WHERE credit_account_id = account ORDER BY id DESC LIMIT 1;
+        WHERE credit_account_id = account AND id < below ORDER BY id DESC LIMIT 1;
     IF debit_id IS NULL AND credit_id IS NULL THEN
         RETURN ARRAY[0, 0, 0, 0, 0]::bigint[];
     ELSIF credit_id IS NULL OR (debit_id IS NOT NULL AND debit_id > credit_id) THEN
@@ -59,113 +62,202 @@ BEGIN
     RETURN credit_balances || credit_id;
 END $$"""
 
-_PG_CHECK = """CREATE OR REPLACE FUNCTION ledger_transfer_check() RETURNS trigger
+# What a write reads before it computes its rows, in one round trip: are these keys new? if so,
+# its accounts locked in id order and, under the locks (so that nothing committed is missed): the
+# business clock's setting (exchange.clock's row: NULL for real time), the last sealed day, each
+# account's balances (five numbers each, as ledger_latest_balances) and ``count`` new transfer
+# ids (drawn under the locks, so that each account's ids ascend).
+_PG_BEGIN = f"""CREATE OR REPLACE FUNCTION ledger_begin(
+    keys text[], accounts bigint[], count integer,
+    OUT replayed boolean, OUT clock_setting timestamptz, OUT last_sealed date,
+    OUT balances bigint[], OUT ids bigint[]
+) LANGUAGE plpgsql AS $$
+DECLARE
+    account bigint;
+BEGIN
+    replayed := EXISTS (SELECT 1 FROM ledger_transfer WHERE key = ANY(keys));
+    IF replayed THEN
+        RETURN;
+    END IF;
+    PERFORM 1 FROM ledger_account WHERE id = ANY(accounts) ORDER BY id FOR UPDATE;
+    SELECT simulated_now INTO clock_setting FROM exchange_businessclock
+        WHERE id = {BusinessClock.SINGLETON_ID};
+    SELECT max(business_date) INTO last_sealed FROM ledger_sealedday;
+    balances := ARRAY[]::bigint[];
+    FOREACH account IN ARRAY accounts LOOP
+        balances := balances || ledger_latest_balances(account);
+    END LOOP;
+    SELECT array_agg(nextval('ledger_transfer_id_seq')) INTO ids FROM generate_series(1, count);
+END $$"""
+
+# Once per INSERT or COPY statement, over all its rows together (the transition table ``fresh``):
+# a batch of a thousand transfers costs a few lookups per account it touches, not per row.
+_PG_CHECK = """CREATE OR REPLACE FUNCTION ledger_transfers_check() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
-    d ledger_account%ROWTYPE;
-    c ledger_account%ROWTYPE;
-    p ledger_transfer%ROWTYPE;
-    r ledger_transfer%ROWTYPE;
-    released bigint := 0;
-    pending_delta bigint;
-    posted_delta bigint;
-    pd bigint[];
-    pc bigint[];
+    accounts bigint[];
+    first_day date;
+    last_sealed date;
+    resolutions bigint;
+    reversals bigint;
+    bad record;
 BEGIN
-    -- Both accounts locked, the lower id first (the order every writer takes them in).
-    IF NEW.debit_account_id < NEW.credit_account_id THEN
-        SELECT * INTO d FROM ledger_account WHERE id = NEW.debit_account_id FOR UPDATE;
-        SELECT * INTO c FROM ledger_account WHERE id = NEW.credit_account_id FOR UPDATE;
-    ELSE
-        SELECT * INTO c FROM ledger_account WHERE id = NEW.credit_account_id FOR UPDATE;
-        SELECT * INTO d FROM ledger_account WHERE id = NEW.debit_account_id FOR UPDATE;
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        -- The checks below read what others committed after this transaction began.
+        RAISE EXCEPTION 'ledger: isolation: transfers are written at READ COMMITTED, not %',
+            current_setting('transaction_isolation') USING ERRCODE = 'check_violation';
     END IF;
-    IF d.currency <> NEW.currency OR c.currency <> NEW.currency THEN
-        RAISE EXCEPTION 'ledger: currency_mismatch: transfer in %, accounts in % and %',
-            NEW.currency, d.currency, c.currency USING ERRCODE = 'check_violation';
+    SELECT array_agg(DISTINCT f.debit_account_id) || array_agg(DISTINCT f.credit_account_id),
+           min(f.business_date), count(*) FILTER (WHERE f.kind IN ('post', 'void', 'expire')),
+           count(*) FILTER (WHERE f.reverses_id IS NOT NULL),
+           (SELECT max(business_date) FROM ledger_sealedday)
+        INTO accounts, first_day, resolutions, reversals, last_sealed FROM fresh f;
+    -- The accounts, locked in id order (the order every writer takes them in): from here on each
+    -- statement sees every transfer of them that anyone has committed.
+    PERFORM 1 FROM ledger_account WHERE id = ANY(accounts) ORDER BY id FOR UPDATE;
+    SELECT f.key, f.currency, d.currency AS debit_currency, c.currency AS credit_currency INTO bad
+        FROM fresh f JOIN ledger_account d ON d.id = f.debit_account_id
+        JOIN ledger_account c ON c.id = f.credit_account_id
+        WHERE d.currency <> f.currency OR c.currency <> f.currency ORDER BY f.id LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'ledger: currency_mismatch: transfer % in %, accounts in % and %',
+            bad.key, bad.currency, bad.debit_currency, bad.credit_currency
+            USING ERRCODE = 'check_violation';
     END IF;
-    IF EXISTS (SELECT 1 FROM ledger_sealedday WHERE business_date >= NEW.business_date) THEN
+    IF last_sealed >= first_day THEN
         RAISE EXCEPTION 'ledger: day_sealed: % is sealed; nothing more is booked on it',
-            NEW.business_date USING ERRCODE = 'check_violation';
+            first_day USING ERRCODE = 'check_violation';
     END IF;
-    IF NEW.kind IN ('post', 'void', 'expire') THEN
-        SELECT * INTO p FROM ledger_transfer WHERE id = NEW.pending_id;
-        IF p.kind IS DISTINCT FROM 'pending' THEN
-            RAISE EXCEPTION 'ledger: not_pending: transfer % is not pending', NEW.pending_id
-                USING ERRCODE = 'check_violation';
-        END IF;
-        IF p.debit_account_id <> NEW.debit_account_id
-           OR p.credit_account_id <> NEW.credit_account_id THEN
-            RAISE EXCEPTION 'ledger: pending_accounts: a resolution moves the pending accounts'
-                USING ERRCODE = 'check_violation';
-        END IF;
-        IF NEW.kind = 'post' THEN
-            IF NEW.amount > p.amount THEN
-                RAISE EXCEPTION 'ledger: exceeds_pending: posting % of %', NEW.amount, p.amount
+    IF resolutions > 0 THEN
+        FOR bad IN
+            SELECT f.key, f.kind, f.amount, f.booked_at, f.debit_account_id, f.credit_account_id,
+                   p.id AS p_id, p.kind AS p_kind, p.amount AS p_amount,
+                   p.expires_at AS p_expires, p.debit_account_id AS p_debit,
+                   p.credit_account_id AS p_credit
+            FROM fresh f LEFT JOIN ledger_transfer p ON p.id = f.pending_id
+            WHERE f.kind IN ('post', 'void', 'expire') ORDER BY f.id
+        LOOP
+            IF bad.p_kind IS DISTINCT FROM 'pending' THEN
+                RAISE EXCEPTION 'ledger: not_pending: transfer % resolves one that is not pending',
+                    bad.key USING ERRCODE = 'check_violation';
+            END IF;
+            IF bad.p_debit <> bad.debit_account_id OR bad.p_credit <> bad.credit_account_id THEN
+                RAISE EXCEPTION 'ledger: pending_accounts: a resolution moves the pending accounts'
                     USING ERRCODE = 'check_violation';
             END IF;
-            IF p.expires_at IS NOT NULL AND NEW.booked_at >= p.expires_at THEN
-                RAISE EXCEPTION 'ledger: pending_expired: transfer % expired', p.id
-                    USING ERRCODE = 'check_violation';
+            IF bad.kind = 'post' THEN
+                IF bad.amount > bad.p_amount THEN
+                    RAISE EXCEPTION 'ledger: exceeds_pending: posting % of %', bad.amount,
+                        bad.p_amount USING ERRCODE = 'check_violation';
+                END IF;
+                IF bad.p_expires IS NOT NULL AND bad.booked_at >= bad.p_expires THEN
+                    RAISE EXCEPTION 'ledger: pending_expired: transfer % expired', bad.p_id
+                        USING ERRCODE = 'check_violation';
+                END IF;
+            ELSE
+                IF bad.amount <> bad.p_amount THEN
+                    RAISE EXCEPTION 'ledger: void_amount: % releases exactly %', bad.kind,
+                        bad.p_amount USING ERRCODE = 'check_violation';
+                END IF;
+                IF bad.kind = 'expire'
+                   AND (bad.p_expires IS NULL OR bad.booked_at < bad.p_expires) THEN
+                    RAISE EXCEPTION 'ledger: not_expired: transfer % has not expired', bad.p_id
+                        USING ERRCODE = 'check_violation';
+                END IF;
             END IF;
-        ELSE
-            IF NEW.amount <> p.amount THEN
-                RAISE EXCEPTION 'ledger: void_amount: % releases exactly %', NEW.kind, p.amount
-                    USING ERRCODE = 'check_violation';
-            END IF;
-            IF NEW.kind = 'expire' AND (p.expires_at IS NULL OR NEW.booked_at < p.expires_at) THEN
-                RAISE EXCEPTION 'ledger: not_expired: transfer % has not expired', p.id
-                    USING ERRCODE = 'check_violation';
-            END IF;
-        END IF;
-        released := p.amount;
+        END LOOP;
     END IF;
-    IF NEW.reverses_id IS NOT NULL THEN
-        SELECT * INTO r FROM ledger_transfer WHERE id = NEW.reverses_id;
-        IF r.kind NOT IN ('posted', 'post') OR r.debit_account_id <> NEW.credit_account_id
-           OR r.credit_account_id <> NEW.debit_account_id THEN
-            RAISE EXCEPTION 'ledger: reversal_mismatch: a reversal swaps a posted transfer''s accounts'
-                USING ERRCODE = 'check_violation';
+    IF reversals > 0 THEN
+        SELECT f.key INTO bad FROM fresh f LEFT JOIN ledger_transfer r ON r.id = f.reverses_id
+            WHERE f.reverses_id IS NOT NULL AND (r.kind IS NULL OR r.kind NOT IN ('posted', 'post')
+                OR r.debit_account_id <> f.credit_account_id
+                OR r.credit_account_id <> f.debit_account_id)
+            ORDER BY f.id LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION 'ledger: reversal_mismatch: a reversal swaps a posted transfer''s '
+                'accounts' USING ERRCODE = 'check_violation';
         END IF;
-        IF (SELECT COALESCE(sum(amount), 0) FROM ledger_transfer WHERE reverses_id = r.id)
-           + NEW.amount > r.amount THEN
-            RAISE EXCEPTION 'ledger: exceeds_reversible: transfer % has less left to reverse', r.id
-                USING ERRCODE = 'check_violation';
+        SELECT r.id INTO bad FROM ledger_transfer r
+            WHERE r.id IN (SELECT reverses_id FROM fresh WHERE reverses_id IS NOT NULL)
+              AND (SELECT sum(amount) FROM ledger_transfer x WHERE x.reverses_id = r.id) > r.amount
+            LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION 'ledger: exceeds_reversible: transfer % has less left to reverse',
+                bad.id USING ERRCODE = 'check_violation';
         END IF;
     END IF;
-    pending_delta := CASE WHEN NEW.kind = 'pending' THEN NEW.amount ELSE -released END;
-    posted_delta := CASE WHEN NEW.kind IN ('posted', 'post') THEN NEW.amount ELSE 0 END;
-    pd := ledger_latest_balances(d.id);
-    pc := ledger_latest_balances(c.id);
-    IF pd[5] > NEW.id OR pc[5] > NEW.id THEN
-        RAISE EXCEPTION 'ledger: out_of_order: a later transfer of these accounts exists'
-            USING ERRCODE = 'check_violation';
+    -- Each account's rows in id order: no one else's between or after this statement's (ids are
+    -- drawn under the account's lock), and each row's balances are the previous row's (before
+    -- the statement: the account's latest transfer) moved by exactly this transfer.
+    SELECT span.account INTO bad FROM (
+        SELECT account, min(id) AS low, count(*) AS legs FROM (
+            SELECT id, debit_account_id FROM fresh UNION ALL SELECT id, credit_account_id FROM fresh
+        ) AS leg(id, account) GROUP BY account
+    ) span
+    WHERE (SELECT count(*) FROM ledger_transfer t
+               WHERE t.debit_account_id = span.account AND t.id >= span.low)
+          + (SELECT count(*) FROM ledger_transfer t
+               WHERE t.credit_account_id = span.account AND t.id >= span.low) <> span.legs
+    LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'ledger: out_of_order: another transfer of account % lies among these',
+            bad.account USING ERRCODE = 'check_violation';
     END IF;
-    IF ARRAY[NEW.dr_debits_pending, NEW.dr_debits_posted, NEW.dr_credits_pending,
-             NEW.dr_credits_posted]
-         IS DISTINCT FROM ARRAY[pd[1] + pending_delta, pd[2] + posted_delta, pd[3], pd[4]]
-       OR ARRAY[NEW.cr_debits_pending, NEW.cr_debits_posted, NEW.cr_credits_pending,
-                NEW.cr_credits_posted]
-         IS DISTINCT FROM ARRAY[pc[1], pc[2], pc[3] + pending_delta, pc[4] + posted_delta] THEN
+    WITH moved AS (
+        SELECT f.id, f.key,
+               CASE WHEN f.kind = 'pending' THEN f.amount ELSE -COALESCE(p.amount, 0) END
+                   AS pending_delta,
+               CASE WHEN f.kind IN ('posted', 'post') THEN f.amount ELSE 0 END AS posted_delta,
+               f.debit_account_id, f.credit_account_id,
+               ARRAY[f.dr_debits_pending, f.dr_debits_posted, f.dr_credits_pending,
+                     f.dr_credits_posted] AS dr,
+               ARRAY[f.cr_debits_pending, f.cr_debits_posted, f.cr_credits_pending,
+                     f.cr_credits_posted] AS cr
+        FROM fresh f LEFT JOIN ledger_transfer p ON p.id = f.pending_id
+    ), legs AS (
+        SELECT id, key, debit_account_id AS account, dr AS after,
+               ARRAY[dr[1] - pending_delta, dr[2] - posted_delta, dr[3], dr[4]] AS before
+        FROM moved
+        UNION ALL
+        SELECT id, key, credit_account_id, cr,
+               ARRAY[cr[1], cr[2], cr[3] - pending_delta, cr[4] - posted_delta]
+        FROM moved
+    ), chained AS (
+        SELECT id, key, account, before,
+               lag(after) OVER (PARTITION BY account ORDER BY id) AS previous
+        FROM legs
+    )
+    SELECT key INTO bad FROM chained
+        WHERE before IS DISTINCT FROM COALESCE(
+            previous, (ledger_latest_balances(account, id))[1:4])
+        ORDER BY id LIMIT 1;
+    IF FOUND THEN
         RAISE EXCEPTION 'ledger: balances_do_not_follow: the balances on transfer % are not the '
-            'accounts'' previous balances moved by it', NEW.key USING ERRCODE = 'check_violation';
+            'accounts'' previous balances moved by it', bad.key USING ERRCODE = 'check_violation';
     END IF;
-    IF d.debits_must_not_exceed_credits
-       AND NEW.dr_debits_pending + NEW.dr_debits_posted > NEW.dr_credits_posted THEN
-        RAISE EXCEPTION 'ledger: exceeds_credits: account % would spend more than it holds', d.id
-            USING ERRCODE = 'check_violation';
+    SELECT f.key, d.id INTO bad FROM fresh f JOIN ledger_account d ON d.id = f.debit_account_id
+        WHERE d.debits_must_not_exceed_credits
+          AND f.dr_debits_pending + f.dr_debits_posted > f.dr_credits_posted
+        ORDER BY f.id LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'ledger: exceeds_credits: account % would spend more than it holds (%)',
+            bad.id, bad.key USING ERRCODE = 'check_violation';
     END IF;
-    IF c.credits_must_not_exceed_debits
-       AND NEW.cr_credits_pending + NEW.cr_credits_posted > NEW.cr_debits_posted THEN
-        RAISE EXCEPTION 'ledger: exceeds_debits: account % would take more than it gave', c.id
-            USING ERRCODE = 'check_violation';
+    SELECT f.key, c.id INTO bad FROM fresh f
+        JOIN ledger_account c ON c.id = f.credit_account_id
+        WHERE c.credits_must_not_exceed_debits
+          AND f.cr_credits_pending + f.cr_credits_posted > f.cr_debits_posted
+        ORDER BY f.id LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'ledger: exceeds_debits: account % would take more than it gave (%)',
+            bad.id, bad.key USING ERRCODE = 'check_violation';
     END IF;
-    RETURN NEW;
+    RETURN NULL;
 END $$"""
 
 
 def postgresql_statements() -> list[str]:
-    statements = [_PG_REFUSE, _PG_BALANCES_OF, _PG_CHECK]
+    statements = [_PG_REFUSE, _PG_BALANCES_OF, _PG_BEGIN, _PG_CHECK]
     for table in TABLES:
         statements += [
             f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
@@ -174,8 +266,8 @@ def postgresql_statements() -> list[str]:
             "FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change()",
         ]
     statements.append(
-        "CREATE TRIGGER ledger_transfer_check BEFORE INSERT ON ledger_transfer "
-        "FOR EACH ROW EXECUTE FUNCTION ledger_transfer_check()"
+        "CREATE TRIGGER ledger_transfers_check AFTER INSERT ON ledger_transfer "
+        "REFERENCING NEW TABLE AS fresh FOR EACH STATEMENT EXECUTE FUNCTION ledger_transfers_check()"
     )
     return statements
 
@@ -262,6 +354,12 @@ def _sqlite_check() -> str:
             "exceeds_reversible: the reversals exceed the transfer they reverse",
         ),
         (
+            # An id given (Python draws them) below a transfer of these accounts already there.
+            f"NEW.id > 0 AND NEW.id < (SELECT max(id) FROM ledger_transfer WHERE "
+            f"debit_account_id IN ({d}, {c}) OR credit_account_id IN ({d}, {c}))",
+            "out_of_order: a later transfer of these accounts exists",
+        ),
+        (
             " OR ".join(f"NEW.{column} IS NOT ({value})" for column, value in expected.items()),
             "balances_do_not_follow: the balances on a transfer are its accounts' previous "
             "balances moved by it",
@@ -312,9 +410,14 @@ def drop(schema_editor) -> None:
     for table in TABLES:
         for suffix in ("append_only", "no_truncate"):
             schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_{suffix} ON {table}")
-    schema_editor.execute("DROP TRIGGER IF EXISTS ledger_transfer_check ON ledger_transfer")
+    for trigger in ("ledger_transfers_check", "ledger_transfer_check"):  # now, and before 0003
+        schema_editor.execute(f"DROP TRIGGER IF EXISTS {trigger} ON ledger_transfer")
     for function in (
+        "ledger_begin(text[], bigint[], integer)",
+        "ledger_begin(text[], bigint[], date, integer)",
+        "ledger_transfers_check()",
         "ledger_transfer_check()",
+        "ledger_latest_balances(bigint, bigint)",
         "ledger_latest_balances(bigint)",
         "ledger_refuse_change()",
     ):

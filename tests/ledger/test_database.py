@@ -59,6 +59,7 @@ def raw_transfer(
     currency="CNY",
     balances=None,
     booked_at=None,
+    transfer_id=None,
 ):
     """Insert a transfer with raw SQL; its balances are the right ones unless ``balances`` says
     otherwise, so that only the rule a test aims at can refuse it."""
@@ -96,11 +97,13 @@ def raw_transfer(
         "cr_credits_posted": c.credits_posted + posted_delta,
         **(balances or {}),
     }
+    columns = COLUMNS if transfer_id is None else ("id", *COLUMNS)
+    values["id"] = transfer_id
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO ledger_transfer ({', '.join(COLUMNS)}) "
-            f"VALUES ({', '.join(['%s'] * len(COLUMNS))})",
-            [values[column] for column in COLUMNS],
+            f"INSERT INTO ledger_transfer ({', '.join(columns)}) "
+            f"VALUES ({', '.join(['%s'] * len(columns))})",
+            [values[column] for column in columns],
         )
 
 
@@ -188,6 +191,15 @@ def test_the_balances_on_a_row_must_follow_from_the_previous_ones(bank, funded, 
         raw_transfer(funded, escrow, 100, balances={"cr_credits_posted": 999_999})
     with refused("balances_do_not_follow"):
         raw_transfer(bank, funded, 100, balances={"cr_credits_posted": 100_000})  # unmoved
+
+
+def test_a_transfer_never_lands_before_a_later_one_of_its_accounts(bank, funded, escrow):
+    latest = Transfer.objects.order_by("-id").values_list("id", flat=True).first()
+    raw_transfer(funded, escrow, 100, key="later", transfer_id=latest + 10)
+    with refused("out_of_order"):
+        raw_transfer(funded, escrow, 100, key="earlier", transfer_id=latest + 5)
+    with refused("out_of_order"):  # the bank's only transfer is older, but the account's is not
+        raw_transfer(bank, funded, 100, key="earlier-too", transfer_id=latest + 6)
 
 
 def test_an_idempotency_key_is_used_once(bank, available):

@@ -171,3 +171,26 @@ def test_balances_read_the_latest_transfer_only(bank, available, django_assert_m
         ledger.transfer(move(f"k{number}", bank, available, "1.00"))
     with django_assert_max_num_queries(1):
         assert ledger.balances_of(available).available == Money("30.00")
+
+
+def test_the_transfers_returned_are_the_rows_stored(funded, escrow, django_user_model):
+    actor = django_user_model.objects.create_user(username="clerk", password="x")
+    hold = ledger.transfer(
+        move(
+            "stored-hold",
+            funded,
+            escrow,
+            "42.10",
+            pending=True,
+            expires_at=clock.now() + timedelta(days=1),
+            memo="备注",
+            reference="ORDER-1",
+        ),
+        actor=actor,
+    )
+    posted = ledger.post_pending(hold, key="stored-post", amount=Money("40.00"), actor=actor)
+    for made in (hold, posted):
+        stored = Transfer.objects.get(pk=made.pk)
+        for field in Transfer._meta.concrete_fields:
+            assert getattr(made, field.attname) == getattr(stored, field.attname), field.name
+    assert posted.pending == hold and posted.debit_account == funded and posted.actor == actor
