@@ -35,6 +35,7 @@ NOTE_LABELS = {
     "filed": _("filed"),
     "invited": _("invited"),
     "resent": _("resent"),
+    "contract_formed": _("contract formed"),
 }
 
 # Who may take an action: a predicate over the acting user (None for the exchange's own automated

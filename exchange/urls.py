@@ -30,4 +30,5 @@ urlpatterns = [
     path("api/", include("listings.api.urls")),
     path("api/", include("exchange.registry.api.urls")),
     path("api/", include("exchange.ledger.api.urls")),
+    path("api/", include("settlement.api.urls")),
 ]

@@ -21,6 +21,7 @@ from merchants.states import MerchantStatus
 from seeds import products, registrations
 from seeds.documents import pdf_upload
 from seeds.funds import seed_funds
+from seeds.trading import seed_trading
 
 S = MerchantStatus
 DEMO_PASSWORD = "shde-demo-2026"
@@ -247,6 +248,7 @@ class SeedReport:
     created_products: list[str] = field(default_factory=list)
     created_registrations: list[str] = field(default_factory=list)
     created_transfers: list[str] = field(default_factory=list)
+    created_orders: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -256,6 +258,7 @@ class SeedReport:
             or self.created_products
             or self.created_registrations
             or self.created_transfers
+            or self.created_orders
         )
 
 
@@ -274,6 +277,7 @@ def seed_demo(*, progress=lambda message: None) -> SeedReport:
     specs = products.missing_specs()
     holdings = registrations.missing()
     if not missing and not specs and not holdings:
+        report.created_orders = seed_trading()
         return report
     operator = User.objects.get(username="operator")
     # Walk the business clock through the last few weeks so that queues show real ages and
@@ -299,6 +303,7 @@ def seed_demo(*, progress=lambda message: None) -> SeedReport:
     finally:
         if owns_clock:
             clock.use_real_time()
+    report.created_orders = seed_trading()
     return report
 
 

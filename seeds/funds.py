@@ -1,6 +1,6 @@
 """The demo's money: the demo buyer funds its account from the (simulated) bank, and the ledger
-shows a confirmed deposit, one waiting for the settlement operator, a withdrawal, a hold and a
-reversal. Fixed keys make it idempotent: a second run replays the same transfers."""
+shows a confirmed deposit, one waiting for the settlement operator, a withdrawal and a reversal
+(seeds/trading.py adds an order's escrow hold). Fixed keys make it idempotent: a second run replays the same transfers."""
 
 from exchange.accounts.models import User
 from exchange.ledger import bank, services
@@ -29,21 +29,7 @@ def seed_funds() -> list[str]:
         actor=buyer, organisation=organisation, amount=Money("50000.00"), key="demo-deposit-2"
     )
     available = services.account_for(organisation, AccountPurpose.AVAILABLE)
-    escrow = services.account_for(organisation, AccountPurpose.ESCROW)
     fees = services.account_for(None, AccountPurpose.FEE_INCOME)
-    # A hold, as an order's payment holds the price until delivery.
-    services.transfer(
-        services.Move(
-            key="demo-hold-1",
-            debit=available,
-            credit=escrow,
-            amount=Money("12800.00"),
-            code="hold",
-            pending=True,
-            memo="订单资金冻结（演示）",
-        ),
-        actor=buyer,
-    )
     # A service fee charged twice by mistake, and the second charge reversed.
     services.transfer(
         services.Move(

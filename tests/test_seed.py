@@ -41,13 +41,13 @@ def test_seed_demo_covers_every_role_and_state_and_is_idempotent():
         code for entry in CatalogEntry.objects.all() for code in entry.board_codes.split()
     }
     assert listed_boards == set(Board.objects.values_list("code", flat=True))
-    # the demo buyer's money: deposits (one waiting for the bank), a hold and a reversal, and a
-    # ledger that reconciles
+    # the demo buyer's money: deposits (one waiting for the bank), an order paid into escrow and a
+    # reversal, and a ledger that reconciles
     from exchange.ledger.models import Transfer
     from exchange.ledger.reconcile import reconcile
 
     codes = set(Transfer.objects.values_list("code", flat=True))
-    assert {"deposit", "hold", "reversal"} <= codes
+    assert {"deposit", "order_payment", "reversal"} <= codes
     assert Transfer.objects.filter(kind="pending", resolutions__isnull=True).exists()
     report = reconcile()
     assert report.ok, report.problems

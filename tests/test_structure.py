@@ -9,6 +9,7 @@ from rest_framework.viewsets import ViewSetMixin
 
 from tests.ledger.test_permissions import LEDGER_API_MATRIX
 from tests.listings.test_permissions import LISTINGS_API_MATRIX
+from tests.settlement.test_permissions import SETTLEMENT_API_MATRIX
 from tests.test_cross_organisation import covered_api_paths
 from tests.test_permissions import API_MATRIX
 
@@ -84,6 +85,7 @@ def test_every_route_is_in_the_matrix_or_a_named_exception(path, callback):
         {entry[3] for entry in API_MATRIX}
         | {re.sub(r"\{\w+\}", "{id}", entry[2].split("?")[0]) for entry in LISTINGS_API_MATRIX}
         | {re.sub(r"\{\w+\}", "{id}", entry[2]) for entry in LEDGER_API_MATRIX}
+        | {re.sub(r"\{\w+\}", "{id}", entry[2]) for entry in SETTLEMENT_API_MATRIX}
         | covered_api_paths()
     )
     assert path in matrix_paths or path in NOT_IN_MATRIX, (

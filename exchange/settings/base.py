@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "exchange.ledger.apps.LedgerConfig",
     "merchants.apps.MerchantsConfig",
     "listings.apps.ListingsConfig",
+    "settlement.apps.SettlementConfig",
     "market.apps.MarketConfig",
     "seeds.apps.SeedsConfig",
 ]

@@ -78,6 +78,7 @@ class PlanSerializer(ModelSerializer):
 class ListingPlanSerializer(PlanSerializer):
     class Meta(PlanSerializer.Meta):
         model = ListingPlan
+        fields = ["id", *PlanSerializer.Meta.fields]
 
 
 class FieldSchemaSerializer(serializers.Serializer):
@@ -453,6 +454,16 @@ class CatalogEntrySerializer(ModelSerializer):
 
     def get_url(self, entry) -> str:
         return reverse("listings:catalog-item", kwargs={"pk": entry.listing_id})
+
+
+class CatalogEntryDetailSerializer(CatalogEntrySerializer):
+    """One catalogue item with the plans a buyer orders from (``POST /api/orders/``)."""
+
+    plans = ListingPlanSerializer(source="listing.plans", many=True, read_only=True)
+
+    class Meta(CatalogEntrySerializer.Meta):
+        fields = [*CatalogEntrySerializer.Meta.fields, "plans"]
+        read_only_fields = fields
 
 
 class ScanColumnSerializer(serializers.Serializer):

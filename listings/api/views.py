@@ -21,6 +21,7 @@ from exchange.web import private_file_response
 from listings import permissions, selectors, services
 from listings.api.serializers import (
     BoardSerializer,
+    CatalogEntryDetailSerializer,
     CatalogEntrySerializer,
     DecisionInputSerializer,
     EventSerializer,
@@ -571,7 +572,12 @@ class CatalogViewSet(viewsets.ReadOnlyModelViewSet):
     ordering_fields: list[str] = []
 
     def get_queryset(self):
+        if self.action == "retrieve":
+            return selectors.search_catalog().prefetch_related("listing__plans")
         return selectors.search_catalog()
+
+    def get_serializer_class(self):
+        return CatalogEntryDetailSerializer if self.action == "retrieve" else CatalogEntrySerializer
 
 
 class BoardViewSet(viewsets.ReadOnlyModelViewSet):

@@ -27,7 +27,8 @@ class Command(BaseCommand):
                 self.style.SUCCESS(
                     f"Demo data loaded: {len(report.created_accounts)} accounts, "
                     f"{len(report.created_merchants)} merchants, {len(report.created_products)} data products, "
-                    f"{len(report.created_transfers)} ledger transfers. "
+                    f"{len(report.created_transfers)} ledger transfers, "
+                    f"{len(report.created_orders)} orders. "
                     f"Demo password: {DEMO_PASSWORD}"
                 )
             )

@@ -1,0 +1,44 @@
+"""Operators see trading in the admin; every change goes through the services (read-only here)."""
+
+from django.contrib import admin
+
+from exchange.admin import ReadOnlyAdmin
+from settlement.models import Buyer, BuyerEvent, Contract, Order, OrderEvent, Payment
+
+
+@admin.register(Buyer)
+class BuyerAdmin(ReadOnlyAdmin):
+    list_display = ["company_name", "credit_code", "status", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["company_name", "credit_code"]
+
+
+@admin.register(Order)
+class OrderAdmin(ReadOnlyAdmin):
+    list_display = ["id", "buyer", "merchant", "plan_kind", "total_amount", "status", "placed_at"]
+    list_filter = ["status", "plan_kind"]
+    search_fields = ["buyer__name", "merchant__company_name", "listing__product__name"]
+    list_select_related = ["buyer", "merchant"]
+
+
+@admin.register(Contract)
+class ContractAdmin(ReadOnlyAdmin):
+    list_display = ["order", "certificate", "formed_at"]
+    list_select_related = ["certificate"]
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = ["order", "hold", "paid_by", "paid_at"]
+    list_select_related = ["hold", "paid_by"]
+
+
+@admin.register(OrderEvent)
+class OrderEventAdmin(ReadOnlyAdmin):
+    list_display = ["subject", "kind", "from_status", "to_status", "actor_name", "occurred_at"]
+    list_filter = ["kind"]
+
+
+@admin.register(BuyerEvent)
+class BuyerEventAdmin(ReadOnlyAdmin):
+    list_display = ["subject", "kind", "from_status", "to_status", "actor_name", "occurred_at"]

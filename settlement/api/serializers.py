@@ -1,0 +1,85 @@
+from rest_framework import serializers
+
+from exchange.api.serializers import ModelSerializer
+from listings.api.serializers import MoneyField
+from settlement.models import Buyer, Order
+
+
+class BuyerSerializer(ModelSerializer):
+    class Meta:
+        model = Buyer
+        fields = ["id", "company_name", "credit_code", "status", "created_at"]
+        read_only_fields = ["id", "status", "created_at"]
+
+
+class BuyerApplicationSerializer(serializers.Serializer):
+    company_name = serializers.CharField(max_length=200)
+    credit_code = serializers.CharField(
+        max_length=18,
+        help_text="统一社会信用代码 (GB 32100-2015), checked with its check character.",
+    )
+
+
+class BuyerDecisionSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class PlaceOrderSerializer(serializers.Serializer):
+    listing = serializers.IntegerField(min_value=1, help_text="The catalogue entry's id.")
+    plan = serializers.IntegerField(min_value=1, help_text="One of the entry's plans (its id).")
+    scenario = serializers.CharField(
+        max_length=60, help_text="The buyer's application scenario (应用场景): a scenario code."
+    )
+    quantity = serializers.IntegerField(min_value=1, max_value=10_000_000, default=1)
+
+
+class CancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+
+
+class OrderSerializer(ModelSerializer):
+    listing = serializers.IntegerField(source="listing_id")
+    product = serializers.CharField(source="listing.product.name")
+    plan = serializers.IntegerField(source="plan_id")
+    buyer = serializers.CharField(source="buyer.name")
+    merchant = serializers.CharField(source="merchant.company_name")
+    scenario = serializers.CharField(source="scenario.code")
+    unit_price = MoneyField()
+    total = serializers.SerializerMethodField()
+    certificate = serializers.SerializerMethodField()
+    actions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "status",
+            "listing",
+            "product",
+            "plan",
+            "plan_kind",
+            "buyer",
+            "merchant",
+            "scenario",
+            "unit_price",
+            "quantity",
+            "total",
+            "currency",
+            "placed_at",
+            "certificate",
+            "actions",
+        ]
+        read_only_fields = fields
+
+    def get_total(self, order) -> str:
+        return order.total.to_api()
+
+    def get_certificate(self, order) -> str | None:
+        contract = getattr(order, "contract", None)
+        return contract.certificate.number if contract else None
+
+    def get_actions(self, order) -> list[str]:
+        request = self.context.get("request")
+        if request is None:
+            return []
+        return [a.slug for a in Order.LIFECYCLE.available(request.user, order)]

@@ -1,0 +1,10 @@
+from exchange.api.routers import Router
+from settlement.api import views
+
+app_name = "settlement-api"
+
+router = Router()
+router.register("orders", views.OrderViewSet, basename="order")
+router.register("buyers", views.BuyerViewSet, basename="buyer")
+
+urlpatterns = router.urls

@@ -1,0 +1,122 @@
+"""/api/orders/ and /api/buyers/: placing, paying and cancelling orders; buyers' verification.
+
+A buyer sees its organisation's orders, a merchant the orders of its products; settlement
+operators, operators and auditors all; an order out of sight is 404. Paying takes an
+``Idempotency-Key`` header (required): the same key again answers exactly what it answered first.
+"""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework import permissions as drf_permissions
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from exchange.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotency_key
+from exchange.errors import RuleViolation
+from listings.models import CatalogEntry, ListingPlan, Scenario
+from settlement import selectors, services
+from settlement.api.serializers import (
+    BuyerApplicationSerializer,
+    BuyerDecisionSerializer,
+    BuyerSerializer,
+    CancelSerializer,
+    OrderSerializer,
+    PlaceOrderSerializer,
+)
+
+
+class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = OrderSerializer
+    permission_classes = [drf_permissions.IsAuthenticated]
+    filterset_fields = ["status"]
+
+    def get_queryset(self):
+        return selectors.orders_visible_to(self.request.user)
+
+    def _data(self, order):
+        order = self.get_queryset().get(pk=order.pk)
+        return OrderSerializer(order, context=self.get_serializer_context()).data
+
+    @extend_schema(request=PlaceOrderSerializer, responses={201: OrderSerializer})
+    def create(self, request):
+        data = PlaceOrderSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        entry = CatalogEntry.objects.filter(pk=data.validated_data["listing"]).first()
+        if entry is None:
+            raise RuleViolation(
+                "No catalogue entry has this id.", code="not_found", field="listing"
+            )
+        plan = ListingPlan.objects.filter(pk=data.validated_data["plan"]).first()
+        if plan is None:
+            raise RuleViolation("No plan has this id.", code="not_found", field="plan")
+        scenario = Scenario.objects.filter(code=data.validated_data["scenario"]).first()
+        if scenario is None:
+            raise RuleViolation("No scenario has this code.", code="not_found", field="scenario")
+        order = services.place_order(
+            actor=request.user,
+            listing=entry.listing,
+            plan=plan,
+            scenario=scenario,
+            quantity=data.validated_data["quantity"],
+        )
+        return Response(self._data(order), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=None,
+        responses=OrderSerializer,
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        summary="Pay into escrow",
+    )
+    @action(detail=True, methods=["post"])
+    def pay(self, request, pk=None):
+        order = self.get_object()
+        payment, _made = services.pay_order(
+            order, actor=request.user, key=idempotency_key(request), respond=self._data
+        )
+        return Response(payment.response, status=status.HTTP_200_OK)
+
+    @extend_schema(request=CancelSerializer, responses=OrderSerializer, summary="Cancel")
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        order = self.get_object()
+        data = CancelSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.cancel_order(order, actor=request.user, reason=data.validated_data["reason"])
+        return Response(self._data(order))
+
+
+class BuyerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Buyers' registrations: an organisation applies; an exchange operator verifies or rejects."""
+
+    serializer_class = BuyerSerializer
+    permission_classes = [drf_permissions.IsAuthenticated]
+    filterset_fields = ["status"]
+
+    def get_queryset(self):
+        return selectors.buyers_visible_to(self.request.user)
+
+    @extend_schema(request=BuyerApplicationSerializer, responses={201: BuyerSerializer})
+    def create(self, request):
+        data = BuyerApplicationSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        buyer = services.apply_as_buyer(actor=request.user, **data.validated_data)
+        return Response(BuyerSerializer(buyer).data, status=status.HTTP_201_CREATED)
+
+    def _decide(self, request, pk, name):
+        buyer = get_object_or_404(self.get_queryset(), pk=pk)
+        data = BuyerDecisionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.decide_buyer(buyer, name, actor=request.user, reason=data.validated_data["reason"])
+        buyer.refresh_from_db()
+        return Response(BuyerSerializer(buyer).data)
+
+    @extend_schema(request=BuyerDecisionSerializer, responses=BuyerSerializer, summary="Verify")
+    @action(detail=True, methods=["post"])
+    def verify(self, request, pk=None):
+        return self._decide(request, pk, "verify")
+
+    @extend_schema(request=BuyerDecisionSerializer, responses=BuyerSerializer, summary="Reject")
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        return self._decide(request, pk, "reject")

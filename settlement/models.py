@@ -1,0 +1,215 @@
+"""Trading: verified buyers, their orders of listed products, each order's contract (registered in
+the certificate log as a TX trade certificate) and its payment into escrow.
+
+Money moves only through the ledger (exchange.ledger): an order points at its transfers; it never
+stores a balance of its own.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from exchange.accounts.models import Organisation
+from exchange.creditcode import validate_credit_code
+from exchange.models import LifecycleEvent, TimeStampedModel
+from exchange.money import Money
+from listings.models import Listing, ListingPlan, PlanKind, Scenario
+from merchants.models import Merchant
+from settlement.states import BUYER_LIFECYCLE, ORDER_LIFECYCLE, BuyerStatus, OrderStatus
+
+
+class Buyer(TimeStampedModel):
+    """An organisation's application to buy (需求方): its credit code checked, an operator's light
+    review. A signed data merchant buys without one."""
+
+    LIFECYCLE = BUYER_LIFECYCLE
+
+    organisation = models.OneToOneField(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="buyer",
+    )
+    company_name = models.CharField(_("company name"), max_length=200)
+    credit_code = models.CharField(
+        _("unified social credit code"), max_length=18, validators=[validate_credit_code]
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=BuyerStatus.choices,
+        default=BuyerStatus.APPLIED,
+        editable=False,
+    )
+
+    class Meta:
+        verbose_name = _("buyer")
+        verbose_name_plural = _("buyers")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=BuyerStatus.values),
+                name="settlement_buyer_status_valid",
+            ),
+            models.UniqueConstraint(fields=["credit_code"], name="settlement_buyer_unique_code"),
+        ]
+
+    def __str__(self):
+        return f"{self.company_name} ({self.credit_code})"
+
+
+class BuyerEvent(LifecycleEvent):
+    subject = models.ForeignKey(
+        Buyer, verbose_name=_("buyer"), on_delete=models.PROTECT, related_name="events"
+    )
+
+    class Meta(LifecycleEvent.Meta):
+        verbose_name = _("buyer event")
+        verbose_name_plural = _("buyer events")
+
+
+class Order(TimeStampedModel):
+    """A buyer's order of one plan of a listed product. For a fixed-price plan the listing is the
+    merchant's standing offer: placing the order accepts it and the contract forms at once."""
+
+    LIFECYCLE = ORDER_LIFECYCLE
+
+    buyer = models.ForeignKey(
+        Organisation, verbose_name=_("buyer"), on_delete=models.PROTECT, related_name="orders"
+    )
+    merchant = models.ForeignKey(
+        Merchant, verbose_name=_("merchant"), on_delete=models.PROTECT, related_name="orders"
+    )
+    listing = models.ForeignKey(
+        Listing, verbose_name=_("listing"), on_delete=models.PROTECT, related_name="orders"
+    )
+    plan = models.ForeignKey(
+        ListingPlan, verbose_name=_("plan"), on_delete=models.PROTECT, related_name="orders"
+    )
+    # What was bought, as it was when the order was placed (the plan may change later).
+    plan_kind = models.CharField(_("plan"), max_length=20, choices=PlanKind.choices)
+    unit_price = models.DecimalField(_("unit price"), max_digits=18, decimal_places=4)
+    quantity = models.PositiveIntegerField(_("quantity"), default=1)
+    total_amount = models.DecimalField(_("total"), max_digits=18, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    scenario = models.ForeignKey(
+        Scenario,
+        verbose_name=_("application scenario"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=OrderStatus.choices,
+        default=OrderStatus.CONTRACT_SIGNED,
+        editable=False,
+    )
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("placed by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    placed_at = models.DateTimeField(_("placed at"))
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-placed_at", "-id"]
+        indexes = [
+            models.Index(fields=["buyer", "-placed_at"], name="settlement_order_buyer_idx"),
+            models.Index(fields=["merchant", "-placed_at"], name="settlement_order_merchant_idx"),
+            models.Index(fields=["status", "placed_at"], name="settlement_order_status_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=OrderStatus.values),
+                name="settlement_order_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(total_amount__gt=0), name="settlement_order_total_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(quantity__gte=1), name="settlement_order_quantity_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.listing.product} × {self.quantity}"
+
+    @property
+    def total(self) -> Money:
+        return Money(self.total_amount, self.currency)
+
+
+class OrderEvent(LifecycleEvent):
+    subject = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.PROTECT, related_name="events"
+    )
+
+    class Meta(LifecycleEvent.Meta):
+        verbose_name = _("order event")
+        verbose_name_plural = _("order events")
+        indexes = [
+            models.Index(
+                fields=["subject", "occurred_at", "id"], name="settlement_oevent_subject_idx"
+            )
+        ]
+
+
+class Contract(TimeStampedModel):
+    """The purchase agreement an order forms: its parties, the product version, the plan, the
+    price, the scenario and the usage restrictions, registered as a TX trade certificate."""
+
+    order = models.OneToOneField(
+        Order, verbose_name=_("order"), on_delete=models.PROTECT, related_name="contract"
+    )
+    terms = models.JSONField(_("terms"))
+    formed_at = models.DateTimeField(_("formed at"))
+    certificate = models.OneToOneField(
+        "registry.Certificate",
+        verbose_name=_("trade certificate"),
+        on_delete=models.PROTECT,
+        related_name="contract",
+    )
+
+    class Meta:
+        verbose_name = _("contract")
+        verbose_name_plural = _("contracts")
+        ordering = ["-formed_at", "-id"]
+
+    def __str__(self):
+        return self.certificate.number
+
+
+class Payment(TimeStampedModel):
+    """An order's payment into escrow: the ledger hold, and the response the API gave, which a
+    retry under the same Idempotency-Key gets again."""
+
+    order = models.OneToOneField(
+        Order, verbose_name=_("order"), on_delete=models.PROTECT, related_name="payment"
+    )
+    idempotency_key = models.CharField(_("idempotency key"), max_length=255)
+    hold = models.OneToOneField(
+        "ledger.Transfer",
+        verbose_name=_("escrow hold"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    paid_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("paid by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    paid_at = models.DateTimeField(_("paid at"))
+    response = models.JSONField(_("API response"), default=dict)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-paid_at", "-id"]
+
+    def __str__(self):
+        return f"#{self.order_id}: {self.hold.money}"

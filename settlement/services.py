@@ -1,0 +1,264 @@
+"""Trading's services: buyers' verification, placing an order (its contract registered in the
+certificate log), paying it into escrow and cancelling it. Views and the API call these; each
+state change is one transaction, and money moves only through the ledger.
+"""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from exchange import clock, lifecycle
+from exchange.accounts.models import Organisation
+from exchange.api.idempotency import HEADER
+from exchange.creditcode import validate_credit_code
+from exchange.errors import PermissionDeniedError, RuleViolation
+from exchange.ledger import services as ledger
+from exchange.ledger.models import AccountPurpose
+from exchange.money import Money
+from exchange.registry import services as registry
+from exchange.registry.models import CertificateKind
+from exchange.validators import is_idempotency_key
+from listings.models import Listing, ListingPlan, PlanKind, Scenario
+from listings.states import ListingStatus
+from merchants.models import Merchant
+from merchants.states import MerchantStatus
+from settlement import permissions
+from settlement.errors import (
+    AlreadyPaid,
+    NegotiatedPlan,
+    NotAVerifiedBuyer,
+    NotOnSale,
+    OwnProduct,
+    PlanNotOffered,
+    ScenarioNotDeclared,
+    TotalTooSmall,
+)
+from settlement.models import Buyer, Contract, Order, Payment
+from settlement.states import BUYER_LIFECYCLE, ORDER_LIFECYCLE, BuyerStatus, OrderStatus
+
+CONTRACT_SUBJECT = "contract"
+
+# --- buyers ----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def apply_as_buyer(*, actor, company_name: str, credit_code: str) -> Buyer:
+    """The actor's organisation applies to buy; an operator verifies it."""
+    if not permissions.acts_for_buyer(actor, actor.organisation):
+        raise PermissionDeniedError(
+            _("A buyer's or merchant's admin applies for their own organisation.")
+        )
+    try:
+        validate_credit_code(credit_code)
+    except ValidationError as error:
+        raise RuleViolation(error.messages[0], code=error.code, field="credit_code") from error
+    buyer = Buyer(
+        organisation=actor.organisation, company_name=company_name, credit_code=credit_code
+    )
+    buyer.full_clean()
+    buyer.save()
+    lifecycle.record_event(buyer, kind="created", actor=actor)
+    return buyer
+
+
+@transaction.atomic
+def decide_buyer(buyer: Buyer, action_name: str, *, actor, reason: str = "") -> Buyer:
+    lifecycle.take(buyer, BUYER_LIFECYCLE[action_name], actor=actor, reason=reason)
+    return buyer
+
+
+def may_order(organisation: Organisation) -> bool:
+    """Verified buyers, and data merchants that have signed (a merchant may also buy)."""
+    if Buyer.objects.filter(organisation=organisation, status=BuyerStatus.VERIFIED).exists():
+        return True
+    return Merchant.objects.filter(organisation=organisation, status=MerchantStatus.ACTIVE).exists()
+
+
+# --- orders ----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def place_order(
+    *, actor, listing: Listing, plan: ListingPlan, scenario: Scenario, quantity: int = 1
+) -> Order:
+    """Order ``plan`` of ``listing`` for ``scenario``: the contract forms at once (a fixed-price
+    plan is the merchant's standing offer) and is registered as a TX trade certificate.
+
+    Raises:
+        NotAVerifiedBuyer, OwnProduct (403); NotOnSale (409); PlanNotOffered, NegotiatedPlan,
+        ScenarioNotDeclared, TotalTooSmall (400).
+    """
+    organisation = actor.organisation
+    if organisation is None or not may_order(organisation):
+        raise NotAVerifiedBuyer(params={"organisation": organisation or actor})
+    listing = Listing.objects.select_related(
+        "product__merchant", "product__registered_version"
+    ).get(pk=listing.pk)
+    if listing.status != ListingStatus.LISTED:
+        raise NotOnSale(params={"listing": listing.pk, "status": listing.get_status_display()})
+    merchant = listing.product.merchant
+    if merchant.organisation_id == organisation.pk:
+        raise OwnProduct()
+    if plan.listing_id != listing.pk:
+        raise PlanNotOffered(params={"plan": plan.pk})
+    if plan.kind == PlanKind.NEGOTIATED:
+        raise NegotiatedPlan()
+    version = listing.product.registered_version
+    declared = list(version.scenarios.all())
+    if scenario not in declared:
+        raise ScenarioNotDeclared(
+            params={
+                "scenario": scenario.name,
+                "declared": "、".join(str(s.name) for s in declared) or "—",
+            }
+        )
+    if not isinstance(quantity, int) or quantity < 1:
+        raise RuleViolation(_("The quantity is a whole number, 1 or more."), field="quantity")
+    total = (plan.price_amount * quantity).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    if total <= 0:
+        raise TotalTooSmall(params={"quantity": quantity, "price": plan.price_amount})
+    now = clock.now()
+    order = Order.objects.create(
+        buyer=organisation,
+        merchant=merchant,
+        listing=listing,
+        plan=plan,
+        plan_kind=plan.kind,
+        unit_price=plan.price_amount,
+        quantity=quantity,
+        total_amount=total,
+        currency=plan.currency,
+        scenario=scenario,
+        placed_by=actor,
+        placed_at=now,
+    )
+    terms = contract_terms(order, version)
+    (certificate,) = registry.issue_certificates(
+        [
+            registry.Registration(
+                kind=CertificateKind.TRADE,
+                registrant_name=settings.EXCHANGE_NAME,
+                registrant_credit_code=settings.EXCHANGE_CREDIT_CODE,
+                subject_type=CONTRACT_SUBJECT,
+                subject_id=order.pk,
+                subject_label=_("Contract of order %(order)s: %(product)s")
+                % {"order": order.pk, "product": version.name},
+                rights=[],
+                content=terms,
+            )
+        ]
+    )
+    Contract.objects.create(order=order, terms=terms, formed_at=now, certificate=certificate)
+    lifecycle.record_event(
+        order, kind="contract_formed", actor=actor, data={"certificate": certificate.number}
+    )
+    return order
+
+
+def contract_terms(order: Order, version) -> dict:
+    """What the parties agreed, as the trade certificate registers it (amounts as strings)."""
+    seller = order.merchant
+    buyer = order.buyer
+    buyer_code = getattr(getattr(buyer, "buyer", None), "credit_code", "") or (
+        Merchant.objects.filter(organisation=buyer, status=MerchantStatus.ACTIVE)
+        .values_list("credit_code", flat=True)
+        .first()
+        or ""
+    )
+    return {
+        "order": order.pk,
+        "seller": {"name": seller.company_name, "credit_code": seller.credit_code},
+        "buyer": {"name": buyer.name, "credit_code": buyer_code},
+        "product": {
+            "id": version.product_id,
+            "version": version.pk,
+            "name": version.name,
+        },
+        "plan": {
+            "id": order.plan_id,
+            "kind": order.plan_kind,
+            "unit_price": format(order.unit_price, "f"),
+            "quantity": order.quantity,
+        },
+        "total": order.total.to_api(),
+        "currency": order.currency,
+        "scenario": order.scenario.code,
+        "usage_restrictions": version.usage_restrictions,
+        "formed_at": order.placed_at.isoformat(),
+    }
+
+
+@transaction.atomic
+def pay_order(order: Order, *, actor, key: str, respond) -> tuple[Payment, bool]:
+    """Hold the order's total from the buyer's available funds in its escrow account.
+
+    ``key`` is the client's Idempotency-Key; ``respond(order)`` makes the API response that is
+    stored with the payment. Returns the payment and whether this call made it: the same key
+    again returns the first payment (and its stored response) and moves nothing.
+
+    Raises:
+        AlreadyPaid (409) when the order was paid under another key; InsufficientFunds (409);
+        InvalidTransition (409) when the order is not awaiting payment; PermissionDeniedError.
+    """
+    if not is_idempotency_key(key):
+        raise RuleViolation(
+            _(
+                "Send an Idempotency-Key header: 1–255 visible ASCII characters, the same on a retry."
+            ),
+            code="invalid_idempotency_key" if key else "required",
+            field=HEADER,
+        )
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    existing = Payment.objects.filter(order=order).first()
+    if existing is not None:
+        if existing.idempotency_key == key:
+            return existing, False
+        raise AlreadyPaid(params={"order": order.pk})
+    lifecycle.check(order, ORDER_LIFECYCLE["pay"], actor=actor)
+    buyer = order.buyer
+    hold = ledger.transfer(
+        ledger.Move(
+            key=f"order:{order.pk}:pay",
+            debit=ledger.account_for(buyer, AccountPurpose.AVAILABLE, order.currency),
+            credit=ledger.account_for(buyer, AccountPurpose.ESCROW, order.currency),
+            amount=order.total,
+            code="order_payment",
+            pending=True,
+            memo=_("Order %(order)s held in escrow") % {"order": order.pk},
+            reference=f"order:{order.pk}",
+        ),
+        actor=actor,
+    )
+    lifecycle.take(order, ORDER_LIFECYCLE["pay"], actor=actor, locked=True)
+    payment = Payment.objects.create(
+        order=order, idempotency_key=key, hold=hold, paid_by=actor, paid_at=clock.now()
+    )
+    payment.response = respond(order)
+    payment.save(update_fields=["response", "updated_at"])
+    return payment, True
+
+
+@transaction.atomic
+def cancel_order(order: Order, *, actor, reason: str) -> Order:
+    """Cancel before delivery; a paid order's escrow hold is released in full."""
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    lifecycle.take(order, ORDER_LIFECYCLE["cancel"], actor=actor, reason=reason, locked=True)
+    payment = Payment.objects.filter(order=order).select_related("hold").first()
+    if payment is not None:
+        ledger.void_pending(payment.hold, key=f"order:{order.pk}:cancel", actor=actor)
+    return order
+
+
+def escrow_held() -> dict[int, Money]:
+    """The escrow each buyer's held orders account for, by organisation id (reconcile)."""
+    from django.db.models import Sum
+
+    held = (
+        Order.objects.filter(status__in=[OrderStatus.PAID])
+        .values("buyer_id", "currency")
+        .annotate(total=Sum("total_amount"))
+    )
+    return {row["buyer_id"]: Money(row["total"], row["currency"]) for row in held}

@@ -1,0 +1,83 @@
+"""The buyer's verification and the order's lifecycle (DOMAIN.md §8; the states are a simulator
+rule). Each action names the states it acts from and who may take it."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from exchange.lifecycle import Action, Lifecycle
+from settlement import permissions
+
+
+class BuyerStatus(models.TextChoices):
+    APPLIED = "applied", _("Applied")
+    VERIFIED = "verified", _("Verified")
+    REJECTED = "rejected", _("Rejected")
+
+
+def _operator(actor, buyer) -> bool:
+    return actor is not None and permissions.may_verify_buyers(actor, buyer.organisation)
+
+
+def _buyer_member(actor, buyer) -> bool:
+    return actor is not None and permissions.acts_for_buyer(actor, buyer.organisation)
+
+
+OPERATOR = _("an exchange operator")
+BUYER_MEMBER = _("the buyer's admin")
+
+B = BuyerStatus
+# fmt: off
+BUYER_LIFECYCLE = Lifecycle(
+    status=BuyerStatus,
+    initial=B.APPLIED,
+    main_path=(B.APPLIED, B.VERIFIED),
+    actions=(
+        Action("verify", _("Verify"), frozenset({B.APPLIED}), B.VERIFIED, _operator, OPERATOR),
+        Action("reject", _("Reject"), frozenset({B.APPLIED}), B.REJECTED, _operator, OPERATOR,
+               style="danger", reason="required"),
+        Action("reapply", _("Apply again"), frozenset({B.REJECTED}), B.APPLIED, _buyer_member,
+               BUYER_MEMBER),
+    ),
+)
+# fmt: on
+
+
+class OrderStatus(models.TextChoices):
+    CONTRACT_SIGNED = "contract_signed", _("Contract formed")
+    PAID = "paid", _("Paid (held in escrow)")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+def _orders_for_buyer(actor, order) -> bool:
+    return actor is not None and permissions.acts_for_buyer(actor, order.buyer)
+
+
+def _either_party(actor, order) -> bool:
+    return actor is not None and (
+        permissions.acts_for_buyer(actor, order.buyer)
+        or permissions.acts_for_merchant(actor, order.merchant)
+    )
+
+
+BUYER = _("the buyer")
+EITHER_PARTY = _("the buyer or the merchant")
+
+O = OrderStatus  # noqa: E741
+# fmt: off
+ORDER_LIFECYCLE = Lifecycle(
+    status=OrderStatus,
+    initial=O.CONTRACT_SIGNED,
+    main_path=(O.CONTRACT_SIGNED, O.PAID),
+    actions=(
+        # Paying holds the total in escrow: settlement.services.pay_order, which moves the money.
+        Action("pay", _("Pay"), frozenset({O.CONTRACT_SIGNED}), O.PAID, _orders_for_buyer, BUYER),
+        # Before delivery either party may withdraw; a paid order's hold is released.
+        Action("cancel", _("Cancel"), frozenset({O.CONTRACT_SIGNED, O.PAID}), O.CANCELLED,
+               _either_party, EITHER_PARTY, style="danger", reason="required"),
+    ),
+)
+# fmt: on
+
+# Orders whose money the exchange holds in escrow: reconcile checks the escrow accounts against
+# their totals.
+HELD = frozenset({O.PAID})

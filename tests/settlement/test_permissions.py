@@ -1,0 +1,103 @@
+"""Every /api/orders/ and /api/buyers/ route × every role: the parties see their order, the
+exchange's settlement operators, operators and auditors all, anyone else nothing (404); only the
+buyer pays, either party cancels, operators verify buyers."""
+
+import pytest
+from django.db import transaction
+
+from exchange.accounts.roles import OrganisationKind, Role
+from exchange.ledger.models import Transfer
+from settlement import services
+from settlement.models import Buyer, Order
+from tests.conftest import api_client_for
+from tests.factories import credit_code, make_organisation, make_user
+from tests.settlement.conftest import plan_of
+
+ROLES = ["anonymous", "purchaser", "seller", "other", "settlement", "auditor", "operator"]
+
+
+def row(*codes):
+    return dict(zip(ROLES, codes, strict=True))
+
+
+# (name, method, path, payload, expected per role)
+# fmt: off
+SETTLEMENT_API_MATRIX = [
+    ("orders", "get", "/api/orders/", None, row(401, 200, 200, 200, 200, 200, 200)),
+    ("order", "get", "/api/orders/{order}/", None, row(401, 200, 200, 404, 200, 200, 200)),
+    ("place", "post", "/api/orders/", "place", row(401, 201, 403, 403, 403, 403, 403)),
+    ("pay", "post", "/api/orders/{order}/pay/", None, row(401, 200, 403, 404, 403, 403, 403)),
+    ("cancel", "post", "/api/orders/{order}/cancel/", {"reason": "变更"}, row(401, 200, 200, 404, 403, 403, 403)),
+    ("buyers", "get", "/api/buyers/", None, row(401, 200, 200, 200, 200, 200, 200)),
+    ("buyer", "get", "/api/buyers/{buyer}/", None, row(401, 200, 404, 404, 200, 200, 200)),
+    ("apply", "post", "/api/buyers/", "apply", row(401, 400, 201, 201, 403, 403, 403)),
+    ("verify", "post", "/api/buyers/{applied}/verify/", {}, row(401, 404, 404, 404, 403, 403, 200)),
+    ("reject", "post", "/api/buyers/{applied}/reject/", {"reason": "材料不全"}, row(401, 404, 404, 404, 403, 403, 200)),
+]
+# fmt: on
+
+
+@pytest.fixture
+def world(listed, funded_buyer, seller, exchange_org):
+    other = make_organisation(kind=OrganisationKind.MERCHANT, name="矩阵测试其他数商有限公司")
+    applicant_org = make_organisation(kind=OrganisationKind.BUYER, name="矩阵测试申请采购有限公司")
+    applicant = make_user(role=Role.BUYER, organisation=applicant_org, username="applicant_b")
+    applied = services.apply_as_buyer(
+        actor=applicant, company_name=applicant_org.name, credit_code=credit_code(11)
+    )
+    people = {
+        "anonymous": None,
+        "purchaser": funded_buyer,
+        "seller": seller,
+        "other": make_user(role=Role.MERCHANT_ADMIN, organisation=other, username="other_m"),
+        "settlement": make_user(
+            role=Role.SETTLEMENT_OPERATOR, organisation=exchange_org, username="m_settle"
+        ),
+        "auditor": make_user(role=Role.AUDITOR, organisation=exchange_org, username="m_audit"),
+        "operator": make_user(role=Role.OPERATOR, organisation=exchange_org, username="m_op"),
+    }
+    order = services.place_order(
+        actor=funded_buyer,
+        listing=listed,
+        plan=plan_of(listed, "monthly"),
+        scenario=listed.product.registered_version.scenarios.first(),
+    )
+    ids = {"order": order.pk, "buyer": funded_buyer.organisation.buyer.pk, "applied": applied.pk}
+    payloads = {
+        "place": {
+            "listing": listed.pk,
+            "plan": plan_of(listed, "monthly").pk,
+            "scenario": "financial_services",
+        },
+        "apply": {"company_name": "矩阵测试新采购有限公司", "credit_code": credit_code(12)},
+    }
+    return people, ids, payloads
+
+
+class _Rollback(Exception):
+    pass
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("entry", SETTLEMENT_API_MATRIX, ids=[e[0] for e in SETTLEMENT_API_MATRIX])
+def test_settlement_api_matrix(world, entry):
+    people, ids, payloads = world
+    _name, method, path, payload, expected = entry
+    payload = payloads.get(payload, payload) if isinstance(payload, str) else payload
+    got = {}
+    for role in ROLES:
+        before = (Transfer.objects.count(), Order.objects.count(), Buyer.objects.count())
+        try:
+            with transaction.atomic():
+                headers = {"HTTP_IDEMPOTENCY_KEY": f"matrix-{role}"} if method == "post" else {}
+                response = getattr(api_client_for(people[role]), method)(
+                    path.format(**ids), payload, format="json", **headers
+                )
+                got[role] = response.status_code
+                if response.status_code >= 400:
+                    after = (Transfer.objects.count(), Order.objects.count(), Buyer.objects.count())
+                    assert after == before, f"{role}: a refusal changed something"
+                raise _Rollback
+        except _Rollback:
+            pass
+    assert got == expected
