@@ -16,6 +16,7 @@ urlpatterns = [
     path("notifications/read-all/", views.notification_read_all, name="notifications-read-all"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("ledger/", include("exchange.ledger.urls")),
+    path("", include("settlement.urls")),
     path("accounts/", include("exchange.accounts.urls")),
     path("merchants/", include("merchants.urls")),
     path("", include("listings.urls")),

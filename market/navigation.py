@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from exchange.accounts.roles import EXCHANGE_STAFF_ROLES, MERCHANT_ROLES, SUPERVISOR_ROLES
+from exchange.accounts.roles import EXCHANGE_STAFF_ROLES, MERCHANT_ROLES, SUPERVISOR_ROLES, Role
 from exchange.ledger import permissions as ledger_permissions
 from exchange.models import Notification
 from listings.permissions import REVIEWER_ROLES
+from settlement import permissions as settlement_permissions
 
 # Everyone who works a product review queue, and the supervisors who watch them.
 REVIEW_ROLES = REVIEWER_ROLES | SUPERVISOR_ROLES
@@ -41,6 +42,8 @@ def navigation(request) -> dict:
         if user.has_role(*MERCHANT_ROLES):
             items.append(NavItem(_("Our application"), reverse("merchants:mine")))
             items.append(NavItem(_("Our products"), reverse("listings:products")))
+        if settlement_permissions.acts_for_buyer(user, user.organisation):
+            items.append(NavItem(_("Orders"), reverse("settlement:orders")))
         if ledger_permissions.may_move_funds(user, user.organisation):
             items.append(NavItem(_("Funds"), reverse("ledger:funds")))
         work = _work(user)
@@ -70,6 +73,10 @@ def _work(user) -> list[NavItem]:
         work.append(NavItem(_("Review queues"), reverse("listings:reviews")))
     if user.has_role(*SUPERVISOR_ROLES):
         work.append(NavItem(_("Queue health"), reverse("listings:queue-health")))
+    if settlement_permissions.sees_all_orders(user):
+        work.append(NavItem(_("All orders"), reverse("settlement:orders")))
+    if user.has_role(Role.OPERATOR):
+        work.append(NavItem(_("Buyer verification"), reverse("settlement:buyers")))
     if ledger_permissions.sees_all(user):
         work.append(NavItem(_("Bank queue"), reverse("ledger:bank")))
         work.append(NavItem(_("Ledger accounts"), reverse("ledger:funds")))

@@ -17,7 +17,7 @@ class BuyerAdmin(ReadOnlyAdmin):
 class OrderAdmin(ReadOnlyAdmin):
     list_display = ["id", "buyer", "merchant", "plan_kind", "total_amount", "status", "placed_at"]
     list_filter = ["status", "plan_kind"]
-    search_fields = ["buyer__name", "merchant__company_name", "listing__product__name"]
+    search_fields = ["buyer__name", "merchant__company_name", "product_name"]
     list_select_related = ["buyer", "merchant"]
 
 

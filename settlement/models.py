@@ -86,7 +86,8 @@ class Order(TimeStampedModel):
     plan = models.ForeignKey(
         ListingPlan, verbose_name=_("plan"), on_delete=models.PROTECT, related_name="orders"
     )
-    # What was bought, as it was when the order was placed (the plan may change later).
+    # What was bought, as it was when the order was placed (the sheet and the plan may change).
+    product_name = models.CharField(_("product name"), max_length=120)
     plan_kind = models.CharField(_("plan"), max_length=20, choices=PlanKind.choices)
     unit_price = models.DecimalField(_("unit price"), max_digits=18, decimal_places=4)
     quantity = models.PositiveIntegerField(_("quantity"), default=1)
@@ -136,7 +137,7 @@ class Order(TimeStampedModel):
         ]
 
     def __str__(self):
-        return f"#{self.pk} {self.listing.product} × {self.quantity}"
+        return f"#{self.pk} {self.product_name} × {self.quantity}"
 
     @property
     def total(self) -> Money:

@@ -126,6 +126,7 @@ def place_order(
         merchant=merchant,
         listing=listing,
         plan=plan,
+        product_name=version.name,
         plan_kind=plan.kind,
         unit_price=plan.price_amount,
         quantity=quantity,

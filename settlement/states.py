@@ -3,6 +3,7 @@ rule). Each action names the states it acts from and who may take it."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from exchange.lifecycle import Action, Lifecycle
 from settlement import permissions
@@ -45,7 +46,7 @@ BUYER_LIFECYCLE = Lifecycle(
 class OrderStatus(models.TextChoices):
     CONTRACT_SIGNED = "contract_signed", _("Contract formed")
     PAID = "paid", _("Paid (held in escrow)")
-    CANCELLED = "cancelled", _("Cancelled")
+    CANCELLED = "cancelled", pgettext_lazy("order", "Cancelled")
 
 
 def _orders_for_buyer(actor, order) -> bool:

@@ -39,7 +39,7 @@ class CancelSerializer(serializers.Serializer):
 
 class OrderSerializer(ModelSerializer):
     listing = serializers.IntegerField(source="listing_id")
-    product = serializers.CharField(source="listing.product.name")
+    product = serializers.CharField(source="product_name")
     plan = serializers.IntegerField(source="plan_id")
     buyer = serializers.CharField(source="buyer.name")
     merchant = serializers.CharField(source="merchant.company_name")

@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.listings.conftest import reviewers, seller  # noqa: F401  (fixtures: a listed product)
+from tests.listings.test_labels import listed  # noqa: F401  (fixture)
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",

@@ -1,0 +1,66 @@
+import uuid
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from exchange.creditcode import validate_credit_code
+from listings.models import Scenario
+
+
+class OrderForm(forms.Form):
+    scenario = forms.ModelChoiceField(
+        label=_("Application scenario"),
+        queryset=Scenario.objects.none(),
+        to_field_name="code",
+        empty_label=None,
+        help_text=_("What your organisation will use the data for: one the product declares."),
+    )
+    quantity = forms.IntegerField(
+        label=_("Calls"),
+        min_value=1,
+        max_value=10_000_000,
+        initial=1,
+        help_text=_("How many calls the order buys (the total is the price per call × calls)."),
+    )
+
+    def __init__(self, *args, scenarios, per_call: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scenario"].queryset = scenarios
+        if not per_call:
+            self.fields["quantity"].widget = forms.HiddenInput()
+
+
+class PayForm(forms.Form):
+    """Made with a new key when shown: sending it twice (a double click, a reload) pays once."""
+
+    key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("key", uuid.uuid4().hex)
+        super().__init__(*args, **kwargs)
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
+
+
+class BuyerApplicationForm(forms.Form):
+    company_name = forms.CharField(label=_("Company name"), max_length=200)
+    credit_code = forms.CharField(
+        label=_("Unified social credit code"),
+        max_length=18,
+        validators=[validate_credit_code],
+        help_text=_("18 characters, as on the business licence (统一社会信用代码)."),
+    )
+
+
+class BuyerDecisionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        required=False,
+        help_text=_("Required when rejecting: the applicant reads it."),
+    )

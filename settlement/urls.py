@@ -1,0 +1,16 @@
+from django.urls import path
+
+from settlement import views
+
+app_name = "settlement"
+
+urlpatterns = [
+    path("orders/", views.order_list, name="orders"),
+    path("orders/new/<int:plan_pk>/", views.order_new, name="order-new"),
+    path("orders/<int:pk>/", views.order_detail, name="order"),
+    path("orders/<int:pk>/pay/", views.order_pay, name="order-pay"),
+    path("orders/<int:pk>/cancel/", views.order_cancel, name="order-cancel"),
+    path("buyers/apply/", views.buyer_apply, name="buyer-apply"),
+    path("buyers/", views.buyer_queue, name="buyers"),
+    path("buyers/<int:pk>/<str:action>/", views.buyer_decide, name="buyer-decide"),
+]

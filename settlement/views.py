@@ -1,0 +1,213 @@
+"""Trading's pages: ordering from a product page, the order with its timeline and the actions its
+viewer may take now (pay, cancel), the buyer's application and the operators' verification queue."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from exchange.errors import DomainError
+from exchange.ledger import services as ledger
+from exchange.ledger.models import AccountPurpose
+from exchange.web import show_refusal
+from listings import selectors as catalogue
+from listings.models import ListingPlan, PlanKind
+from settlement import permissions, selectors, services
+from settlement.api.serializers import OrderSerializer
+from settlement.forms import (
+    BuyerApplicationForm,
+    BuyerDecisionForm,
+    CancelForm,
+    OrderForm,
+    PayForm,
+)
+from settlement.models import Buyer
+from settlement.states import BUYER_LIFECYCLE, ORDER_LIFECYCLE, BuyerStatus
+
+
+@login_required
+def order_new(request, plan_pk):
+    """Order one plan of a listed product: choose the scenario (and calls, for a per-call plan)."""
+    plan = get_object_or_404(ListingPlan.objects.exclude(kind=PlanKind.NEGOTIATED), pk=plan_pk)
+    entry = get_object_or_404(catalogue.search_catalog(), listing_id=plan.listing_id)
+    version = entry.listing.product.registered_version
+    organisation = request.user.organisation
+    may_order = organisation is not None and services.may_order(organisation)
+    form = OrderForm(
+        request.POST or None,
+        scenarios=version.scenarios.all(),
+        per_call=plan.kind == PlanKind.PER_CALL,
+    )
+    if request.method == "POST" and may_order and form.is_valid():
+        try:
+            order = services.place_order(
+                actor=request.user,
+                listing=entry.listing,
+                plan=plan,
+                scenario=form.cleaned_data["scenario"],
+                quantity=form.cleaned_data["quantity"],
+            )
+        except DomainError as error:
+            show_refusal(request, error, form)
+        else:
+            messages.success(
+                request,
+                _("Order %(order)s placed: the contract is formed and registered (%(number)s).")
+                % {"order": order.pk, "number": order.contract.certificate.number},
+            )
+            return redirect("settlement:order", pk=order.pk)
+    context = {
+        "entry": entry,
+        "plan": plan,
+        "form": form,
+        "may_order": may_order,
+        "application": Buyer.objects.filter(organisation=organisation).first()
+        if organisation
+        else None,
+    }
+    return render(request, "settlement/order_new.html", context)
+
+
+@login_required
+def order_list(request):
+    orders = selectors.orders_visible_to(request.user)
+    status = request.GET.get("status", "")
+    if status:
+        orders = orders.filter(status=status)
+    page = Paginator(orders, 30).get_page(request.GET.get("page"))
+    context = {"page": page, "status": status, "statuses": ORDER_LIFECYCLE.status.choices}
+    return render(request, "settlement/order_list.html", context)
+
+
+@login_required
+def order_detail(request, pk):
+    order = get_object_or_404(selectors.orders_visible_to(request.user), pk=pk)
+    offered = {action.name for action in ORDER_LIFECYCLE.available(request.user, order)}
+    available = None
+    if "pay" in offered:
+        account = ledger.account_for(order.buyer, AccountPurpose.AVAILABLE, order.currency)
+        available = ledger.balances_of(account).available
+    context = {
+        "order": order,
+        "events": order.events.all(),
+        "payment": getattr(order, "payment", None),
+        "pay_form": PayForm() if "pay" in offered else None,
+        "cancel_form": CancelForm() if "cancel" in offered else None,
+        "available": available,
+        "enough": available is not None and available >= order.total,
+    }
+    return render(request, "settlement/order_detail.html", context)
+
+
+@login_required
+@require_POST
+def order_pay(request, pk):
+    order = get_object_or_404(selectors.orders_visible_to(request.user), pk=pk)
+    form = PayForm(request.POST)
+    if form.is_valid():
+        try:
+            payment, made = services.pay_order(
+                order,
+                actor=request.user,
+                key=form.cleaned_data["key"],
+                respond=lambda paid: dict(OrderSerializer(paid).data),
+            )
+        except DomainError as error:
+            show_refusal(request, error)
+        else:
+            if made:
+                messages.success(
+                    request,
+                    _("Paid: %(amount)s is held in escrow until you accept the delivery.")
+                    % {"amount": payment.hold.money},
+                )
+    return redirect("settlement:order", pk=order.pk)
+
+
+@login_required
+@require_POST
+def order_cancel(request, pk):
+    order = get_object_or_404(selectors.orders_visible_to(request.user), pk=pk)
+    form = CancelForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why the order is cancelled."))
+        return redirect("settlement:order", pk=order.pk)
+    try:
+        services.cancel_order(order, actor=request.user, reason=form.cleaned_data["reason"])
+    except DomainError as error:
+        show_refusal(request, error)
+    else:
+        messages.success(request, _("The order is cancelled; any money held for it is released."))
+    return redirect("settlement:order", pk=order.pk)
+
+
+@login_required
+def buyer_apply(request):
+    """Apply for the organisation to buy: its credit code checked, an operator's light review."""
+    organisation = request.user.organisation
+    if organisation is None or not permissions.acts_for_buyer(request.user, organisation):
+        raise PermissionDenied
+    application = Buyer.objects.filter(organisation=organisation).first()
+    form = BuyerApplicationForm(request.POST or None, initial={"company_name": organisation.name})
+    if request.method == "POST" and application is None and form.is_valid():
+        try:
+            services.apply_as_buyer(actor=request.user, **form.cleaned_data)
+        except DomainError as error:
+            show_refusal(request, error, form)
+        else:
+            messages.success(request, _("Applied: an exchange operator verifies it shortly."))
+            return redirect("settlement:buyer-apply")
+    if application is not None and application.status == BuyerStatus.REJECTED:
+        reapply = BUYER_LIFECYCLE["reapply"].permits(request.user, application)
+    else:
+        reapply = False
+    context = {
+        "application": application,
+        "form": form,
+        "reapply": reapply,
+        "events": application.events.all() if application else [],
+    }
+    return render(request, "settlement/buyer_apply.html", context)
+
+
+@login_required
+def buyer_queue(request):
+    if not permissions.sees_all_orders(request.user):
+        raise PermissionDenied
+    applied = selectors.buyers_visible_to(request.user).filter(status=BuyerStatus.APPLIED)
+    decided = selectors.buyers_visible_to(request.user).exclude(status=BuyerStatus.APPLIED)[:20]
+    rows = [
+        (buyer, BUYER_LIFECYCLE.available(request.user, buyer)) for buyer in applied.order_by("id")
+    ]
+    context = {"rows": rows, "decided": decided, "form": BuyerDecisionForm()}
+    return render(request, "settlement/buyer_queue.html", context)
+
+
+@login_required
+@require_POST
+def buyer_decide(request, pk, action):
+    buyer = get_object_or_404(selectors.buyers_visible_to(request.user), pk=pk)
+    chosen = BUYER_LIFECYCLE.by_slug(action)
+    if chosen is None:
+        raise PermissionDenied
+    form = BuyerDecisionForm(request.POST)
+    reason = form.data.get("reason", "").strip()
+    if chosen.reason == "required" and not reason:
+        messages.error(request, _("Say why: the applicant reads the reason."))
+    else:
+        try:
+            services.decide_buyer(buyer, chosen.name, actor=request.user, reason=reason)
+        except DomainError as error:
+            show_refusal(request, error)
+        else:
+            messages.success(
+                request,
+                _("%(company)s: %(action)s.")
+                % {"company": buyer.company_name, "action": chosen.label},
+            )
+    if chosen.name == "reapply":
+        return redirect("settlement:buyer-apply")
+    return redirect("settlement:buyers")

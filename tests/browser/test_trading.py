@@ -1,0 +1,90 @@
+"""Trading through the pages, in the browser: a buyer's organisation applies, an operator verifies
+it, the buyer orders a plan from the product page, pays into escrow, and the merchant sees the
+order; the settlement operator's reconciliation stays clean."""
+
+import pytest
+from playwright.sync_api import expect
+
+from exchange.accounts.roles import OrganisationKind, Role
+from tests.browser.conftest import login_user
+from tests.browser.test_onboarding import log_in
+from tests.browser.test_review_path import assert_fits_the_window
+from tests.factories import credit_code, make_organisation
+from tests.settlement.conftest import fund
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture
+def people(exchange_org, listed, seller):
+    buyer = make_organisation(kind=OrganisationKind.BUYER, name="上海浏览器订购测试有限公司")
+    return {
+        "purchaser": login_user(role=Role.BUYER, organisation=buyer, username="purchaser"),
+        "verifier": login_user(role=Role.OPERATOR, organisation=exchange_org, username="verifier"),
+        "settlement": login_user(
+            role=Role.SETTLEMENT_OPERATOR, organisation=exchange_org, username="settle"
+        ),
+        "seller": seller,
+    }
+
+
+def test_a_buyer_is_verified_orders_and_pays_and_the_merchant_sees_it(
+    new_page, people, listed, results_dir
+):
+    from tests.factories import PASSWORD
+
+    people["seller"].set_password(PASSWORD)
+    people["seller"].save(update_fields=["password"])
+    fund(people["purchaser"], "5000.00", people["settlement"])
+    purchaser, verifier, merchant = new_page(), new_page(), new_page()
+
+    # given: the purchaser's organisation applies to buy
+    log_in(purchaser, people["purchaser"])
+    purchaser.goto(f"/catalog/{listed.pk}/")
+    purchaser.locator("[data-action=order][data-plan=monthly]").click()
+    expect(purchaser.get_by_test_id("not-a-buyer")).to_be_visible()
+    purchaser.get_by_test_id("not-a-buyer").get_by_role("link").click()
+    form = purchaser.get_by_test_id("buyer-form")
+    form.get_by_label("统一社会信用代码").fill(credit_code(21))
+    form.locator("button[type=submit]").click()
+    expect(purchaser.get_by_test_id("status")).to_have_text("已申请")
+
+    # when: an operator verifies it
+    log_in(verifier, people["verifier"])
+    verifier.goto("/buyers/")
+    verifier.get_by_test_id("applied").locator("button[data-action=verify]").click()
+    expect(verifier.locator(".messages")).to_contain_text("上海浏览器订购测试有限公司")
+    verifier.screenshot(path=results_dir / "trading-buyer-verified.png", full_page=True)
+
+    # then: the buyer orders the monthly plan and pays it into escrow
+    purchaser.goto(f"/catalog/{listed.pk}/")
+    purchaser.locator("[data-action=order][data-plan=monthly]").click()
+    order_form = purchaser.get_by_test_id("order-form")
+    order_form.get_by_label("应用场景").select_option("financial_services")
+    order_form.locator("button[type=submit]").click()
+    expect(purchaser.get_by_test_id("status")).to_have_text("合同已成立")
+    expect(purchaser.get_by_test_id("certificate")).to_contain_text("TX-")
+    expect(purchaser.get_by_test_id("available")).to_have_text("¥5,000.00")
+    assert_fits_the_window(purchaser)
+    purchaser.screenshot(path=results_dir / "trading-order-to-pay.png", full_page=True)
+    purchaser.locator("button[data-action=pay]").click()
+    expect(purchaser.get_by_test_id("status")).to_have_text("已付款（托管冻结）")
+    expect(purchaser.locator("button[data-action=pay]")).to_have_count(0)
+    expect(purchaser.get_by_test_id("events")).to_contain_text("付款")
+    purchaser.screenshot(path=results_dir / "trading-order-paid.png", full_page=True)
+
+    # and: the merchant sees the paid order in its orders, and may cancel but not pay
+    log_in(merchant, people["seller"])
+    merchant.goto("/orders/")
+    merchant.get_by_test_id("orders").locator("tr[data-status=paid] a").click()
+    expect(merchant.get_by_test_id("total")).to_have_text("¥3,000.00")
+    expect(merchant.locator("button[data-action=pay]")).to_have_count(0)
+    expect(merchant.locator("button[data-action=cancel]")).to_be_visible()
+
+    settlement = new_page()
+    log_in(settlement, people["settlement"])
+    settlement.goto("/ledger/reconcile/")
+    expect(settlement.get_by_test_id("reconciled")).to_be_visible()
