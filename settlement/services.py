@@ -213,12 +213,15 @@ def pay_order(order: Order, *, actor, key: str, respond) -> tuple[Payment, bool]
             field=HEADER,
         )
     order = Order.objects.select_for_update().get(pk=order.pk)
+    pay = ORDER_LIFECYCLE["pay"]
+    if not pay.permits(actor, order):
+        lifecycle.check(order, pay, actor=actor)  # says who may pay
     existing = Payment.objects.filter(order=order).first()
     if existing is not None:
         if existing.idempotency_key == key:
             return existing, False
         raise AlreadyPaid(params={"order": order.pk})
-    lifecycle.check(order, ORDER_LIFECYCLE["pay"], actor=actor)
+    lifecycle.check(order, pay, actor=actor)
     buyer = order.buyer
     hold = ledger.transfer(
         ledger.Move(

@@ -211,3 +211,8 @@ def buyer_decide(request, pk, action):
     if chosen.name == "reapply":
         return redirect("settlement:buyer-apply")
     return redirect("settlement:buyers")
+
+
+# The lifecycle actions these pages take, and the view that takes each (a form of its own each).
+ORDER_ACTIONS = {"pay": order_pay, "cancel": order_cancel}
+BUYER_ACTIONS = dict.fromkeys(("verify", "reject", "reapply"), buyer_decide)

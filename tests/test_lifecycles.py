@@ -39,6 +39,8 @@ from listings.states import (
 from merchants import services as merchants
 from merchants.states import LIFECYCLE as MERCHANT_LIFECYCLE
 from merchants.states import MerchantStatus
+from settlement import services as settlement
+from settlement.states import BUYER_LIFECYCLE, ORDER_LIFECYCLE, BuyerStatus, OrderStatus
 from tests.factories import (
     PASSWORD,
     create_version,
@@ -58,6 +60,8 @@ LIFECYCLES = {
     "listing": LISTING_LIFECYCLE,
     "objection": OBJECTION_LIFECYCLE,
     "certificate": CERTIFICATE_LIFECYCLE,
+    "buyer": BUYER_LIFECYCLE,
+    "order": ORDER_LIFECYCLE,
 }
 # States reached by the business clock rather than by an action.
 REACHED_BY_TIME = {"certificate": {C.EXPIRED}}
@@ -169,6 +173,7 @@ def world(db):
         "registration": person(Role.OPERATOR, exchange_org),
         "committee": person(Role.LISTING_COMMITTEE, exchange_org),
         "objector": person(Role.BUYER),
+        "settlement": person(Role.SETTLEMENT_OPERATOR, exchange_org),
     }
     return World(people, walkers)
 
@@ -614,6 +619,78 @@ INVITATION = Harness(
     link_actions=frozenset({"accept"}),
 )
 
+# --- buyers and their orders ----------------------------------------------------------------------
+
+
+def _buyer_in(world, state, variant):
+    """The buyer persona's organisation applies to buy; the walking operator decides."""
+    applicant = world.people["buyer"]
+    buyer = settlement.apply_as_buyer(
+        actor=applicant, company_name=applicant.organisation.name, credit_code=credit_code()
+    )
+    if state == BuyerStatus.VERIFIED:
+        settlement.decide_buyer(buyer, "verify", actor=world.walkers["operator"])
+    elif state == BuyerStatus.REJECTED:
+        settlement.decide_buyer(buyer, "reject", actor=world.walkers["operator"], reason="材料不全")
+    buyer.refresh_from_db()
+    assert buyer.status == state
+    return buyer
+
+
+BUYER = Harness(
+    lifecycle=BUYER_LIFECYCLE,
+    build=_buyer_in,
+    take=lambda world, buyer, action, actor: settlement.decide_buyer(
+        buyer, action.name, actor=actor, reason="理由"
+    ),
+    taken=_event_taken,
+    observe=_events,
+)
+
+
+def _order_in(world, state, variant):
+    """The buyer persona, verified and funded, orders the owner's listed product."""
+    from exchange.ledger import bank
+    from exchange.money import Money
+
+    listing = _listing_in(world, L.LISTED, "")
+    purchaser = world.people["buyer"]
+    _buyer_in(world, BuyerStatus.VERIFIED, "")
+    deposit = bank.request_deposit(
+        actor=purchaser, organisation=purchaser.organisation, amount=Money("9000.00"), key="d"
+    )
+    if bank.request_of(deposit).is_open:
+        bank.confirm(actor=world.walkers["settlement"], hold=deposit)
+    version = listing.product.registered_version
+    order = settlement.place_order(
+        actor=purchaser,
+        listing=listing,
+        plan=listing.plans.get(kind="monthly"),
+        scenario=version.scenarios.first(),
+    )
+    if state == OrderStatus.PAID:
+        settlement.pay_order(order, actor=purchaser, key="walk", respond=lambda paid: {})
+    elif state == OrderStatus.CANCELLED:
+        settlement.cancel_order(order, actor=purchaser, reason="需求变更")
+    order.refresh_from_db()
+    assert order.status == state
+    return order
+
+
+def _order_take(world, order, action, actor):
+    if action.name == "pay":
+        return settlement.pay_order(order, actor=actor, key="try", respond=lambda paid: {})
+    return settlement.cancel_order(order, actor=actor, reason="理由")
+
+
+ORDER = Harness(
+    lifecycle=ORDER_LIFECYCLE,
+    build=_order_in,
+    take=_order_take,
+    taken=_event_taken,
+    observe=_events,
+)
+
 HARNESSES = {
     "invitation": INVITATION,
     "merchant": MERCHANT,
@@ -621,6 +698,8 @@ HARNESSES = {
     "listing": LISTING,
     "objection": OBJECTION,
     "certificate": CERTIFICATE,
+    "buyer": BUYER,
+    "order": ORDER,
 }
 CASES = [(name, state) for name, harness in HARNESSES.items() for state in harness.lifecycle.status]
 
@@ -733,6 +812,8 @@ PAGE_AND_API = {
     "version": ("/products/versions/1/{slug}/", "/api/product-versions/1/{slug}/"),
     "listing": ("/listings/1/{slug}/", "/api/listings/1/{slug}/"),
     "objection": ("/products/objections/1/{slug}/", "/api/objections/1/{slug}/"),
+    "buyer": ("/buyers/1/{slug}/", "/api/buyers/1/{slug}/"),
+    "order": ("/orders/1/{slug}/", "/api/orders/1/{slug}/"),
 }
 
 
@@ -740,6 +821,7 @@ def _page_views():
     from exchange.accounts.views import INVITATION_ACTIONS
     from listings.views import LISTING_ACTIONS, OBJECTION_ACTIONS, VERSION_ACTIONS
     from merchants.views import ACTION_VIEWS
+    from settlement.views import BUYER_ACTIONS, ORDER_ACTIONS
 
     return {
         "invitation": INVITATION_ACTIONS,
@@ -748,6 +830,8 @@ def _page_views():
         "listing": LISTING_ACTIONS,
         "objection": OBJECTION_ACTIONS,
         "certificate": {},
+        "buyer": BUYER_ACTIONS,
+        "order": ORDER_ACTIONS,
     }
 
 

@@ -120,3 +120,10 @@ class BuyerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         return self._decide(request, pk, "reject")
+
+    @extend_schema(
+        request=BuyerDecisionSerializer, responses=BuyerSerializer, summary="Apply again"
+    )
+    @action(detail=True, methods=["post"])
+    def reapply(self, request, pk=None):
+        return self._decide(request, pk, "reapply")

@@ -33,6 +33,7 @@ SETTLEMENT_API_MATRIX = [
     ("apply", "post", "/api/buyers/", "apply", row(401, 400, 201, 201, 403, 403, 403)),
     ("verify", "post", "/api/buyers/{applied}/verify/", {}, row(401, 404, 404, 404, 403, 403, 200)),
     ("reject", "post", "/api/buyers/{applied}/reject/", {"reason": "材料不全"}, row(401, 404, 404, 404, 403, 403, 200)),
+    ("reapply", "post", "/api/buyers/{buyer}/reapply/", {}, row(401, 409, 404, 404, 403, 403, 403)),
 ]
 # fmt: on
 
