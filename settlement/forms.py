@@ -64,3 +64,12 @@ class BuyerDecisionForm(forms.Form):
         required=False,
         help_text=_("Required when rejecting: the applicant reads it."),
     )
+
+
+class DeliveryForm(forms.Form):
+    file = forms.FileField(
+        label=_("Delivery package"),
+        help_text=_(
+            "CSV, or a JSON array of objects; checked as samples are. The buyer downloads it from this page."
+        ),
+    )

@@ -13,6 +13,7 @@ from exchange.accounts.models import Organisation
 from exchange.creditcode import validate_credit_code
 from exchange.models import LifecycleEvent, TimeStampedModel
 from exchange.money import Money
+from exchange.uploads import private_storage, stored_name
 from listings.models import Listing, ListingPlan, PlanKind, Scenario
 from merchants.models import Merchant
 from settlement.states import BUYER_LIFECYCLE, ORDER_LIFECYCLE, BuyerStatus, OrderStatus
@@ -113,6 +114,8 @@ class Order(TimeStampedModel):
         related_name="+",
     )
     placed_at = models.DateTimeField(_("placed at"))
+    # The first delivery: the buyer's access and the acceptance window start here.
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("order")
@@ -122,6 +125,11 @@ class Order(TimeStampedModel):
             models.Index(fields=["buyer", "-placed_at"], name="settlement_order_buyer_idx"),
             models.Index(fields=["merchant", "-placed_at"], name="settlement_order_merchant_idx"),
             models.Index(fields=["status", "placed_at"], name="settlement_order_status_idx"),
+            models.Index(
+                fields=["delivered_at"],
+                condition=models.Q(status="delivered"),
+                name="settlement_order_due_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -214,3 +222,65 @@ class Payment(TimeStampedModel):
 
     def __str__(self):
         return f"#{self.order_id}: {self.hold.money}"
+
+
+class DeliveryMode(models.TextChoices):
+    FILE = "file", _("File or data package")
+
+
+def _delivery_path(delivery: "Delivery", filename: str) -> str:
+    return stored_name(f"orders/{delivery.order_id}/deliveries", filename)
+
+
+class Delivery(TimeStampedModel):
+    """One delivery of an order, and its receipt: what (name, size, rows, SHA-256), when, by whom."""
+
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.PROTECT, related_name="deliveries"
+    )
+    mode = models.CharField(_("delivery mode"), max_length=20, choices=DeliveryMode.choices)
+    file = models.FileField(
+        _("file"), upload_to=_delivery_path, storage=private_storage, max_length=300
+    )
+    original_name = models.CharField(_("file name"), max_length=120)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    rows = models.PositiveIntegerField(_("rows"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    delivered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("delivered by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    delivered_at = models.DateTimeField(_("delivered at"))
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        ordering = ["delivered_at", "id"]
+
+    def __str__(self):
+        return f"#{self.order_id}: {self.original_name}"
+
+
+class Download(models.Model):
+    """A download of a delivery: every one is recorded."""
+
+    delivery = models.ForeignKey(
+        Delivery, verbose_name=_("delivery"), on_delete=models.PROTECT, related_name="downloads"
+    )
+    downloaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("downloaded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    downloaded_at = models.DateTimeField(_("downloaded at"))
+
+    class Meta:
+        verbose_name = _("download")
+        verbose_name_plural = _("downloads")
+        ordering = ["-downloaded_at", "-id"]
+
+    def __str__(self):
+        return f"{self.delivery} ← {self.downloaded_by}"

@@ -5,7 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from exchange.lifecycle import Action, Lifecycle
+from exchange.lifecycle import Action, Lifecycle, by_system
 from settlement import permissions
 
 
@@ -46,6 +46,8 @@ BUYER_LIFECYCLE = Lifecycle(
 class OrderStatus(models.TextChoices):
     CONTRACT_SIGNED = "contract_signed", _("Contract formed")
     PAID = "paid", _("Paid (held in escrow)")
+    DELIVERED = "delivered", _("Delivered")
+    ACCEPTED = "accepted", pgettext_lazy("order", "Accepted")
     CANCELLED = "cancelled", pgettext_lazy("order", "Cancelled")
 
 
@@ -60,18 +62,31 @@ def _either_party(actor, order) -> bool:
     )
 
 
+def _merchant(actor, order) -> bool:
+    return actor is not None and permissions.acts_for_merchant(actor, order.merchant)
+
+
 BUYER = _("the buyer")
+MERCHANT = _("the merchant's admin")
 EITHER_PARTY = _("the buyer or the merchant")
+SYSTEM = _("the exchange, when the acceptance window ends")
 
 O = OrderStatus  # noqa: E741
 # fmt: off
 ORDER_LIFECYCLE = Lifecycle(
     status=OrderStatus,
     initial=O.CONTRACT_SIGNED,
-    main_path=(O.CONTRACT_SIGNED, O.PAID),
+    main_path=(O.CONTRACT_SIGNED, O.PAID, O.DELIVERED, O.ACCEPTED),
     actions=(
         # Paying holds the total in escrow: settlement.services.pay_order, which moves the money.
         Action("pay", _("Pay"), frozenset({O.CONTRACT_SIGNED}), O.PAID, _orders_for_buyer, BUYER),
+        # The merchant delivers (a file package, checked like a sample); the buyer's access and
+        # the acceptance window start then, not at payment.
+        Action("deliver", _("Deliver"), frozenset({O.PAID}), O.DELIVERED, _merchant, MERCHANT),
+        Action("accept", _("Accept the delivery"), frozenset({O.DELIVERED}), O.ACCEPTED,
+               _orders_for_buyer, BUYER),
+        Action("auto_accept", _("Accepted when the window ended"), frozenset({O.DELIVERED}),
+               O.ACCEPTED, by_system, SYSTEM),
         # Before delivery either party may withdraw; a paid order's hold is released.
         Action("cancel", _("Cancel"), frozenset({O.CONTRACT_SIGNED, O.PAID}), O.CANCELLED,
                _either_party, EITHER_PARTY, style="danger", reason="required"),
@@ -81,4 +96,4 @@ ORDER_LIFECYCLE = Lifecycle(
 
 # Orders whose money the exchange holds in escrow: reconcile checks the escrow accounts against
 # their totals.
-HELD = frozenset({O.PAID})
+HELD = frozenset({O.PAID, O.DELIVERED, O.ACCEPTED})

@@ -1,11 +1,14 @@
 """Trading's pages: ordering from a product page, the order with its timeline and the actions its
 viewer may take now (pay, cancel), the buyer's application and the operators' verification queue."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -21,11 +24,12 @@ from settlement.forms import (
     BuyerApplicationForm,
     BuyerDecisionForm,
     CancelForm,
+    DeliveryForm,
     OrderForm,
     PayForm,
 )
 from settlement.models import Buyer
-from settlement.states import BUYER_LIFECYCLE, ORDER_LIFECYCLE, BuyerStatus
+from settlement.states import BUYER_LIFECYCLE, ORDER_LIFECYCLE, BuyerStatus, OrderStatus
 
 
 @login_required
@@ -90,12 +94,31 @@ def order_detail(request, pk):
     if "pay" in offered:
         account = ledger.account_for(order.buyer, AccountPurpose.AVAILABLE, order.currency)
         available = ledger.balances_of(account).available
+    buyer_side = permissions.acts_for_buyer(request.user, order.buyer)
+    live = order.status in (OrderStatus.DELIVERED, OrderStatus.ACCEPTED)
+    deliveries = [
+        (
+            delivery,
+            f"{reverse('settlement:download', args=[delivery.pk])}?token="
+            f"{services.download_token(delivery, request.user)}"
+            if buyer_side and live
+            else None,
+        )
+        for delivery in order.deliveries.all()
+    ]
     context = {
         "order": order,
         "events": order.events.all(),
         "payment": getattr(order, "payment", None),
         "pay_form": PayForm() if "pay" in offered else None,
         "cancel_form": CancelForm() if "cancel" in offered else None,
+        "delivery_form": DeliveryForm() if "deliver" in offered else None,
+        "may_accept": "accept" in offered,
+        "deliveries": deliveries,
+        "accept_by": services.acceptance_due_at(order)
+        if order.status == OrderStatus.DELIVERED
+        else None,
+        "link_minutes": settings.DELIVERY_LINK_SECONDS // 60,
         "available": available,
         "enough": available is not None and available >= order.total,
     }
@@ -142,6 +165,60 @@ def order_cancel(request, pk):
     else:
         messages.success(request, _("The order is cancelled; any money held for it is released."))
     return redirect("settlement:order", pk=order.pk)
+
+
+@login_required
+@require_POST
+def order_deliver(request, pk):
+    order = get_object_or_404(selectors.orders_visible_to(request.user), pk=pk)
+    form = DeliveryForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Choose the delivery package to upload."))
+        return redirect("settlement:order", pk=order.pk)
+    try:
+        delivery = services.deliver_file(
+            order, actor=request.user, upload=form.cleaned_data["file"]
+        )
+    except DomainError as error:
+        show_refusal(request, error)
+    else:
+        messages.success(
+            request,
+            _("Delivered %(name)s (%(rows)s rows): the buyer may download it now.")
+            % {"name": delivery.original_name, "rows": delivery.rows},
+        )
+    return redirect("settlement:order", pk=order.pk)
+
+
+@login_required
+@require_POST
+def order_accept(request, pk):
+    order = get_object_or_404(selectors.orders_visible_to(request.user), pk=pk)
+    try:
+        services.accept_order(order, actor=request.user)
+    except DomainError as error:
+        show_refusal(request, error)
+    else:
+        messages.success(
+            request, _("Accepted: the order is cleared to the merchant at settlement.")
+        )
+    return redirect("settlement:order", pk=order.pk)
+
+
+@login_required
+def download(request, pk):
+    """A delivery's file, for the buyer who holds a valid link; every download is recorded."""
+    try:
+        delivery = services.delivery_for_download(
+            pk, request.GET.get("token", ""), user=request.user
+        )
+    except DomainError as error:
+        raise PermissionDenied(error.message) from error
+    response = FileResponse(
+        delivery.file.open("rb"), as_attachment=True, filename=delivery.original_name
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @login_required
@@ -214,5 +291,10 @@ def buyer_decide(request, pk, action):
 
 
 # The lifecycle actions these pages take, and the view that takes each (a form of its own each).
-ORDER_ACTIONS = {"pay": order_pay, "cancel": order_cancel}
+ORDER_ACTIONS = {
+    "pay": order_pay,
+    "deliver": order_deliver,
+    "accept": order_accept,
+    "cancel": order_cancel,
+}
 BUYER_ACTIONS = dict.fromkeys(("verify", "reject", "reapply"), buyer_decide)

@@ -668,8 +668,12 @@ def _order_in(world, state, variant):
         plan=listing.plans.get(kind="monthly"),
         scenario=version.scenarios.first(),
     )
-    if state == OrderStatus.PAID:
+    if state in (OrderStatus.PAID, OrderStatus.DELIVERED, OrderStatus.ACCEPTED):
         settlement.pay_order(order, actor=purchaser, key="walk", respond=lambda paid: {})
+    if state in (OrderStatus.DELIVERED, OrderStatus.ACCEPTED):
+        settlement.deliver_file(order, actor=world.people["owner_admin"], upload=_package())
+    if state == OrderStatus.ACCEPTED:
+        settlement.accept_order(order, actor=purchaser)
     elif state == OrderStatus.CANCELLED:
         settlement.cancel_order(order, actor=purchaser, reason="需求变更")
     order.refresh_from_db()
@@ -677,9 +681,23 @@ def _order_in(world, state, variant):
     return order
 
 
+def _package():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("package.csv", "日期,指数\n2026-01-02,101.5\n".encode(), "text/csv")
+
+
 def _order_take(world, order, action, actor):
     if action.name == "pay":
         return settlement.pay_order(order, actor=actor, key="try", respond=lambda paid: {})
+    if action.name == "deliver":
+        return settlement.deliver_file(order, actor=actor, upload=_package())
+    if action.name == "accept":
+        return settlement.accept_order(order, actor=actor)
+    if action.name == "auto_accept":
+        if order.delivered_at is not None:
+            clock.set_simulated_time(at=settlement.acceptance_due_at(order) + timedelta(minutes=1))
+        return settlement.accept_due()
     return settlement.cancel_order(order, actor=actor, reason="理由")
 
 

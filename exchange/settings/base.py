@@ -256,6 +256,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ledger.expire_holds",
         "schedule": crontab(minute="*/5"),
     },
+    # Every five minutes: delivered orders whose acceptance window has ended are accepted.
+    "accept-due-orders": {
+        "task": "settlement.accept_due",
+        "schedule": crontab(minute="*/5"),
+    },
     # Every ten minutes: ledger days that have ended are sealed into the certificate log.
     "seal-ledger-days": {
         "task": "ledger.seal_days",
@@ -365,6 +370,11 @@ EXCHANGE_CREDIT_CODE = env("EXCHANGE_CREDIT_CODE", default="91310115MA7ALBR13K")
 # The demo's simulated bank confirms deposits at once; a real exchange's settlement operators
 # confirm each one when the money has arrived.
 LEDGER_AUTO_CONFIRM_DEPOSITS = env.bool("LEDGER_AUTO_CONFIRM_DEPOSITS", default=False)
+
+# Trading: how long a buyer has to accept (or dispute) a delivery before it is accepted for them,
+# on the business clock; how long a delivery's download link lives.
+ACCEPTANCE_WINDOW_DAYS = env.int("ACCEPTANCE_WINDOW_DAYS", default=7)
+DELIVERY_LINK_SECONDS = env.int("DELIVERY_LINK_SECONDS", default=15 * 60)
 
 REGISTRY_LOG_ORIGIN = env("REGISTRY_LOG_ORIGIN", default="registry.data-exchange.example/log")
 REGISTRY_LOG_SIGNER_KEY = env("REGISTRY_LOG_SIGNER_KEY", default="")

@@ -1,8 +1,10 @@
+from django.urls import reverse
 from rest_framework import serializers
 
 from exchange.api.serializers import ModelSerializer
 from listings.api.serializers import MoneyField
-from settlement.models import Buyer, Order
+from settlement import permissions, services
+from settlement.models import Buyer, Delivery, Order
 
 
 class BuyerSerializer(ModelSerializer):
@@ -66,6 +68,7 @@ class OrderSerializer(ModelSerializer):
             "total",
             "currency",
             "placed_at",
+            "delivered_at",
             "certificate",
             "actions",
         ]
@@ -83,3 +86,34 @@ class OrderSerializer(ModelSerializer):
         if request is None:
             return []
         return [a.slug for a in Order.LIFECYCLE.available(request.user, order)]
+
+
+class DeliveryUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="The delivery package: CSV, or a JSON array of objects.")
+
+
+class DeliverySerializer(ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Delivery
+        fields = [
+            "id",
+            "mode",
+            "original_name",
+            "size",
+            "rows",
+            "sha256",
+            "delivered_at",
+            "download_url",
+        ]
+        read_only_fields = fields
+
+    def get_download_url(self, delivery) -> str | None:
+        """A signed, time-limited link for the buyer's members (none for anyone else)."""
+        request = self.context.get("request")
+        if request is None or not permissions.acts_for_buyer(request.user, delivery.order.buyer):
+            return None
+        token = services.download_token(delivery, request.user)
+        url = reverse("settlement:download", kwargs={"pk": delivery.pk})
+        return request.build_absolute_uri(f"{url}?token={token}")

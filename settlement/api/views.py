@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework import permissions as drf_permissions
 from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from exchange.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotency_key
@@ -21,6 +22,8 @@ from settlement.api.serializers import (
     BuyerDecisionSerializer,
     BuyerSerializer,
     CancelSerializer,
+    DeliverySerializer,
+    DeliveryUploadSerializer,
     OrderSerializer,
     PlaceOrderSerializer,
 )
@@ -75,6 +78,38 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             order, actor=request.user, key=idempotency_key(request), respond=self._data
         )
         return Response(payment.response, status=status.HTTP_200_OK)
+
+    @extend_schema(
+        request={"multipart/form-data": DeliveryUploadSerializer},
+        responses={201: DeliverySerializer},
+        summary="Deliver a file (merchant)",
+    )
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
+    def deliver(self, request, pk=None):
+        order = self.get_object()
+        data = DeliveryUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        delivery = services.deliver_file(
+            order, actor=request.user, upload=data.validated_data["file"]
+        )
+        context = self.get_serializer_context()
+        return Response(
+            DeliverySerializer(delivery, context=context).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(responses=DeliverySerializer(many=True), summary="The order's deliveries")
+    @action(detail=True, methods=["get"])
+    def deliveries(self, request, pk=None):
+        order = self.get_object()
+        context = self.get_serializer_context()
+        return Response(DeliverySerializer(order.deliveries.all(), many=True, context=context).data)
+
+    @extend_schema(request=None, responses=OrderSerializer, summary="Accept the delivery (buyer)")
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        order = self.get_object()
+        services.accept_order(order, actor=request.user)
+        return Response(self._data(order))
 
     @extend_schema(request=CancelSerializer, responses=OrderSerializer, summary="Cancel")
     @action(detail=True, methods=["post"])

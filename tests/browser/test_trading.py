@@ -1,6 +1,7 @@
 """Trading through the pages, in the browser: a buyer's organisation applies, an operator verifies
-it, the buyer orders a plan from the product page, pays into escrow, and the merchant sees the
-order; the settlement operator's reconciliation stays clean."""
+it, the buyer orders a plan from the product page, pays into escrow, the merchant sees the order and
+delivers a package, the buyer downloads and accepts it; the settlement operator's reconciliation
+stays clean."""
 
 import pytest
 from playwright.sync_api import expect
@@ -31,7 +32,7 @@ def people(exchange_org, listed, seller):
     }
 
 
-def test_a_buyer_is_verified_orders_and_pays_and_the_merchant_sees_it(
+def test_a_buyer_is_verified_orders_pays_downloads_and_accepts(
     new_page, people, listed, results_dir
 ):
     from tests.factories import PASSWORD
@@ -83,6 +84,28 @@ def test_a_buyer_is_verified_orders_and_pays_and_the_merchant_sees_it(
     expect(merchant.get_by_test_id("total")).to_have_text("¥3,000.00")
     expect(merchant.locator("button[data-action=pay]")).to_have_count(0)
     expect(merchant.locator("button[data-action=cancel]")).to_be_visible()
+
+    # and: the merchant delivers a package; the buyer downloads it and accepts
+    package = results_dir / "交付数据包.csv"
+    package.write_text("日期,指数\n2026-01-05,101.2\n2026-01-06,101.9\n", encoding="utf-8")
+    merchant.get_by_test_id("deliver-form").locator("input[type=file]").set_input_files(package)
+    merchant.locator("button[data-action=deliver]").click()
+    expect(merchant.get_by_test_id("status")).to_have_text("已交付")
+    expect(merchant.get_by_test_id("deliveries")).to_contain_text("交付数据包.csv")
+    expect(merchant.locator("[data-action=download]")).to_have_count(0)  # the buyer's alone
+    expect(merchant.locator("button[data-action=cancel]")).to_have_count(0)
+    merchant.screenshot(path=results_dir / "trading-order-delivered.png", full_page=True)
+    purchaser.reload()
+    expect(purchaser.get_by_test_id("accept-by")).to_be_visible()
+    with purchaser.expect_download() as downloading:
+        purchaser.locator("[data-action=download]").click()
+    assert downloading.value.suggested_filename == "交付数据包.csv"
+    assert "101.9" in downloading.value.path().read_text(encoding="utf-8")
+    assert_fits_the_window(purchaser)
+    purchaser.screenshot(path=results_dir / "trading-order-to-accept.png", full_page=True)
+    purchaser.locator("button[data-action=accept]").click()
+    expect(purchaser.get_by_test_id("status")).to_have_text("已验收")
+    expect(purchaser.locator("button[data-action=accept]")).to_have_count(0)
 
     settlement = new_page()
     log_in(settlement, people["settlement"])

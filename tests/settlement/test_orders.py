@@ -146,3 +146,110 @@ def test_reconcile_names_an_order_whose_escrow_is_missing(listed, funded_buyer):
     report = reconcile()
     assert not report.ok
     assert any("escrow account" in problem for problem in report.problems)
+
+
+# --- delivery and acceptance -----------------------------------------------------------------------
+
+
+def package(name="交付数据包.csv", body="统一社会信用代码,企业名称\n91310115MA1K00000A,测试公司\n"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, body.encode())
+
+
+def paid_order(listed, funded_buyer):
+    order = place(funded_buyer, listed)
+    services.pay_order(order, actor=funded_buyer, key="k", respond=lambda o: {})
+    order.refresh_from_db()
+    return order
+
+
+def test_the_merchant_delivers_a_package_and_the_buyer_downloads_it(listed, funded_buyer, seller):
+    order = paid_order(listed, funded_buyer)
+    delivery = services.deliver_file(order, actor=seller, upload=package())
+    order.refresh_from_db()
+    assert order.status == OrderStatus.DELIVERED and order.delivered_at == delivery.delivered_at
+    assert delivery.rows == 1 and len(delivery.sha256) == 64
+    token = services.download_token(delivery, funded_buyer)
+    assert services.delivery_for_download(delivery.pk, token, user=funded_buyer) == delivery
+    assert delivery.downloads.count() == 1
+    with pytest.raises(PermissionDeniedError):  # a link is its holder's alone
+        services.delivery_for_download(delivery.pk, token, user=seller)
+    assert reconcile().ok
+
+
+def test_a_package_that_does_not_parse_is_refused_naming_the_file(listed, funded_buyer, seller):
+    order = paid_order(listed, funded_buyer)
+    for upload in (package(name="data.xlsx"), package(body="")):
+        with pytest.raises(RuleViolation) as refused:
+            services.deliver_file(order, actor=seller, upload=upload)
+        assert refused.value.field == "file"
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID and not order.deliveries.exists()
+
+
+def test_only_the_merchant_delivers_and_only_a_paid_order(listed, funded_buyer, seller):
+    unpaid = place(funded_buyer, listed)
+    with pytest.raises(InvalidTransition):
+        services.deliver_file(unpaid, actor=seller, upload=package())
+    order = paid_order(listed, funded_buyer)
+    with pytest.raises(PermissionDeniedError):
+        services.deliver_file(order, actor=funded_buyer, upload=package())
+
+
+def test_an_expired_link_is_refused(listed, funded_buyer, seller, settings):
+    from datetime import timedelta
+
+    import time_machine
+
+    order = paid_order(listed, funded_buyer)
+    delivery = services.deliver_file(order, actor=seller, upload=package())
+    token = services.download_token(delivery, funded_buyer)
+    later = timedelta(seconds=settings.DELIVERY_LINK_SECONDS + 5)
+    with time_machine.travel(later), pytest.raises(PermissionDeniedError) as refused:
+        services.delivery_for_download(delivery.pk, token, user=funded_buyer)
+    assert refused.value.code == "link_expired"
+
+
+def test_the_buyer_accepts_or_the_window_accepts_for_them(listed, funded_buyer, seller, settings):
+    from datetime import timedelta
+
+    from exchange import clock
+
+    first = paid_order(listed, funded_buyer)
+    services.deliver_file(first, actor=seller, upload=package())
+    services.accept_order(first, actor=funded_buyer)
+    first.refresh_from_db()
+    assert first.status == OrderStatus.ACCEPTED
+    second = place(funded_buyer, listed)
+    services.pay_order(second, actor=funded_buyer, key="k2", respond=lambda o: {})
+    services.deliver_file(second, actor=seller, upload=package())
+    assert services.accept_due() == 0
+    clock.set_simulated_time(
+        at=clock.now() + timedelta(days=settings.ACCEPTANCE_WINDOW_DAYS, minutes=1)
+    )
+    assert services.accept_due() == 1
+    second.refresh_from_db()
+    assert second.status == OrderStatus.ACCEPTED
+    assert second.events.filter(kind="auto_accept", actor__isnull=True).exists()
+    report = reconcile()
+    assert report.ok and report.figures["escrow held"] == "6000.00 CNY"
+
+
+def test_the_download_page_serves_only_its_links_holder(listed, funded_buyer, seller, client):
+    from django.urls import reverse
+
+    order = paid_order(listed, funded_buyer)
+    delivery = services.deliver_file(order, actor=seller, upload=package())
+    token = services.download_token(delivery, funded_buyer)
+    url = reverse("settlement:download", args=[delivery.pk])
+    client.force_login(funded_buyer)
+    another = reverse("settlement:download", args=[delivery.pk + 1])
+    for refused in (url, f"{url}?token=forged", f"{another}?token={token}"):
+        assert client.get(refused).status_code == 403, refused
+    served = client.get(f"{url}?token={token}")
+    assert served.status_code == 200 and served["Cache-Control"] == "private, no-store"
+    assert b"".join(served.streaming_content).decode().startswith("统一社会信用代码")
+    client.force_login(seller)  # the merchant's own package, but the link is the buyer's
+    assert client.get(f"{url}?token={token}").status_code == 403
+    assert delivery.downloads.count() == 1

@@ -12,6 +12,7 @@ from settlement.models import Buyer, Order
 from tests.conftest import api_client_for
 from tests.factories import credit_code, make_organisation, make_user
 from tests.settlement.conftest import plan_of
+from tests.settlement.test_orders import package
 
 ROLES = ["anonymous", "purchaser", "seller", "other", "settlement", "auditor", "operator"]
 
@@ -28,6 +29,9 @@ SETTLEMENT_API_MATRIX = [
     ("place", "post", "/api/orders/", "place", row(401, 201, 403, 403, 403, 403, 403)),
     ("pay", "post", "/api/orders/{order}/pay/", None, row(401, 200, 403, 404, 403, 403, 403)),
     ("cancel", "post", "/api/orders/{order}/cancel/", {"reason": "变更"}, row(401, 200, 200, 404, 403, 403, 403)),
+    ("deliver", "post", "/api/orders/{paid}/deliver/", "package", row(401, 403, 201, 404, 403, 403, 403)),
+    ("deliveries", "get", "/api/orders/{delivered}/deliveries/", None, row(401, 200, 200, 404, 200, 200, 200)),
+    ("accept", "post", "/api/orders/{delivered}/accept/", None, row(401, 200, 403, 404, 403, 403, 403)),
     ("buyers", "get", "/api/buyers/", None, row(401, 200, 200, 200, 200, 200, 200)),
     ("buyer", "get", "/api/buyers/{buyer}/", None, row(401, 200, 404, 404, 200, 200, 200)),
     ("apply", "post", "/api/buyers/", "apply", row(401, 400, 201, 201, 403, 403, 403)),
@@ -63,7 +67,28 @@ def world(listed, funded_buyer, seller, exchange_org):
         plan=plan_of(listed, "monthly"),
         scenario=listed.product.registered_version.scenarios.first(),
     )
-    ids = {"order": order.pk, "buyer": funded_buyer.organisation.buyer.pk, "applied": applied.pk}
+    paid = services.place_order(
+        actor=funded_buyer,
+        listing=listed,
+        plan=plan_of(listed, "monthly"),
+        scenario=listed.product.registered_version.scenarios.first(),
+    )
+    services.pay_order(paid, actor=funded_buyer, key="paid", respond=lambda o: {})
+    delivered = services.place_order(
+        actor=funded_buyer,
+        listing=listed,
+        plan=plan_of(listed, "monthly"),
+        scenario=listed.product.registered_version.scenarios.first(),
+    )
+    services.pay_order(delivered, actor=funded_buyer, key="delivered", respond=lambda o: {})
+    services.deliver_file(delivered, actor=seller, upload=package())
+    ids = {
+        "order": order.pk,
+        "buyer": funded_buyer.organisation.buyer.pk,
+        "applied": applied.pk,
+        "paid": paid.pk,
+        "delivered": delivered.pk,
+    }
     payloads = {
         "place": {
             "listing": listed.pk,
@@ -71,6 +96,7 @@ def world(listed, funded_buyer, seller, exchange_org):
             "scenario": "financial_services",
         },
         "apply": {"company_name": "矩阵测试新采购有限公司", "credit_code": credit_code(12)},
+        "package": lambda: {"file": package()},
     }
     return people, ids, payloads
 
@@ -84,15 +110,18 @@ class _Rollback(Exception):
 def test_settlement_api_matrix(world, entry):
     people, ids, payloads = world
     _name, method, path, payload, expected = entry
-    payload = payloads.get(payload, payload) if isinstance(payload, str) else payload
+    name = payload if isinstance(payload, str) else None
     got = {}
     for role in ROLES:
+        payload = payloads.get(name, payload) if name else payload
+        payload = payload() if callable(payload) else payload
+        data_format = "multipart" if name == "package" else "json"
         before = (Transfer.objects.count(), Order.objects.count(), Buyer.objects.count())
         try:
             with transaction.atomic():
                 headers = {"HTTP_IDEMPOTENCY_KEY": f"matrix-{role}"} if method == "post" else {}
                 response = getattr(api_client_for(people[role]), method)(
-                    path.format(**ids), payload, format="json", **headers
+                    path.format(**ids), payload, format=data_format, **headers
                 )
                 got[role] = response.status_code
                 if response.status_code >= 400:
