@@ -46,6 +46,10 @@ def navigation(request) -> dict:
             items.append(NavItem(_("Orders"), reverse("settlement:orders")))
         if ledger_permissions.may_move_funds(user, user.organisation):
             items.append(NavItem(_("Funds"), reverse("ledger:funds")))
+        if settlement_permissions.sees_statements(user) and not (
+            settlement_permissions.sees_all_orders(user)
+        ):
+            items.append(NavItem(_("Statements"), reverse("settlement:batches")))
         work = _work(user)
         if work:
             items.append(NavItem(_("Work"), children=work))
@@ -75,6 +79,7 @@ def _work(user) -> list[NavItem]:
         work.append(NavItem(_("Queue health"), reverse("listings:queue-health")))
     if settlement_permissions.sees_all_orders(user):
         work.append(NavItem(_("All orders"), reverse("settlement:orders")))
+        work.append(NavItem(_("Settlement batches"), reverse("settlement:batches")))
     if user.has_role(Role.OPERATOR):
         work.append(NavItem(_("Buyer verification"), reverse("settlement:buyers")))
     if ledger_permissions.sees_all(user):

@@ -36,9 +36,9 @@ def seed_funds() -> list[str]:
             key="demo-fee-1",
             debit=available,
             credit=fees,
-            amount=Money("9980.00"),
+            amount=Money("2980.00"),
             code="service_fee",
-            memo="年度服务费（演示）",
+            memo="数据合规培训服务费（演示）",
         ),
     )
     twice = services.transfer(
@@ -46,9 +46,9 @@ def seed_funds() -> list[str]:
             key="demo-fee-2",
             debit=available,
             credit=fees,
-            amount=Money("9980.00"),
+            amount=Money("2980.00"),
             code="service_fee",
-            memo="年度服务费（重复收取，演示）",
+            memo="数据合规培训服务费（重复收取，演示）",
         ),
     )
     services.reverse(

@@ -92,6 +92,11 @@ class Order(TimeStampedModel):
     plan_kind = models.CharField(_("plan"), max_length=20, choices=PlanKind.choices)
     unit_price = models.DecimalField(_("unit price"), max_digits=18, decimal_places=4)
     quantity = models.PositiveIntegerField(_("quantity"), default=1)
+    # The total the buyer pays: the trade value and, when one is due, the buyer's service fee.
+    value_amount = models.DecimalField(_("trade value"), max_digits=18, decimal_places=2)
+    buyer_fee_amount = models.DecimalField(
+        _("buyer's service fee"), max_digits=18, decimal_places=2, default=0
+    )
     total_amount = models.DecimalField(_("total"), max_digits=18, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
     scenario = models.ForeignKey(
@@ -116,6 +121,16 @@ class Order(TimeStampedModel):
     placed_at = models.DateTimeField(_("placed at"))
     # The first delivery: the buyer's access and the acceptance window start here.
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True, editable=False)
+    cleared_at = models.DateTimeField(_("cleared at"), null=True, blank=True, editable=False)
+    batch = models.ForeignKey(
+        "PayoutBatch",
+        verbose_name=_("settlement batch"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="orders",
+    )
 
     class Meta:
         verbose_name = _("order")
@@ -142,6 +157,14 @@ class Order(TimeStampedModel):
             models.CheckConstraint(
                 condition=models.Q(quantity__gte=1), name="settlement_order_quantity_positive"
             ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    value_amount__gt=0,
+                    buyer_fee_amount__gte=0,
+                    total_amount=models.F("value_amount") + models.F("buyer_fee_amount"),
+                ),
+                name="settlement_order_total_adds_up",
+            ),
         ]
 
     def __str__(self):
@@ -150,6 +173,14 @@ class Order(TimeStampedModel):
     @property
     def total(self) -> Money:
         return Money(self.total_amount, self.currency)
+
+    @property
+    def value(self) -> Money:
+        return Money(self.value_amount, self.currency)
+
+    @property
+    def buyer_fee(self) -> Money:
+        return Money(self.buyer_fee_amount, self.currency)
 
 
 class OrderEvent(LifecycleEvent):
@@ -284,3 +315,132 @@ class Download(models.Model):
 
     def __str__(self):
         return f"{self.delivery} ← {self.downloaded_by}"
+
+
+# --- clearing and settlement -------------------------------------------------------------------------
+
+
+class LineKind(models.TextChoices):
+    """The lines of an order's clearing (DOMAIN.md §8: fees and subsidies)."""
+
+    VALUE = "value", _("Trade value")
+    BUYER_FEE = "buyer_fee", _("Buyer's service fee")
+    MERCHANT_FEE = "merchant_fee", _("Exchange service fee")
+    ASSESSOR_FEE = "assessor_fee", _("Compliance assessment fee")
+    TRADING_SUBSIDY = "trading_subsidy", _("Trading service-fee subsidy")
+    LISTING_SUBSIDY = "listing_subsidy", _("First registration and listing subsidy")
+
+
+class ClearingLine(models.Model):
+    """One line of an order's clearing: who pays or receives what, by which transfer of the
+    order's linked chain, and the rule that set the amount (shown on receipts and statements)."""
+
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.PROTECT, related_name="lines"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=LineKind.choices)
+    # The organisation the line is for (the merchant, the buyer, the assessor).
+    party = models.ForeignKey(
+        Organisation, verbose_name=_("party"), on_delete=models.PROTECT, related_name="+"
+    )
+    amount = models.DecimalField(_("amount"), max_digits=18, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    transfer = models.OneToOneField(
+        "ledger.Transfer", verbose_name=_("transfer"), on_delete=models.PROTECT, related_name="+"
+    )
+    rule = models.CharField(_("rule"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("clearing line")
+        verbose_name_plural = _("clearing lines")
+        ordering = ["order", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="settlement_line_amount_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"#{self.order_id} {self.get_kind_display()} {self.money}"
+
+    @property
+    def money(self) -> Money:
+        return Money(self.amount, self.currency)
+
+
+class BatchStatus(models.TextChoices):
+    OPEN = "open", _("Paying out")
+    SETTLED = "settled", _("Settled")
+
+
+class PayoutBatch(TimeStampedModel):
+    """The settlement of one working day (T+1): every order cleared before it, netted into one
+    payout per payee to the simulated bank, and registered in the certificate log."""
+
+    business_date = models.DateField(_("settlement date"), unique=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=BatchStatus.choices, default=BatchStatus.OPEN
+    )
+    opened_at = models.DateTimeField(_("opened at"))
+    settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
+    total_amount = models.DecimalField(_("paid out"), max_digits=18, decimal_places=2, default=0)
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    digest = models.CharField(_("digest of the lines"), max_length=64, blank=True)
+    certificate = models.OneToOneField(
+        "registry.Certificate",
+        verbose_name=_("certificate"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("settlement batch")
+        verbose_name_plural = _("settlement batches")
+        ordering = ["-business_date"]
+
+    def __str__(self):
+        return f"{self.business_date.isoformat()} · {self.get_status_display()}"
+
+    @property
+    def total(self) -> Money:
+        return Money(self.total_amount, self.currency)
+
+
+class PayoutLine(models.Model):
+    """One payee's payout in a batch: the net of its clearing lines, paid to the bank at once."""
+
+    batch = models.ForeignKey(
+        PayoutBatch, verbose_name=_("batch"), on_delete=models.PROTECT, related_name="lines"
+    )
+    payee = models.ForeignKey(
+        Organisation, verbose_name=_("payee"), on_delete=models.PROTECT, related_name="+"
+    )
+    account = models.ForeignKey(
+        "ledger.Account", verbose_name=_("account"), on_delete=models.PROTECT, related_name="+"
+    )
+    amount = models.DecimalField(_("amount"), max_digits=18, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    orders = models.PositiveIntegerField(_("orders"))
+    transfer = models.OneToOneField(
+        "ledger.Transfer", verbose_name=_("payout"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("payout")
+        verbose_name_plural = _("payouts")
+        ordering = ["batch", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "account"], name="settlement_payout_once"),
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="settlement_payout_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.batch} → {self.payee}: {self.money}"
+
+    @property
+    def money(self) -> Money:
+        return Money(self.amount, self.currency)

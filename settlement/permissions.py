@@ -36,3 +36,8 @@ def sees_all_orders(user) -> bool:
     return user.is_authenticated and user.has_role(
         Role.SETTLEMENT_OPERATOR, Role.AUDITOR, Role.OPERATOR
     )
+
+
+def sees_statements(user) -> bool:
+    """A payee's admins see its settlement statements (merchants', assessors')."""
+    return user.is_authenticated and user.has_role(Role.MERCHANT_ADMIN)

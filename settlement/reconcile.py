@@ -1,5 +1,7 @@
 """Reconciliation of trading (registered with the ledger's ``reconcile``): every order's money is
-where its state says, and each buyer's escrow holds exactly what its paid orders hold."""
+where its state says, each buyer's escrow holds exactly what its paid orders hold, every cleared
+order's lines are its hold, every payout equals its batch's lines, what waits in payout accounts is
+what the unsettled cleared orders left there, and every batch's log entry verifies."""
 
 from collections import defaultdict
 
@@ -7,11 +9,15 @@ from exchange.ledger import reconcile as ledger_reconcile
 from exchange.ledger.models import Account, AccountPurpose, Transfer, TransferKind
 from exchange.money import Money
 from settlement.models import Order, Payment
-from settlement.states import HELD, OrderStatus
+from settlement.states import CLEARED, HELD, OrderStatus
+
+# The lines that take an order's hold out of escrow: together they are its total.
+TAKEN_FROM_ESCROW = ("value", "buyer_fee")
 
 
 def register_checks() -> None:
     ledger_reconcile.register("orders and escrow", check_orders)
+    ledger_reconcile.register("clearing and payouts", check_payouts)
 
 
 def check_orders(report: ledger_reconcile.Report, say) -> None:
@@ -48,6 +54,10 @@ def check_orders(report: ledger_reconcile.Report, say) -> None:
             report.problems.append(
                 f"order {order_id} is {status} but its hold {hold.key} was resolved ({resolution})"
             )
+        elif status in CLEARED and resolution != TransferKind.POST:
+            report.problems.append(
+                f"order {order_id} is {status} but its hold {hold.key} was not posted"
+            )
         elif status == OrderStatus.CANCELLED and resolution != TransferKind.VOID:
             report.problems.append(
                 f"order {order_id} is cancelled but its hold {hold.key} was not released"
@@ -58,6 +68,11 @@ def check_orders(report: ledger_reconcile.Report, say) -> None:
     for account in escrows:
         incoming = stored[account.pk].credits_pending
         total_held += incoming
+        if stored[account.pk].posted:
+            report.problems.append(
+                f"escrow account {account.pk} ({account}) keeps {stored[account.pk].posted} "
+                "posted: clearing passes every posted yuan on"
+            )
         if incoming != held.get(account.owner_id, 0):
             report.problems.append(
                 f"escrow account {account.pk} ({account}) holds "
@@ -66,3 +81,77 @@ def check_orders(report: ledger_reconcile.Report, say) -> None:
             )
     report.figures["orders"] = count
     report.figures["escrow held"] = f"{Money.from_minor(total_held, 'CNY').to_api()} CNY"
+
+
+def check_payouts(report: ledger_reconcile.Report, say) -> None:
+    from exchange.ledger.services import balances
+    from exchange.registry.selectors import verify_certificate
+    from exchange.registry.services import canonical_json
+    from settlement import clearing
+    from settlement.models import BatchStatus, ClearingLine, PayoutBatch, PayoutLine
+
+    lines = defaultdict(list)
+    for line in ClearingLine.objects.select_related("transfer").order_by("id").iterator():
+        lines[line.order_id].append(line)
+        if line.transfer.amount != line.money.minor_units:
+            report.problems.append(
+                f"order {line.order_id}: its {line.kind} line is not what its transfer moved"
+            )
+    # What waits in the payout accounts: the lines of cleared orders not yet paid out.
+    waiting: dict[int, int] = defaultdict(int)
+    count = 0
+    for order in Order.objects.filter(status__in=sorted(CLEARED)).order_by("id").iterator():
+        count += 1
+        taken = sum(
+            line.money.minor_units for line in lines[order.pk] if line.kind in TAKEN_FROM_ESCROW
+        )
+        if taken != order.total.minor_units:
+            report.problems.append(
+                f"order {order.pk} is {order.status} but its lines take "
+                f"{Money.from_minor(taken, order.currency)} of its total {order.total}"
+            )
+        if order.status == OrderStatus.CLEARED:
+            for account_id, amount in clearing.net_effect(order).items():
+                waiting[account_id] += amount.minor_units
+    batches = 0
+    for batch in PayoutBatch.objects.order_by("business_date").select_related("certificate"):
+        batches += 1
+        day = batch.business_date
+        paid = {line.account_id: line for line in PayoutLine.objects.filter(batch=batch)}
+        for line in paid.values():
+            if line.transfer.amount != line.money.minor_units:
+                report.problems.append(
+                    f"batch {day}: payout {line.pk} is not what its transfer paid"
+                )
+            if batch.status == BatchStatus.OPEN:
+                waiting[line.account_id] -= line.money.minor_units  # paid before a restart
+        if batch.status != BatchStatus.SETTLED:
+            continue
+        expected = clearing._payouts_of(batch)
+        if expected != {account_id: line.money for account_id, line in paid.items()}:
+            report.problems.append(f"batch {day}: its payouts differ from its orders' lines")
+        content = clearing.batch_content(batch)
+        certificate = batch.certificate
+        if content["digest"] != batch.digest:
+            report.problems.append(f"batch {day}: its lines no longer hash to its digest")
+        elif canonical_json(content) != certificate.content.encode():
+            report.problems.append(
+                f"batch {day}: certificate {certificate.number} registers other content"
+            )
+        elif not (verification := verify_certificate(certificate)).ok:
+            report.problems.append(
+                f"batch {day}: certificate {certificate.number} does not verify in the log: "
+                + "; ".join(str(problem) for problem in verification.problems)
+            )
+    accounts = list(Account.objects.filter(purpose__in=clearing.PAYOUT_PURPOSES).order_by("id"))
+    stored = balances(accounts)
+    for account in accounts:
+        held = stored[account.pk].credits_posted - stored[account.pk].debits_posted
+        if held != waiting.get(account.pk, 0):
+            report.problems.append(
+                f"payout account {account.pk} ({account}) holds "
+                f"{Money.from_minor(held, account.currency)}; its cleared orders not paid out "
+                f"left {Money.from_minor(waiting.get(account.pk, 0), account.currency)}"
+            )
+    report.figures["cleared orders"] = count
+    report.figures["batches"] = batches

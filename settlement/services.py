@@ -22,6 +22,7 @@ from exchange.ledger.models import AccountPurpose
 from exchange.money import Money
 from exchange.registry import services as registry
 from exchange.registry.models import CertificateKind
+from exchange.tasks import enqueue_on_commit
 from exchange.uploads import check_upload
 from exchange.validators import is_idempotency_key
 from listings.models import Listing, ListingPlan, PlanKind, Scenario
@@ -29,7 +30,7 @@ from listings.samples import read_sample
 from listings.states import ListingStatus
 from merchants.models import Merchant
 from merchants.states import MerchantStatus
-from settlement import permissions
+from settlement import clearing, permissions
 from settlement.errors import (
     AlreadyPaid,
     NegotiatedPlan,
@@ -127,10 +128,13 @@ def place_order(
         )
     if not isinstance(quantity, int) or quantity < 1:
         raise RuleViolation(_("The quantity is a whole number, 1 or more."), field="quantity")
-    total = (plan.price_amount * quantity).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    if total <= 0:
+    value = (plan.price_amount * quantity).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    if value <= 0:
         raise TotalTooSmall(params={"quantity": quantity, "price": plan.price_amount})
     now = clock.now()
+    # The buyer's row lock: its orders placed at once agree on which carries the buyer's fee.
+    Organisation.objects.select_for_update().get(pk=organisation.pk)
+    buyer_fee = clearing.buyer_fee_due(organisation, now, plan.currency)
     order = Order.objects.create(
         buyer=organisation,
         merchant=merchant,
@@ -140,7 +144,9 @@ def place_order(
         plan_kind=plan.kind,
         unit_price=plan.price_amount,
         quantity=quantity,
-        total_amount=total,
+        value_amount=value,
+        buyer_fee_amount=buyer_fee.amount,
+        total_amount=value + buyer_fee.amount,
         currency=plan.currency,
         scenario=scenario,
         placed_by=actor,
@@ -173,16 +179,10 @@ def contract_terms(order: Order, version) -> dict:
     """What the parties agreed, as the trade certificate registers it (amounts as strings)."""
     seller = order.merchant
     buyer = order.buyer
-    buyer_code = getattr(getattr(buyer, "buyer", None), "credit_code", "") or (
-        Merchant.objects.filter(organisation=buyer, status=MerchantStatus.ACTIVE)
-        .values_list("credit_code", flat=True)
-        .first()
-        or ""
-    )
     return {
         "order": order.pk,
         "seller": {"name": seller.company_name, "credit_code": seller.credit_code},
-        "buyer": {"name": buyer.name, "credit_code": buyer_code},
+        "buyer": {"name": buyer.name, "credit_code": clearing.credit_code_of(buyer)},
         "product": {
             "id": version.product_id,
             "version": version.pk,
@@ -194,6 +194,8 @@ def contract_terms(order: Order, version) -> dict:
             "unit_price": format(order.unit_price, "f"),
             "quantity": order.quantity,
         },
+        "value": order.value.to_api(),
+        "buyer_fee": order.buyer_fee.to_api(),
         "total": order.total.to_api(),
         "currency": order.currency,
         "scenario": order.scenario.code,
@@ -383,10 +385,17 @@ def delivery_for_download(delivery_id: int, token: str, *, user) -> Delivery:
 
 @transaction.atomic
 def accept_order(order: Order, *, actor) -> Order:
-    """The buyer accepts the delivery; the money stays in escrow until clearing."""
+    """The buyer accepts the delivery; a worker clears the order once this commits."""
     order = Order.objects.select_for_update().get(pk=order.pk)
     lifecycle.take(order, ORDER_LIFECYCLE["accept"], actor=actor, locked=True)
+    _clear_after_commit(order)
     return order
+
+
+def _clear_after_commit(order: Order) -> None:
+    from settlement.tasks import clear_order
+
+    enqueue_on_commit(clear_order, order_id=order.pk)
 
 
 def accept_due() -> int:
@@ -400,5 +409,6 @@ def accept_due() -> int:
             if order.status != OrderStatus.DELIVERED:
                 continue  # accepted by the buyer a moment ago
             lifecycle.take(order, ORDER_LIFECYCLE["auto_accept"], actor=None, locked=True)
+            _clear_after_commit(order)
             count += 1
     return count

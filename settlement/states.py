@@ -48,6 +48,8 @@ class OrderStatus(models.TextChoices):
     PAID = "paid", _("Paid (held in escrow)")
     DELIVERED = "delivered", _("Delivered")
     ACCEPTED = "accepted", pgettext_lazy("order", "Accepted")
+    CLEARED = "cleared", _("Cleared")
+    SETTLED = "settled", _("Settled")
     CANCELLED = "cancelled", pgettext_lazy("order", "Cancelled")
 
 
@@ -70,13 +72,15 @@ BUYER = _("the buyer")
 MERCHANT = _("the merchant's admin")
 EITHER_PARTY = _("the buyer or the merchant")
 SYSTEM = _("the exchange, when the acceptance window ends")
+CLEARING = _("the exchange's clearing, after acceptance")
+SETTLEMENT = _("the exchange's settlement batch, on the next working day")
 
 O = OrderStatus  # noqa: E741
 # fmt: off
 ORDER_LIFECYCLE = Lifecycle(
     status=OrderStatus,
     initial=O.CONTRACT_SIGNED,
-    main_path=(O.CONTRACT_SIGNED, O.PAID, O.DELIVERED, O.ACCEPTED),
+    main_path=(O.CONTRACT_SIGNED, O.PAID, O.DELIVERED, O.ACCEPTED, O.CLEARED, O.SETTLED),
     actions=(
         # Paying holds the total in escrow: settlement.services.pay_order, which moves the money.
         Action("pay", _("Pay"), frozenset({O.CONTRACT_SIGNED}), O.PAID, _orders_for_buyer, BUYER),
@@ -87,6 +91,10 @@ ORDER_LIFECYCLE = Lifecycle(
                _orders_for_buyer, BUYER),
         Action("auto_accept", _("Accepted when the window ended"), frozenset({O.DELIVERED}),
                O.ACCEPTED, by_system, SYSTEM),
+        # Clearing posts the escrow to the merchant with the fees and subsidies in one linked
+        # chain (settlement.clearing.clear_order); the T+1 batch pays it out (settle).
+        Action("clear", _("Cleared"), frozenset({O.ACCEPTED}), O.CLEARED, by_system, CLEARING),
+        Action("settle", _("Settled"), frozenset({O.CLEARED}), O.SETTLED, by_system, SETTLEMENT),
         # Before delivery either party may withdraw; a paid order's hold is released.
         Action("cancel", _("Cancel"), frozenset({O.CONTRACT_SIGNED, O.PAID}), O.CANCELLED,
                _either_party, EITHER_PARTY, style="danger", reason="required"),
@@ -97,3 +105,5 @@ ORDER_LIFECYCLE = Lifecycle(
 # Orders whose money the exchange holds in escrow: reconcile checks the escrow accounts against
 # their totals.
 HELD = frozenset({O.PAID, O.DELIVERED, O.ACCEPTED})
+# Orders whose hold clearing has posted: their money has gone on to the merchant and the fees.
+CLEARED = frozenset({O.CLEARED, O.SETTLED})

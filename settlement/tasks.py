@@ -10,3 +10,26 @@ def accept_due() -> int:
     from settlement.services import accept_due as accept
 
     return accept()
+
+
+@shared_task(name="settlement.clear_order", **TASK_DEFAULTS)
+def clear_order(order_id: int) -> str:
+    """Clear an order once its acceptance has committed (a second run does nothing)."""
+    from settlement.clearing import clear_order as clear
+    from settlement.models import Order
+
+    return clear(Order.objects.get(pk=order_id)).status
+
+
+# A batch pays many payees; each payout is its own transaction, so a retry resumes it.
+@shared_task(
+    name="settlement.settle", **{**TASK_DEFAULTS, "soft_time_limit": 600, "time_limit": 660}
+)
+def settle() -> str:
+    """Today's settlement batch, on a working day (beat, each morning)."""
+    from exchange import clock
+    from settlement.clearing import settle as settle_day
+
+    if not clock.is_working_day(clock.today()):
+        return "not a working day"
+    return str(settle_day())

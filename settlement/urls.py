@@ -1,6 +1,23 @@
-from django.urls import path
+from datetime import date
+
+from django.urls import path, register_converter
 
 from settlement import views
+
+
+class IsoDate:
+    """A day in a URL as YYYY-MM-DD (a settlement batch's date)."""
+
+    regex = r"\d{4}-\d{2}-\d{2}"
+
+    def to_python(self, value: str) -> date:
+        return date.fromisoformat(value)  # ValueError: not a day, so no route matches
+
+    def to_url(self, value: date | str) -> str:
+        return value.isoformat() if isinstance(value, date) else value
+
+
+register_converter(IsoDate, "day")
 
 app_name = "settlement"
 
@@ -13,6 +30,9 @@ urlpatterns = [
     path("orders/<int:pk>/accept/", views.order_accept, name="order-accept"),
     path("orders/<int:pk>/cancel/", views.order_cancel, name="order-cancel"),
     path("deliveries/<int:pk>/download/", views.download, name="download"),
+    path("settlement/", views.batch_list, name="batches"),
+    path("settlement/<day:day>/", views.batch_detail, name="batch"),
+    path("settlement/<day:day>/csv/", views.batch_csv, name="batch-csv"),
     path("buyers/apply/", views.buyer_apply, name="buyer-apply"),
     path("buyers/", views.buyer_queue, name="buyers"),
     path("buyers/<int:pk>/<str:action>/", views.buyer_decide, name="buyer-decide"),

@@ -1,12 +1,14 @@
 """Trading's pages: ordering from a product page, the order with its timeline and the actions its
 viewer may take now (pay, cancel), the buyer's application and the operators' verification queue."""
 
+import csv
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -121,6 +123,7 @@ def order_detail(request, pk):
         "link_minutes": settings.DELIVERY_LINK_SECONDS // 60,
         "available": available,
         "enough": available is not None and available >= order.total,
+        "lines": selectors.lines_seen_by(request.user, order),
     }
     return render(request, "settlement/order_detail.html", context)
 
@@ -298,3 +301,55 @@ ORDER_ACTIONS = {
     "cancel": order_cancel,
 }
 BUYER_ACTIONS = dict.fromkeys(("verify", "reject", "reapply"), buyer_decide)
+
+
+# --- settlement batches and statements -------------------------------------------------------------
+
+
+@login_required
+def batch_list(request):
+    """The exchange's staff: every day's batch. A payee's admin: its statements."""
+    batches = selectors.batches_visible_to(request.user)
+    if not permissions.sees_all_orders(request.user) and not permissions.sees_statements(
+        request.user
+    ):
+        raise PermissionDenied
+    page = Paginator(batches, 30).get_page(request.GET.get("page"))
+    context = {"page": page, "all": permissions.sees_all_orders(request.user)}
+    return render(request, "settlement/batch_list.html", context)
+
+
+@login_required
+def batch_detail(request, day):
+    batch = get_object_or_404(selectors.batches_visible_to(request.user), business_date=day)
+    context = {"batch": batch, **selectors.statement(request.user, batch)}
+    return render(request, "settlement/batch_detail.html", context)
+
+
+@login_required
+def batch_csv(request, day):
+    """The statement as CSV: one row per clearing line of each order, then the payouts."""
+    batch = get_object_or_404(selectors.batches_visible_to(request.user), business_date=day)
+    seen = selectors.statement(request.user, batch)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="settlement-{day}.csv"'
+    response.write("\ufeff")  # Excel opens UTF-8 with a byte-order mark as UTF-8
+    writer = csv.writer(response)
+    writer.writerow(
+        [_("Order"), _("Line"), _("From"), _("To"), _("Amount"), _("Currency"), _("Rule"),
+         _("Transfer")]
+    )  # fmt: skip
+    for order, lines in seen["orders"]:
+        for line in lines:
+            t = line.transfer
+            writer.writerow(
+                [order.pk, line.get_kind_display(), t.debit_account, t.credit_account,
+                 line.money.to_api(), line.currency, line.rule, t.key]
+            )  # fmt: skip
+    for payout in seen["payouts"]:
+        writer.writerow(
+            ["", _("Payout"), payout.account, _("the bank"), payout.money.to_api(),
+             payout.currency, _("%(orders)s orders") % {"orders": payout.orders},
+             payout.transfer.key]
+        )  # fmt: skip
+    return response

@@ -39,6 +39,7 @@ from listings.states import (
 from merchants import services as merchants
 from merchants.states import LIFECYCLE as MERCHANT_LIFECYCLE
 from merchants.states import MerchantStatus
+from settlement import clearing
 from settlement import services as settlement
 from settlement.states import BUYER_LIFECYCLE, ORDER_LIFECYCLE, BuyerStatus, OrderStatus
 from tests.factories import (
@@ -657,7 +658,7 @@ def _order_in(world, state, variant):
     purchaser = world.people["buyer"]
     _buyer_in(world, BuyerStatus.VERIFIED, "")
     deposit = bank.request_deposit(
-        actor=purchaser, organisation=purchaser.organisation, amount=Money("9000.00"), key="d"
+        actor=purchaser, organisation=purchaser.organisation, amount=Money("20000.00"), key="d"
     )
     if bank.request_of(deposit).is_open:
         bank.confirm(actor=world.walkers["settlement"], hold=deposit)
@@ -668,17 +669,33 @@ def _order_in(world, state, variant):
         plan=listing.plans.get(kind="monthly"),
         scenario=version.scenarios.first(),
     )
-    if state in (OrderStatus.PAID, OrderStatus.DELIVERED, OrderStatus.ACCEPTED):
+    path = ORDER_LIFECYCLE.main_path
+    reached = path.index(state) if state in path else 0
+    if reached >= path.index(OrderStatus.PAID):
         settlement.pay_order(order, actor=purchaser, key="walk", respond=lambda paid: {})
-    if state in (OrderStatus.DELIVERED, OrderStatus.ACCEPTED):
+    if reached >= path.index(OrderStatus.DELIVERED):
         settlement.deliver_file(order, actor=world.people["owner_admin"], upload=_package())
-    if state == OrderStatus.ACCEPTED:
+    if reached >= path.index(OrderStatus.ACCEPTED):
         settlement.accept_order(order, actor=purchaser)
-    elif state == OrderStatus.CANCELLED:
+    if reached >= path.index(OrderStatus.CLEARED):
+        clearing.clear_order(order)
+    if reached >= path.index(OrderStatus.SETTLED):
+        _settle_next_working_day()
+    if state == OrderStatus.CANCELLED:
         settlement.cancel_order(order, actor=purchaser, reason="需求变更")
     order.refresh_from_db()
     assert order.status == state
     return order
+
+
+def _settle_next_working_day():
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    day = clock.add_working_days(clock.today(), 1)
+    clock.set_simulated_time(at=timezone.make_aware(datetime.combine(day, datetime.min.time())))
+    return clearing.settle()
 
 
 def _package():
@@ -694,6 +711,10 @@ def _order_take(world, order, action, actor):
         return settlement.deliver_file(order, actor=actor, upload=_package())
     if action.name == "accept":
         return settlement.accept_order(order, actor=actor)
+    if action.name == "clear":
+        return clearing.clear_order(order)
+    if action.name == "settle":
+        return _settle_next_working_day()
     if action.name == "auto_accept":
         if order.delivered_at is not None:
             clock.set_simulated_time(at=settlement.acceptance_due_at(order) + timedelta(minutes=1))

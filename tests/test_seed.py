@@ -47,7 +47,10 @@ def test_seed_demo_covers_every_role_and_state_and_is_idempotent():
     from exchange.ledger.reconcile import reconcile
 
     codes = set(Transfer.objects.values_list("code", flat=True))
-    assert {"deposit", "order_payment", "reversal"} <= codes
+    assert {"deposit", "order_payment", "reversal", "subsidy", "service_fee"} <= codes
+    from settlement.models import Order
+
+    assert set(Order.objects.values_list("status", flat=True)) == {"paid", "cleared"}
     assert Transfer.objects.filter(kind="pending", resolutions__isnull=True).exists()
     report = reconcile()
     assert report.ok, report.problems

@@ -256,6 +256,25 @@ def post_pending(
     return _record([row], actor)[0]
 
 
+def post_pending_linked(
+    pending: Transfer,
+    *,
+    key: str,
+    moves: Sequence[Move],
+    amount: Money | None = None,
+    actor=None,
+) -> list[Transfer]:
+    """Post a hold and make ``moves`` with it, all or none, as one linked chain: the posting
+    first, so the moves may spend what it brings (an order's clearing). Raises what
+    ``post_pending`` and ``transfer`` raise."""
+    money = pending.money if amount is None else amount
+    posting = _resolution(pending, key, TransferKind.POST, money)
+    if posting.amount > pending.amount:
+        raise ExceedsPending(params={"key": pending.key, "held": pending.money, "amount": money})
+    posting.chain = posting.key if moves else ""
+    return _record([posting, *(_row_of(move, posting.chain) for move in moves)], actor)
+
+
 def void_pending(pending: Transfer, *, key: str, actor=None) -> Transfer:
     """Release a hold in full: no money moves."""
     return _record([_resolution(pending, key, TransferKind.VOID, pending.money)], actor)[0]

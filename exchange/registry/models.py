@@ -25,6 +25,8 @@ class CertificateKind(models.TextChoices):
     TRADE = "TX", _("Trade certificate")
     # The exchange's own: a sealed ledger day, the Merkle root of its transfers (exchange/ledger).
     LEDGER_DAY = "LD", _("Sealed ledger day")
+    # A day's settlement batch: the digest of its payout lines (settlement).
+    SETTLEMENT_BATCH = "SB", _("Settlement batch")
 
 
 class Right(models.TextChoices):

@@ -8,7 +8,7 @@ import re
 
 from exchange.checkcodes import VALUE, mod31_check_character
 
-NUMBER_PATTERN = re.compile(r"^(DR|DP|DA|TX|LD)-(\d{4})-(\d{7})-([0-9A-Z])$")
+NUMBER_PATTERN = re.compile(r"^(DR|DP|DA|TX|LD|SB)-(\d{4})-(\d{7})-([0-9A-Z])$")
 
 
 def check_character(body: str) -> str:

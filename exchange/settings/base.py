@@ -6,6 +6,7 @@ Everything is read through one ``environ.Env``. With no environment the exchange
 """
 
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -261,6 +262,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "settlement.accept_due",
         "schedule": crontab(minute="*/5"),
     },
+    # Each morning: the day's settlement batch (on working days; T+1 of the orders cleared
+    # before), after clearing any accepted order still waiting.
+    "settle-payouts": {
+        "task": "settlement.settle",
+        "schedule": crontab(hour=9, minute=0),
+    },
     # Every ten minutes: ledger days that have ended are sealed into the certificate log.
     "seal-ledger-days": {
         "task": "ledger.seal_days",
@@ -360,9 +367,6 @@ MERCHANT_REVIEW_SLA_DAYS = env.int("MERCHANT_REVIEW_SLA_DAYS", default=5)
 MERCHANT_AGREEMENT_TERM_MONTHS = env.int("MERCHANT_AGREEMENT_TERM_MONTHS", default=36)
 # A registration certificate is valid one year, renewable (DOMAIN.md §6, one published rule).
 CERTIFICATE_VALID_DAYS = env.int("CERTIFICATE_VALID_DAYS", default=365)
-# The transparency log of certificates: its origin line (also the signing key's name) and its
-# Ed25519 signer key (x/mod note format PRIVATE+KEY+<name>+<id>+<base64>). Without a key, the
-# embedded default generates one on first use and keeps it in the database.
 # The exchange as a party: it registers its own sealed ledger days (a simulated, well-formed code).
 EXCHANGE_NAME = env("EXCHANGE_NAME", default="上海数据交易所（模拟）")
 EXCHANGE_CREDIT_CODE = env("EXCHANGE_CREDIT_CODE", default="91310115MA7ALBR13K")
@@ -376,6 +380,31 @@ LEDGER_AUTO_CONFIRM_DEPOSITS = env.bool("LEDGER_AUTO_CONFIRM_DEPOSITS", default=
 ACCEPTANCE_WINDOW_DAYS = env.int("ACCEPTANCE_WINDOW_DAYS", default=7)
 DELIVERY_LINK_SECONDS = env.int("DELIVERY_LINK_SECONDS", default=15 * 60)
 
+# Clearing (DOMAIN.md §8; the rates and eligibility are simulator rules). The exchange's service
+# fee on the merchant's side is a share of the trade value, per board where a board says so (board
+# code → rate); the buyer's service fee is charged with a buyer's first order of each calendar
+# year ("year"), with every order ("order"), or never ("none"); the compliance assessor's fee, a
+# share of the trade value, is paid to the organisation that assessed the product.
+MERCHANT_SERVICE_FEE_RATE = env("MERCHANT_SERVICE_FEE_RATE", cast=Decimal, default=Decimal("0.025"))
+MERCHANT_SERVICE_FEE_RATES_BY_BOARD = {}
+BUYER_SERVICE_FEE = env("BUYER_SERVICE_FEE", cast=Decimal, default=Decimal("9980.00"))
+BUYER_SERVICE_FEE_PERIOD = env("BUYER_SERVICE_FEE_PERIOD", default="year")
+ASSESSOR_FEE_RATE = env("ASSESSOR_FEE_RATE", cast=Decimal, default=Decimal("0.01"))
+# Subsidies, paid from the subsidy fund (which never goes negative): the trading service-fee
+# subsidy (免申即享, no application) returns this share of their service fees to parties
+# registered where the division codes say (the 3rd–8th characters of the credit code begin so:
+# 31 is Shanghai); the first registration and listing subsidy pays a merchant this much with the
+# first cleared order of each product, up to the cap per merchant.
+TRADING_FEE_SUBSIDY_RATE = env("TRADING_FEE_SUBSIDY_RATE", cast=Decimal, default=Decimal("0.5"))
+TRADING_FEE_SUBSIDY_REGIONS = env.list("TRADING_FEE_SUBSIDY_REGIONS", default=["31"])
+FIRST_LISTING_SUBSIDY = env("FIRST_LISTING_SUBSIDY", cast=Decimal, default=Decimal("20000.00"))
+FIRST_LISTING_SUBSIDY_CAP = env(
+    "FIRST_LISTING_SUBSIDY_CAP", cast=Decimal, default=Decimal("100000.00")
+)
+
+# The transparency log of certificates: its origin line (also the signing key's name) and its
+# Ed25519 signer key (x/mod note format PRIVATE+KEY+<name>+<id>+<base64>). Without a key, the
+# embedded default generates one on first use and keeps it in the database.
 REGISTRY_LOG_ORIGIN = env("REGISTRY_LOG_ORIGIN", default="registry.data-exchange.example/log")
 REGISTRY_LOG_SIGNER_KEY = env("REGISTRY_LOG_SIGNER_KEY", default="")
 # Product review (simulator rules): the public notice (公示) lasts this many days on the business

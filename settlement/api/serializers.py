@@ -3,8 +3,8 @@ from rest_framework import serializers
 
 from exchange.api.serializers import ModelSerializer
 from listings.api.serializers import MoneyField
-from settlement import permissions, services
-from settlement.models import Buyer, Delivery, Order
+from settlement import permissions, selectors, services
+from settlement.models import Buyer, ClearingLine, Delivery, Order
 
 
 class BuyerSerializer(ModelSerializer):
@@ -39,6 +39,22 @@ class CancelSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
+class ClearingLineSerializer(ModelSerializer):
+    party = serializers.CharField(source="party.name")
+    debit = serializers.CharField(source="transfer.debit_account")
+    credit = serializers.CharField(source="transfer.credit_account")
+    amount = serializers.SerializerMethodField()
+    transfer = serializers.CharField(source="transfer.key")
+
+    class Meta:
+        model = ClearingLine
+        fields = ["kind", "party", "debit", "credit", "amount", "currency", "rule", "transfer"]
+        read_only_fields = fields
+
+    def get_amount(self, line) -> str:
+        return line.money.to_api()
+
+
 class OrderSerializer(ModelSerializer):
     listing = serializers.IntegerField(source="listing_id")
     product = serializers.CharField(source="product_name")
@@ -47,8 +63,12 @@ class OrderSerializer(ModelSerializer):
     merchant = serializers.CharField(source="merchant.company_name")
     scenario = serializers.CharField(source="scenario.code")
     unit_price = MoneyField()
+    value = serializers.SerializerMethodField()
+    buyer_fee = serializers.SerializerMethodField()
     total = serializers.SerializerMethodField()
     certificate = serializers.SerializerMethodField()
+    batch = serializers.SerializerMethodField()
+    lines = serializers.SerializerMethodField()
     actions = serializers.SerializerMethodField()
 
     class Meta:
@@ -65,17 +85,39 @@ class OrderSerializer(ModelSerializer):
             "scenario",
             "unit_price",
             "quantity",
+            "value",
+            "buyer_fee",
             "total",
             "currency",
             "placed_at",
             "delivered_at",
+            "cleared_at",
             "certificate",
+            "batch",
+            "lines",
             "actions",
         ]
         read_only_fields = fields
 
+    def get_value(self, order) -> str:
+        return order.value.to_api()
+
+    def get_buyer_fee(self, order) -> str:
+        return order.buyer_fee.to_api()
+
     def get_total(self, order) -> str:
         return order.total.to_api()
+
+    def get_batch(self, order) -> str | None:
+        """The settlement date of the batch that paid the order out."""
+        return order.batch.business_date.isoformat() if order.batch_id else None
+
+    def get_lines(self, order) -> list[dict]:
+        """The clearing lines its viewer sees (after clearing)."""
+        request = self.context.get("request")
+        if request is None or order.cleared_at is None:
+            return []
+        return ClearingLineSerializer(selectors.lines_seen_by(request.user, order), many=True).data
 
     def get_certificate(self, order) -> str | None:
         contract = getattr(order, "contract", None)

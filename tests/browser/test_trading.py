@@ -19,6 +19,31 @@ pytestmark = [
 ]
 
 
+def order_id(page) -> str:
+    return page.url.rstrip("/").split("/")[-1]
+
+
+def settle_next_working_day():
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    from exchange import clock
+    from settlement import clearing
+
+    day = clock.add_working_days(clock.today(), 1)
+    clock.set_simulated_time(at=timezone.make_aware(datetime.combine(day, datetime.min.time())))
+    clearing.settle()
+
+
+@pytest.fixture
+def grant(db):
+    from exchange.money import Money
+    from settlement import clearing
+
+    clearing.fund_subsidies(amount=Money("1000000.00"), key="grant")
+
+
 @pytest.fixture
 def people(exchange_org, listed, seller):
     buyer = make_organisation(kind=OrganisationKind.BUYER, name="上海浏览器订购测试有限公司")
@@ -32,14 +57,14 @@ def people(exchange_org, listed, seller):
     }
 
 
-def test_a_buyer_is_verified_orders_pays_downloads_and_accepts(
-    new_page, people, listed, results_dir
+def test_a_buyer_is_verified_orders_pays_downloads_accepts_and_the_merchant_is_settled(
+    new_page, people, listed, grant, results_dir
 ):
     from tests.factories import PASSWORD
 
     people["seller"].set_password(PASSWORD)
     people["seller"].save(update_fields=["password"])
-    fund(people["purchaser"], "5000.00", people["settlement"])
+    fund(people["purchaser"], "20000.00", people["settlement"])
     purchaser, verifier, merchant = new_page(), new_page(), new_page()
 
     # given: the purchaser's organisation applies to buy
@@ -68,7 +93,8 @@ def test_a_buyer_is_verified_orders_pays_downloads_and_accepts(
     order_form.locator("button[type=submit]").click()
     expect(purchaser.get_by_test_id("status")).to_have_text("合同已成立")
     expect(purchaser.get_by_test_id("certificate")).to_contain_text("TX-")
-    expect(purchaser.get_by_test_id("available")).to_have_text("¥5,000.00")
+    expect(purchaser.get_by_test_id("available")).to_have_text("¥20,000.00")
+    expect(purchaser.get_by_test_id("buyer-fee")).to_contain_text("¥9,980.00")
     assert_fits_the_window(purchaser)
     purchaser.screenshot(path=results_dir / "trading-order-to-pay.png", full_page=True)
     purchaser.locator("button[data-action=pay]").click()
@@ -81,7 +107,7 @@ def test_a_buyer_is_verified_orders_pays_downloads_and_accepts(
     log_in(merchant, people["seller"])
     merchant.goto("/orders/")
     merchant.get_by_test_id("orders").locator("tr[data-status=paid] a").click()
-    expect(merchant.get_by_test_id("total")).to_have_text("¥3,000.00")
+    expect(merchant.get_by_test_id("total")).to_have_text("¥12,980.00")
     expect(merchant.locator("button[data-action=pay]")).to_have_count(0)
     expect(merchant.locator("button[data-action=cancel]")).to_be_visible()
 
@@ -104,8 +130,24 @@ def test_a_buyer_is_verified_orders_pays_downloads_and_accepts(
     assert_fits_the_window(purchaser)
     purchaser.screenshot(path=results_dir / "trading-order-to-accept.png", full_page=True)
     purchaser.locator("button[data-action=accept]").click()
-    expect(purchaser.get_by_test_id("status")).to_have_text("已验收")
+    # the worker clears the order once the acceptance commits (eagerly here)
+    purchaser.reload()
+    expect(purchaser.get_by_test_id("status")).to_have_text("已清算")
     expect(purchaser.locator("button[data-action=accept]")).to_have_count(0)
+    lines = purchaser.get_by_test_id(f"lines-{order_id(purchaser)}")
+    expect(lines.locator("tr[data-kind=buyer_fee]")).to_contain_text("¥9,980.00")
+    expect(lines.locator("tr[data-kind=merchant_fee]")).to_have_count(0)  # the merchant's side
+    purchaser.screenshot(path=results_dir / "trading-order-cleared.png", full_page=True)
+
+    # and: the next working day's batch pays the merchant, who reads the statement
+    settle_next_working_day()
+    merchant.goto("/settlement/")
+    merchant.get_by_test_id("batches").locator("a").first.click()
+    expect(merchant.get_by_test_id("status")).to_have_text("已结算")
+    expect(merchant.get_by_test_id("payout")).to_have_text("¥22,932.50")
+    expect(merchant.locator("tr[data-kind=merchant_fee]")).to_contain_text("¥75.00")
+    assert_fits_the_window(merchant)
+    merchant.screenshot(path=results_dir / "trading-statement.png", full_page=True)
 
     settlement = new_page()
     log_in(settlement, people["settlement"])

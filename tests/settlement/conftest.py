@@ -1,5 +1,6 @@
 """A listed product (¥3,000.00 a month, ¥0.0028 a call), a verified buyer with money, and the
-exchange's people."""
+exchange's people. Orders here carry no buyer's service fee unless a test asks for it
+(tests/settlement/test_clearing.py does): their totals are their trade values."""
 
 import pytest
 
@@ -10,6 +11,11 @@ from settlement import services
 from tests.factories import credit_code, make_organisation, make_user
 from tests.listings.conftest import reviewers, seller  # noqa: F401  (fixtures)
 from tests.listings.test_labels import listed  # noqa: F401  (fixture)
+
+
+@pytest.fixture(autouse=True)
+def no_buyer_fee(settings):
+    settings.BUYER_SERVICE_FEE_PERIOD = "none"
 
 
 @pytest.fixture

@@ -1,0 +1,491 @@
+"""Clearing and settlement (集中清算): an accepted order's escrow is posted to the merchant with its
+fees and subsidies in one linked chain of ledger transfers; each working day's batch pays every
+payee the net of the orders cleared before it (T+1 on China's working calendar) and is registered
+in the certificate log with the digest of its lines.
+
+The money's path, for an order of trade value V and buyer's fee B (the buyer's hold is V + B):
+
+    buyer's escrow      → exchange fee income       B     buyer's service fee
+    buyer's escrow      → merchant's payouts        V     trade value
+    merchant's payouts  → exchange fee income       F     exchange service fee (rate × V)
+    merchant's payouts  → assessor's fees payable   A     compliance assessment fee (rate × V)
+    subsidy fund        → merchant's payouts        S     trading service-fee subsidy (share of F)
+    subsidy fund        → buyer's available funds   Sb    trading service-fee subsidy (share of B)
+    subsidy fund        → merchant's payouts        L     first registration and listing subsidy
+
+A batch then pays each payouts-in-transit and fees-payable account its net to the bank.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from exchange import clock, lifecycle
+from exchange.accounts.models import Organisation
+from exchange.accounts.roles import OrganisationKind
+from exchange.errors import RuleViolation
+from exchange.ledger import services as ledger
+from exchange.ledger.errors import InsufficientFunds
+from exchange.ledger.models import Account, AccountPurpose, Transfer
+from exchange.money import Money
+from exchange.registry import services as registry
+from exchange.registry.models import CertificateKind
+from listings.models import Review
+from listings.states import ReviewStage
+from merchants.models import Merchant
+from merchants.states import MerchantStatus
+from settlement.models import (
+    BatchStatus,
+    ClearingLine,
+    LineKind,
+    Order,
+    Payment,
+    PayoutBatch,
+    PayoutLine,
+)
+from settlement.states import ORDER_LIFECYCLE, OrderStatus
+
+BATCH_SUBJECT = "settlement.batch"
+BATCH_VALID_DAYS = 365 * 30  # the exchange's record of its own payouts, like a sealed ledger day
+PAYOUT_PURPOSES = (AccountPurpose.PAYOUTS_IN_TRANSIT, AccountPurpose.SERVICE_FEES_PAYABLE)
+
+# --- fees and subsidies ------------------------------------------------------------------------------
+
+
+def credit_code_of(organisation: Organisation) -> str:
+    """The organisation's unified social credit code: from its buyer application, or its signed
+    merchant record ("" when it has neither)."""
+    buyer = getattr(organisation, "buyer", None)
+    if buyer is not None and buyer.credit_code:
+        return buyer.credit_code
+    return (
+        Merchant.objects.filter(organisation=organisation, status=MerchantStatus.ACTIVE)
+        .values_list("credit_code", flat=True)
+        .first()
+        or ""
+    )
+
+
+def buyer_fee_due(organisation: Organisation, at: datetime, currency: str = "CNY") -> Money:
+    """The buyer's service fee an order placed now carries: once per calendar year by default
+    (``BUYER_SERVICE_FEE_PERIOD``), with the first order of the year that is not cancelled. The
+    caller holds the organisation's row lock, so two orders cannot both carry it or both miss it.
+    """
+    period = settings.BUYER_SERVICE_FEE_PERIOD
+    fee = Money(settings.BUYER_SERVICE_FEE, currency)
+    if period == "none" or not fee:
+        return Money.zero(currency)
+    if period == "order":
+        return fee
+    if period != "year":
+        raise ValueError(f"BUYER_SERVICE_FEE_PERIOD is year, order or none, not {period!r}")
+    year = timezone.localtime(at).year
+    carried = (
+        Order.objects.filter(buyer=organisation, buyer_fee_amount__gt=0, placed_at__year=year)
+        .exclude(status=OrderStatus.CANCELLED)
+        .exists()
+    )
+    return Money.zero(currency) if carried else fee
+
+
+def merchant_fee_rate(order: Order) -> Decimal:
+    board = order.listing.product.registered_version.board
+    rates = settings.MERCHANT_SERVICE_FEE_RATES_BY_BOARD
+    return Decimal(str(rates.get(board.code, settings.MERCHANT_SERVICE_FEE_RATE)))
+
+
+def subsidised(organisation: Organisation) -> bool:
+    """Whether the trading service-fee subsidy (免申即享) applies: the party is registered in one
+    of the subsidised divisions (the credit code's 3rd–8th characters)."""
+    division = credit_code_of(organisation)[2:8]
+    return bool(division) and any(
+        division.startswith(prefix) for prefix in settings.TRADING_FEE_SUBSIDY_REGIONS
+    )
+
+
+def assessor_of(order: Order) -> Organisation | None:
+    """The third-party firm whose reviewer approved the product's compliance assessment, if the
+    exchange's own staff did not."""
+    version_id = order.contract.terms["product"]["version"]
+    review = (
+        Review.objects.filter(
+            version_id=version_id, stage=ReviewStage.COMPLIANCE, decision="approve"
+        )
+        .order_by("-decided_at")
+        .first()
+    )
+    if review is None or review.reviewer_organisation_id is None:
+        return None
+    firm = Organisation.objects.filter(pk=review.reviewer_organisation_id).first()
+    if firm is None or firm.kind != OrganisationKind.SERVICE_PROVIDER:
+        return None
+    return firm
+
+
+@dataclass
+class Line:
+    kind: str
+    party: Organisation
+    amount: Money
+    debit: Account
+    credit: Account
+    code: str
+    rule: str
+
+
+def lines_for(order: Order) -> list[Line]:
+    """The clearing lines of an accepted order, by the rules in settings (nothing written)."""
+    currency = order.currency
+    merchant_org = order.merchant.organisation
+    buyer = order.buyer
+    exchange_fees = ledger.account_for(None, AccountPurpose.FEE_INCOME, currency)
+    fund = ledger.account_for(None, AccountPurpose.SUBSIDY_FUND, currency)
+    escrow = ledger.account_for(buyer, AccountPurpose.ESCROW, currency)
+    payouts = ledger.account_for(merchant_org, AccountPurpose.PAYOUTS_IN_TRANSIT, currency)
+    lines = []
+    if order.buyer_fee:
+        lines.append(
+            Line(LineKind.BUYER_FEE, buyer, order.buyer_fee, escrow, exchange_fees, "service_fee",
+                 _("%(period)s buyer's service fee") % {"period": _period_label()})
+        )  # fmt: skip
+    lines.append(
+        Line(LineKind.VALUE, merchant_org, order.value, escrow, payouts, "payment",
+             _("the order's trade value"))
+    )  # fmt: skip
+    rate = merchant_fee_rate(order)
+    fee = order.value * rate
+    if fee:
+        lines.append(
+            Line(LineKind.MERCHANT_FEE, merchant_org, fee, payouts, exchange_fees, "service_fee",
+                 _("%(rate)s of the trade value") % {"rate": _percent(rate)})
+        )  # fmt: skip
+    firm = assessor_of(order)
+    assessor_fee = order.value * settings.ASSESSOR_FEE_RATE
+    if firm is not None and assessor_fee:
+        payable = ledger.account_for(firm, AccountPurpose.SERVICE_FEES_PAYABLE, currency)
+        lines.append(
+            Line(LineKind.ASSESSOR_FEE, firm, assessor_fee, payouts, payable, "fee",
+                 _("%(rate)s of the trade value, to %(firm)s for the compliance assessment")
+                 % {"rate": _percent(settings.ASSESSOR_FEE_RATE), "firm": firm.name})
+        )  # fmt: skip
+    left = ledger.balances_of(fund).available
+    share = settings.TRADING_FEE_SUBSIDY_RATE
+    for party, charged, to in (
+        (merchant_org, fee, payouts),
+        (buyer, order.buyer_fee, ledger.account_for(buyer, AccountPurpose.AVAILABLE, currency)),
+    ):
+        if not charged or not subsidised(party):
+            continue
+        amount = min(charged * share, left)
+        rule = _("%(rate)s of the service fee, without application (免申即享)") % {
+            "rate": _percent(share)
+        }
+        if amount < charged * share:
+            rule += _("; the fund held only %(left)s") % {"left": left}
+        if amount:
+            lines.append(Line(LineKind.TRADING_SUBSIDY, party, amount, fund, to, "subsidy", rule))
+            left -= amount
+    listing_subsidy = _listing_subsidy_due(order, left)
+    if listing_subsidy:
+        lines.append(
+            Line(LineKind.LISTING_SUBSIDY, merchant_org, listing_subsidy, fund, payouts, "subsidy",
+                 _("the product's first cleared order; %(amount)s per product, up to %(cap)s "
+                   "per merchant") % {"amount": Money(settings.FIRST_LISTING_SUBSIDY, currency),
+                                      "cap": Money(settings.FIRST_LISTING_SUBSIDY_CAP, currency)})
+        )  # fmt: skip
+    return lines
+
+
+def _listing_subsidy_due(order: Order, left: Money) -> Money:
+    """The first registration and listing subsidy this order brings: with the product's first
+    cleared order, up to what remains of the merchant's cap and of the fund."""
+    zero = Money.zero(order.currency)
+    per_product = Money(settings.FIRST_LISTING_SUBSIDY, order.currency)
+    if not per_product:
+        return zero
+    paid = ClearingLine.objects.filter(
+        kind=LineKind.LISTING_SUBSIDY, party=order.merchant.organisation
+    )
+    if paid.filter(order__listing__product_id=order.listing.product_id).exists():
+        return zero
+    so_far = Money(paid.aggregate(total=Sum("amount"))["total"] or 0, order.currency)
+    room = Money(settings.FIRST_LISTING_SUBSIDY_CAP, order.currency) - so_far
+    return max(min(per_product, room, left), zero)
+
+
+def _percent(rate: Decimal) -> str:
+    return f"{(rate * 100).normalize():f}%"
+
+
+def _period_label() -> str:
+    return {"year": _("this year's"), "order": _("this order's")}.get(
+        settings.BUYER_SERVICE_FEE_PERIOD, ""
+    )
+
+
+# --- clearing ----------------------------------------------------------------------------------------
+
+
+def clear_order(order: Order) -> Order:
+    """Clear an accepted order: its hold posted, its fees and subsidies paid, in one linked chain;
+    its lines recorded; the order cleared. Clearing it again does nothing (the worker may run a
+    task twice)."""
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                return _clear(order)
+        except InsufficientFunds:
+            # The subsidy fund was spent by another clearing between the read and the write:
+            # the lines are worked out again from what it holds now.
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _clear(order: Order) -> Order:
+    # The merchant's row first: its listing subsidy's cap is read and spent under this lock.
+    Merchant.objects.select_for_update().get(pk=order.merchant_id)
+    order = (
+        Order.objects.select_for_update().select_related("merchant__organisation").get(pk=order.pk)
+    )
+    if order.status != OrderStatus.ACCEPTED:
+        return order  # cleared already, or not accepted (the task came too early or late)
+    payment = Payment.objects.select_related("hold").get(order=order)
+    lines = lines_for(order)
+    transfers = ledger.post_pending_linked(
+        payment.hold,
+        key=f"order:{order.pk}:clear",
+        moves=[
+            ledger.Move(
+                key=f"order:{order.pk}:{line.kind}:{line.party.pk}",
+                debit=line.debit,
+                credit=line.credit,
+                amount=line.amount,
+                code=line.code,
+                memo=f"{_('Order %(order)s') % {'order': order.pk}} · {line.rule}"[:200],
+                reference=f"order:{order.pk}",
+            )
+            for line in lines
+        ],
+    )
+    ClearingLine.objects.bulk_create(
+        ClearingLine(
+            order=order,
+            kind=line.kind,
+            party=line.party,
+            amount=line.amount.amount,
+            currency=line.amount.currency,
+            transfer=transfer,
+            rule=line.rule[:200],
+        )
+        for line, transfer in zip(lines, transfers[1:], strict=True)
+    )
+    order.cleared_at = clock.now()
+    order.save(update_fields=["cleared_at", "updated_at"])
+    lifecycle.take(order, ORDER_LIFECYCLE["clear"], actor=None, locked=True)
+    return order
+
+
+def clear_accepted() -> int:
+    """Clear every accepted order still waiting (beat, and before each batch); how many."""
+    waiting = Order.objects.filter(status=OrderStatus.ACCEPTED).order_by("id")
+    count = 0
+    for order in waiting.only("pk"):
+        if clear_order(order).status == OrderStatus.CLEARED:
+            count += 1
+    return count
+
+
+def net_effect(order: Order) -> dict[int, Money]:
+    """What an order's clearing left in each payout account (payouts in transit, fees payable),
+    by account id: what the order's batch pays out of them."""
+    effect: dict[int, Money] = {}
+    for line in order.lines.select_related("transfer__debit_account", "transfer__credit_account"):
+        transfer = line.transfer
+        for account, sign in ((transfer.credit_account, 1), (transfer.debit_account, -1)):
+            if account.purpose in PAYOUT_PURPOSES:
+                effect[account.pk] = effect.get(account.pk, Money.zero(order.currency)) + (
+                    line.money if sign > 0 else -line.money
+                )
+    return effect
+
+
+# --- settlement batches ------------------------------------------------------------------------------
+
+
+def settlement_day(day: date | None = None) -> date:
+    day = day or clock.today()
+    if day > clock.today():
+        raise RuleViolation(
+            _("%(day)s has not begun on the business clock: a batch settles a day that has."),
+            code="day_not_begun",
+            field="date",
+            params={"day": day},
+        )
+    if not clock.is_working_day(day):
+        raise RuleViolation(
+            _("%(day)s is not a working day: nothing settles; the next batch is on %(next)s."),
+            code="not_a_working_day",
+            field="date",
+            params={"day": day, "next": clock.add_working_days(day, 0)},
+        )
+    return day
+
+
+def settle(day: date | None = None, *, say=lambda line: None) -> PayoutBatch:
+    """Settle ``day`` (a working day; today by default): every order cleared before it goes into
+    the day's batch, each payee is paid its net to the bank, and the batch is registered.
+
+    Idempotent and resumable: the batch and its orders are fixed in one transaction, each payout
+    is its own transaction under an idempotency key, and the last step settles the orders and
+    registers the batch; a second run, or a run after a crash at any point, finishes the batch and
+    settles each order exactly once.
+
+    Raises:
+        RuleViolation ``day_not_begun`` / ``not_a_working_day``.
+    """
+    day = settlement_day(day)
+    cleared = clear_accepted()
+    if cleared:
+        say(f"cleared {cleared} accepted orders")
+    batch = _open_batch(day)
+    if batch.status == BatchStatus.SETTLED:
+        say(f"batch {day} is settled already")
+        return batch
+    payouts = _payouts_of(batch)
+    say(f"batch {day}: {batch.orders.count()} orders, {len(payouts)} payees")
+    for index, (account_id, amount) in enumerate(sorted(payouts.items()), start=1):
+        _pay(batch, Account.objects.select_related("owner").get(pk=account_id), amount)
+        say(f"  paid {index}/{len(payouts)}")
+    return _close(batch)
+
+
+def _open_batch(day: date) -> PayoutBatch:
+    """The day's batch, with every order cleared before the day, fixed once."""
+    with transaction.atomic():
+        batch, made = PayoutBatch.objects.get_or_create(
+            business_date=day, defaults={"opened_at": clock.now()}
+        )
+        batch = PayoutBatch.objects.select_for_update().get(pk=batch.pk)
+        if made:
+            start = timezone.make_aware(datetime.combine(day, time.min))
+            Order.objects.filter(
+                status=OrderStatus.CLEARED, batch__isnull=True, cleared_at__lt=start
+            ).update(batch=batch)
+        return batch
+
+
+def _payouts_of(batch: PayoutBatch) -> dict[int, Money]:
+    payouts: dict[int, Money] = {}
+    for order in batch.orders.order_by("id"):
+        for account_id, amount in net_effect(order).items():
+            payouts[account_id] = payouts.get(account_id, Money.zero(amount.currency)) + amount
+    return {account_id: amount for account_id, amount in payouts.items() if amount}
+
+
+@transaction.atomic
+def _pay(batch: PayoutBatch, account: Account, amount: Money) -> PayoutLine:
+    existing = PayoutLine.objects.filter(batch=batch, account=account).first()
+    if existing is not None:
+        return existing  # paid before the worker stopped
+    orders = sum(1 for order in batch.orders.all() if account.pk in net_effect(order))
+    transfer = ledger.transfer(
+        ledger.Move(
+            key=f"payout:{batch.business_date.isoformat()}:{account.pk}",
+            debit=account,
+            credit=ledger.account_for(None, AccountPurpose.BANK, amount.currency),
+            amount=amount,
+            code="payout",
+            memo=_("Settlement of %(day)s") % {"day": batch.business_date.isoformat()},
+            reference=f"batch:{batch.business_date.isoformat()}",
+        )
+    )
+    return PayoutLine.objects.create(
+        batch=batch,
+        payee=account.owner,
+        account=account,
+        amount=amount.amount,
+        currency=amount.currency,
+        orders=orders,
+        transfer=transfer,
+    )
+
+
+def batch_content(batch: PayoutBatch) -> dict:
+    """What the batch's certificate registers: its day, lines and their digest (amounts as
+    strings)."""
+    lines = [
+        {
+            "payee": line.payee.name,
+            "credit_code": credit_code_of(line.payee),
+            "account": line.account.purpose,
+            "amount": line.money.to_api(),
+            "currency": line.currency,
+            "orders": line.orders,
+            "transfer": line.transfer.key,
+        }
+        for line in batch.lines.select_related("payee", "account", "transfer").order_by("id")
+    ]
+    orders = sorted(batch.orders.values_list("id", flat=True))
+    body = {"date": batch.business_date.isoformat(), "lines": lines, "orders": orders}
+    digest = hashlib.sha256(registry.canonical_json(body)).hexdigest()
+    total = sum((line.money for line in batch.lines.all()), Money.zero(batch.currency))
+    return {**body, "total": total.to_api(), "currency": batch.currency, "digest": digest}
+
+
+@transaction.atomic
+def _close(batch: PayoutBatch) -> PayoutBatch:
+    batch = PayoutBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status == BatchStatus.SETTLED:
+        return batch
+    for order in batch.orders.select_for_update().filter(status=OrderStatus.CLEARED):
+        lifecycle.take(order, ORDER_LIFECYCLE["settle"], actor=None, locked=True)
+    content = batch_content(batch)
+    now = clock.now()
+    (certificate,) = registry.issue_certificates(
+        [
+            registry.Registration(
+                kind=CertificateKind.SETTLEMENT_BATCH,
+                registrant_name=settings.EXCHANGE_NAME,
+                registrant_credit_code=settings.EXCHANGE_CREDIT_CODE,
+                subject_type=BATCH_SUBJECT,
+                subject_id=batch.business_date.toordinal(),
+                subject_label=_("Settlement batch of %(day)s")
+                % {"day": batch.business_date.isoformat()},
+                rights=[],
+                content=content,
+                valid_until=now + timedelta(days=BATCH_VALID_DAYS),
+            )
+        ]
+    )
+    batch.status = BatchStatus.SETTLED
+    batch.settled_at = now
+    batch.total_amount = Decimal(content["total"])
+    batch.digest = content["digest"]
+    batch.certificate = certificate
+    batch.save()
+    return batch
+
+
+def fund_subsidies(*, amount: Money, key: str, actor=None) -> Transfer:
+    """Pay ``amount`` into the subsidy fund from the bank (the government's grant)."""
+    if not amount or amount.amount < 0:
+        raise RuleViolation(_("A grant is a positive amount."), field="amount")
+    return ledger.transfer(
+        ledger.Move(
+            key=key,
+            debit=ledger.account_for(None, AccountPurpose.BANK, amount.currency),
+            credit=ledger.account_for(None, AccountPurpose.SUBSIDY_FUND, amount.currency),
+            amount=amount,
+            code="subsidy_grant",
+            memo=_("Grant to the subsidy fund"),
+        ),
+        actor=actor,
+    )
