@@ -221,6 +221,8 @@ CELERY_TASK_ROUTES = {
     "exchange.deliver_notifications": {"queue": "notifications"},
     "accounts.send_invitation": {"queue": "notifications"},
     "listings.run_automated_checks": {"queue": "checks"},
+    "settlement.clear_order": {"queue": "settlement"},
+    "settlement.settle": {"queue": "settlement"},
 }
 CELERY_TASK_ACKS_LATE = True
 # A message taken by a worker that dies goes back to its queue after this many seconds (Redis).
