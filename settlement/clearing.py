@@ -50,7 +50,7 @@ from settlement.models import (
     PayoutBatch,
     PayoutLine,
 )
-from settlement.states import ORDER_LIFECYCLE, OrderStatus
+from settlement.states import ORDER_LIFECYCLE, RELEASED, OrderStatus
 
 BATCH_SUBJECT = "settlement.batch"
 BATCH_VALID_DAYS = 365 * 30  # the exchange's record of its own payouts, like a sealed ledger day
@@ -89,7 +89,7 @@ def buyer_fee_due(organisation: Organisation, at: datetime, currency: str = "CNY
     year = timezone.localtime(at).year
     carried = (
         Order.objects.filter(buyer=organisation, buyer_fee_amount__gt=0, placed_at__year=year)
-        .exclude(status=OrderStatus.CANCELLED)
+        .exclude(status__in=RELEASED)
         .exists()
     )
     return Money.zero(currency) if carried else fee

@@ -9,7 +9,7 @@ from exchange.ledger import reconcile as ledger_reconcile
 from exchange.ledger.models import Account, AccountPurpose, Transfer, TransferKind
 from exchange.money import Money
 from settlement.models import Order, Payment
-from settlement.states import CLEARED, HELD, OrderStatus
+from settlement.states import CLEARED, HELD, RELEASED, OrderStatus
 
 # The lines that take an order's hold out of escrow: together they are its total.
 TAKEN_FROM_ESCROW = ("value", "buyer_fee")
@@ -58,9 +58,9 @@ def check_orders(report: ledger_reconcile.Report, say) -> None:
             report.problems.append(
                 f"order {order_id} is {status} but its hold {hold.key} was not posted"
             )
-        elif status == OrderStatus.CANCELLED and resolution != TransferKind.VOID:
+        elif status in RELEASED and resolution != TransferKind.VOID:
             report.problems.append(
-                f"order {order_id} is cancelled but its hold {hold.key} was not released"
+                f"order {order_id} is {status} but its hold {hold.key} was not released"
             )
     escrows = list(Account.objects.filter(purpose=AccountPurpose.ESCROW).order_by("id"))
     stored = balances(escrows)

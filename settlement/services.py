@@ -44,6 +44,7 @@ from settlement.errors import (
 from settlement.models import Buyer, Contract, Delivery, DeliveryMode, Download, Order, Payment
 from settlement.states import (
     BUYER_LIFECYCLE,
+    DATA_ACCESS,
     HELD,
     ORDER_LIFECYCLE,
     BuyerStatus,
@@ -268,6 +269,30 @@ def cancel_order(order: Order, *, actor, reason: str) -> Order:
     return order
 
 
+def delivery_due_at(order: Order):
+    """When a paid order is refunded if the merchant has not delivered (business clock)."""
+    payment = getattr(order, "payment", None)
+    if order.status != OrderStatus.PAID or payment is None:
+        return None
+    return payment.paid_at + timedelta(days=settings.DELIVERY_DEADLINE_DAYS)
+
+
+def refund_undelivered() -> int:
+    """Refund every paid order whose delivery deadline has passed: its hold is released (beat)."""
+    cutoff = clock.now() - timedelta(days=settings.DELIVERY_DEADLINE_DAYS)
+    due = Order.objects.filter(status=OrderStatus.PAID, payment__paid_at__lte=cutoff)
+    count = 0
+    for order_id in due.order_by("id").values_list("id", flat=True):
+        with transaction.atomic():
+            order = Order.objects.select_for_update().get(pk=order_id)
+            if order.status != OrderStatus.PAID:
+                continue  # delivered a moment ago
+            lifecycle.take(order, ORDER_LIFECYCLE["refund_undelivered"], actor=None, locked=True)
+            ledger.void_pending(order.payment.hold, key=f"order:{order.pk}:refund")
+            count += 1
+    return count
+
+
 def escrow_held() -> dict[int, Money]:
     """The escrow each buyer's held orders account for, by organisation id (reconcile)."""
     from django.db.models import Sum
@@ -373,7 +398,7 @@ def delivery_for_download(delivery_id: int, token: str, *, user) -> Delivery:
         or claim["delivery"] != delivery_id
         or claim["user"] != user.pk
         or not permissions.acts_for_buyer(user, delivery.order.buyer)
-        or delivery.order.status not in (OrderStatus.DELIVERED, OrderStatus.ACCEPTED)
+        or delivery.order.status not in DATA_ACCESS
     ):
         raise PermissionDeniedError(
             _("Only the buyer's members download a delivery of a live order."),

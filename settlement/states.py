@@ -51,6 +51,7 @@ class OrderStatus(models.TextChoices):
     CLEARED = "cleared", _("Cleared")
     SETTLED = "settled", _("Settled")
     CANCELLED = "cancelled", pgettext_lazy("order", "Cancelled")
+    REFUNDED = "refunded", _("Refunded (not delivered)")
 
 
 def _orders_for_buyer(actor, order) -> bool:
@@ -73,6 +74,7 @@ MERCHANT = _("the merchant's admin")
 EITHER_PARTY = _("the buyer or the merchant")
 SYSTEM = _("the exchange, when the acceptance window ends")
 CLEARING = _("the exchange's clearing, after acceptance")
+DEADLINE = _("the exchange, when the delivery deadline passes")
 SETTLEMENT = _("the exchange's settlement batch, on the next working day")
 
 O = OrderStatus  # noqa: E741
@@ -91,6 +93,9 @@ ORDER_LIFECYCLE = Lifecycle(
                _orders_for_buyer, BUYER),
         Action("auto_accept", _("Accepted when the window ended"), frozenset({O.DELIVERED}),
                O.ACCEPTED, by_system, SYSTEM),
+        # No "paid and got nothing": a paid order not delivered by its deadline is refunded.
+        Action("refund_undelivered", _("Refunded: not delivered in time"), frozenset({O.PAID}),
+               O.REFUNDED, by_system, DEADLINE),
         # Clearing posts the escrow to the merchant with the fees and subsidies in one linked
         # chain (settlement.clearing.clear_order); the T+1 batch pays it out (settle).
         Action("clear", _("Cleared"), frozenset({O.ACCEPTED}), O.CLEARED, by_system, CLEARING),
@@ -107,3 +112,7 @@ ORDER_LIFECYCLE = Lifecycle(
 HELD = frozenset({O.PAID, O.DELIVERED, O.ACCEPTED})
 # Orders whose hold clearing has posted: their money has gone on to the merchant and the fees.
 CLEARED = frozenset({O.CLEARED, O.SETTLED})
+# Orders whose buyer may download their deliveries: delivered, and not refunded or cancelled.
+DATA_ACCESS = frozenset({O.DELIVERED, O.ACCEPTED, O.CLEARED, O.SETTLED})
+# Orders whose hold was released to the buyer in full.
+RELEASED = frozenset({O.CANCELLED, O.REFUNDED})

@@ -12,6 +12,13 @@ def accept_due() -> int:
     return accept()
 
 
+@shared_task(name="settlement.refund_undelivered", **TASK_DEFAULTS)
+def refund_undelivered() -> int:
+    from settlement.services import refund_undelivered as refund
+
+    return refund()
+
+
 @shared_task(name="settlement.clear_order", **TASK_DEFAULTS)
 def clear_order(order_id: int) -> str:
     """Clear an order once its acceptance has committed (a second run does nothing)."""

@@ -31,7 +31,13 @@ from settlement.forms import (
     PayForm,
 )
 from settlement.models import Buyer
-from settlement.states import BUYER_LIFECYCLE, ORDER_LIFECYCLE, BuyerStatus, OrderStatus
+from settlement.states import (
+    BUYER_LIFECYCLE,
+    DATA_ACCESS,
+    ORDER_LIFECYCLE,
+    BuyerStatus,
+    OrderStatus,
+)
 
 
 @login_required
@@ -97,7 +103,7 @@ def order_detail(request, pk):
         account = ledger.account_for(order.buyer, AccountPurpose.AVAILABLE, order.currency)
         available = ledger.balances_of(account).available
     buyer_side = permissions.acts_for_buyer(request.user, order.buyer)
-    live = order.status in (OrderStatus.DELIVERED, OrderStatus.ACCEPTED)
+    live = order.status in DATA_ACCESS
     deliveries = [
         (
             delivery,
@@ -117,6 +123,7 @@ def order_detail(request, pk):
         "delivery_form": DeliveryForm() if "deliver" in offered else None,
         "may_accept": "accept" in offered,
         "deliveries": deliveries,
+        "deliver_by": services.delivery_due_at(order),
         "accept_by": services.acceptance_due_at(order)
         if order.status == OrderStatus.DELIVERED
         else None,

@@ -681,11 +681,22 @@ def _order_in(world, state, variant):
         clearing.clear_order(order)
     if reached >= path.index(OrderStatus.SETTLED):
         _settle_next_working_day()
+    if state == OrderStatus.REFUNDED:
+        settlement.pay_order(order, actor=purchaser, key="walk", respond=lambda paid: {})
+        _past_the_delivery_deadline(order)
+        settlement.refund_undelivered()
     if state == OrderStatus.CANCELLED:
         settlement.cancel_order(order, actor=purchaser, reason="需求变更")
     order.refresh_from_db()
     assert order.status == state
     return order
+
+
+def _past_the_delivery_deadline(order):
+    from django.conf import settings
+
+    days = settings.DELIVERY_DEADLINE_DAYS
+    clock.set_simulated_time(at=clock.now() + timedelta(days=days, minutes=1))
 
 
 def _settle_next_working_day():
@@ -711,6 +722,9 @@ def _order_take(world, order, action, actor):
         return settlement.deliver_file(order, actor=actor, upload=_package())
     if action.name == "accept":
         return settlement.accept_order(order, actor=actor)
+    if action.name == "refund_undelivered":
+        _past_the_delivery_deadline(order)
+        return settlement.refund_undelivered()
     if action.name == "clear":
         return clearing.clear_order(order)
     if action.name == "settle":

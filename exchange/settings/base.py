@@ -264,6 +264,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "settlement.accept_due",
         "schedule": crontab(minute="*/5"),
     },
+    "refund-undelivered-orders": {
+        "task": "settlement.refund_undelivered",
+        "schedule": crontab(minute="*/10"),
+    },
     # Each morning: the day's settlement batch (on working days; T+1 of the orders cleared
     # before), after clearing any accepted order still waiting.
     "settle-payouts": {
@@ -378,8 +382,10 @@ EXCHANGE_CREDIT_CODE = env("EXCHANGE_CREDIT_CODE", default="91310115MA7ALBR13K")
 LEDGER_AUTO_CONFIRM_DEPOSITS = env.bool("LEDGER_AUTO_CONFIRM_DEPOSITS", default=False)
 
 # Trading: how long a buyer has to accept (or dispute) a delivery before it is accepted for them,
-# on the business clock; how long a delivery's download link lives.
+# on the business clock; how long a delivery's download link lives; how long a merchant has to
+# deliver a paid order before it is refunded.
 ACCEPTANCE_WINDOW_DAYS = env.int("ACCEPTANCE_WINDOW_DAYS", default=7)
+DELIVERY_DEADLINE_DAYS = env.int("DELIVERY_DEADLINE_DAYS", default=10)
 DELIVERY_LINK_SECONDS = env.int("DELIVERY_LINK_SECONDS", default=15 * 60)
 
 # Clearing (DOMAIN.md §8; the rates and eligibility are simulator rules). The exchange's service

@@ -253,3 +253,31 @@ def test_the_download_page_serves_only_its_links_holder(listed, funded_buyer, se
     client.force_login(seller)  # the merchant's own package, but the link is the buyer's
     assert client.get(f"{url}?token={token}").status_code == 403
     assert delivery.downloads.count() == 1
+
+
+def test_a_paid_order_not_delivered_by_its_deadline_is_refunded(
+    listed, funded_buyer, seller, settings
+):
+    from datetime import timedelta
+
+    from exchange import clock
+    from exchange.ledger import services as ledger
+    from exchange.ledger.models import AccountPurpose
+
+    available = ledger.account_for(funded_buyer.organisation, AccountPurpose.AVAILABLE)
+    before = ledger.balances_of(available).available
+    late = paid_order(listed, funded_buyer)
+    on_time = place(funded_buyer, listed)
+    services.pay_order(on_time, actor=funded_buyer, key="k-on-time", respond=lambda o: {})
+    clock.set_simulated_time(at=clock.now() + timedelta(days=settings.DELIVERY_DEADLINE_DAYS - 1))
+    services.deliver_file(on_time, actor=seller, upload=package())
+    assert services.refund_undelivered() == 0
+    clock.set_simulated_time(at=clock.now() + timedelta(days=1, minutes=1))
+    assert services.refund_undelivered() == 1
+    late.refresh_from_db()
+    assert late.status == OrderStatus.REFUNDED
+    assert late.events.filter(kind="refund_undelivered", actor__isnull=True).exists()
+    assert ledger.balances_of(available).available == before - on_time.total
+    with pytest.raises(InvalidTransition):  # too late to deliver now
+        services.deliver_file(late, actor=seller, upload=package())
+    assert services.refund_undelivered() == 0 and reconcile().ok
