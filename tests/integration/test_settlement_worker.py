@@ -1,6 +1,7 @@
 """Clearing and settlement with real processes on PostgreSQL and Redis: the worker clears an order
 once its acceptance commits; a ``manage.py settle`` killed inside its batch (SIGKILL, between two
 payouts) is run again and settles each order exactly once."""
+# ruff: noqa: F811 (the fixtures are imported from the unit tests' modules and named as arguments)
 
 import os
 import signal
