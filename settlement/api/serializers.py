@@ -4,7 +4,7 @@ from rest_framework import serializers
 from exchange.api.serializers import ModelSerializer
 from listings.api.serializers import MoneyField
 from settlement import permissions, selectors, services
-from settlement.models import Buyer, ClearingLine, Delivery, Order
+from settlement.models import Buyer, ClearingLine, Delivery, Order, PayoutBatch, PayoutLine
 
 
 class BuyerSerializer(ModelSerializer):
@@ -159,3 +159,53 @@ class DeliverySerializer(ModelSerializer):
         token = services.download_token(delivery, request.user)
         url = reverse("settlement:download", kwargs={"pk": delivery.pk})
         return request.build_absolute_uri(f"{url}?token={token}")
+
+
+class PayoutSerializer(ModelSerializer):
+    payee = serializers.CharField(source="payee.name")
+    account = serializers.CharField(source="account.purpose")
+    amount = serializers.SerializerMethodField()
+    transfer = serializers.CharField(source="transfer.key")
+
+    class Meta:
+        model = PayoutLine
+        fields = ["payee", "account", "amount", "currency", "orders", "transfer"]
+        read_only_fields = fields
+
+    def get_amount(self, line) -> str:
+        return line.money.to_api()
+
+
+class BatchSerializer(ModelSerializer):
+    """A day's settlement batch as its viewer may see it: a payee its own payout and orders."""
+
+    date = serializers.DateField(source="business_date")
+    total = serializers.SerializerMethodField()
+    certificate = serializers.SerializerMethodField()
+    payouts = serializers.SerializerMethodField()
+    orders = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PayoutBatch
+        fields = ["date", "status", "total", "currency", "digest", "certificate", "settled_at",
+                  "payouts", "orders"]  # fmt: skip
+        read_only_fields = fields
+
+    def _seen(self, batch) -> dict:
+        cache = self.context.setdefault("statements", {})
+        if batch.pk not in cache:
+            cache[batch.pk] = selectors.statement(self.context["request"].user, batch)
+        return cache[batch.pk]
+
+    def get_total(self, batch) -> str:
+        """What the batch paid out in all (every payee's payouts)."""
+        return batch.total.to_api()
+
+    def get_certificate(self, batch) -> str | None:
+        return batch.certificate.number if batch.certificate_id else None
+
+    def get_payouts(self, batch) -> list[dict]:
+        return PayoutSerializer(self._seen(batch)["payouts"], many=True).data
+
+    def get_orders(self, batch) -> list[int]:
+        return [order.pk for order, _lines in self._seen(batch)["orders"]]

@@ -6,5 +6,6 @@ app_name = "settlement-api"
 router = Router()
 router.register("orders", views.OrderViewSet, basename="order")
 router.register("buyers", views.BuyerViewSet, basename="buyer")
+router.register("batches", views.BatchViewSet, basename="batch")
 
 urlpatterns = router.urls

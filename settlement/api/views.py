@@ -18,6 +18,7 @@ from exchange.errors import RuleViolation
 from listings.models import CatalogEntry, ListingPlan, Scenario
 from settlement import selectors, services
 from settlement.api.serializers import (
+    BatchSerializer,
     BuyerApplicationSerializer,
     BuyerDecisionSerializer,
     BuyerSerializer,
@@ -162,3 +163,17 @@ class BuyerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @action(detail=True, methods=["post"])
     def reapply(self, request, pk=None):
         return self._decide(request, pk, "reapply")
+
+
+class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Settlement batches by date (``/api/batches/2026-12-04/``): the exchange's staff see every
+    batch, a payee the batches that paid it (its own payout and orders), anyone else none."""
+
+    serializer_class = BatchSerializer
+    permission_classes = [drf_permissions.IsAuthenticated]
+    lookup_field = "business_date"
+    lookup_url_kwarg = "date"
+    lookup_value_regex = r"\d{4}-\d{2}-\d{2}"
+
+    def get_queryset(self):
+        return selectors.batches_visible_to(self.request.user)

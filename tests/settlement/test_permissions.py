@@ -2,16 +2,20 @@
 exchange's settlement operators, operators and auditors all, anyone else nothing (404); only the
 buyer pays, either party cancels, operators verify buyers."""
 
+from datetime import datetime
+
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
+from exchange import clock
 from exchange.accounts.roles import OrganisationKind, Role
 from exchange.ledger.models import Transfer
-from settlement import services
+from settlement import clearing, services
 from settlement.models import Buyer, Order
 from tests.conftest import api_client_for
 from tests.factories import credit_code, make_organisation, make_user
-from tests.settlement.conftest import plan_of
+from tests.settlement.conftest import fund, plan_of
 from tests.settlement.test_orders import package
 
 ROLES = ["anonymous", "purchaser", "seller", "other", "settlement", "auditor", "operator"]
@@ -32,6 +36,8 @@ SETTLEMENT_API_MATRIX = [
     ("deliver", "post", "/api/orders/{paid}/deliver/", "package", row(401, 403, 201, 404, 403, 403, 403)),
     ("deliveries", "get", "/api/orders/{delivered}/deliveries/", None, row(401, 200, 200, 404, 200, 200, 200)),
     ("accept", "post", "/api/orders/{delivered}/accept/", None, row(401, 200, 403, 404, 403, 403, 403)),
+    ("batches", "get", "/api/batches/", None, row(401, 200, 200, 200, 200, 200, 200)),
+    ("batch", "get", "/api/batches/{batch}/", None, row(401, 404, 200, 404, 200, 200, 200)),
     ("buyers", "get", "/api/buyers/", None, row(401, 200, 200, 200, 200, 200, 200)),
     ("buyer", "get", "/api/buyers/{buyer}/", None, row(401, 200, 404, 404, 200, 200, 200)),
     ("apply", "post", "/api/buyers/", "apply", row(401, 400, 201, 201, 403, 403, 403)),
@@ -82,7 +88,22 @@ def world(listed, funded_buyer, seller, exchange_org):
     )
     services.pay_order(delivered, actor=funded_buyer, key="delivered", respond=lambda o: {})
     services.deliver_file(delivered, actor=seller, upload=package())
+    fund(funded_buyer, "20000.00", people["settlement"])
+    settled = services.place_order(
+        actor=funded_buyer,
+        listing=listed,
+        plan=plan_of(listed, "monthly"),
+        scenario=listed.product.registered_version.scenarios.first(),
+    )
+    services.pay_order(settled, actor=funded_buyer, key="settled", respond=lambda o: {})
+    services.deliver_file(settled, actor=seller, upload=package())
+    services.accept_order(settled, actor=funded_buyer)
+    clearing.clear_order(settled)
+    day = clock.add_working_days(clock.today(), 1)
+    clock.set_simulated_time(at=timezone.make_aware(datetime.combine(day, datetime.min.time())))
+    batch = clearing.settle()
     ids = {
+        "batch": batch.business_date.isoformat(),
         "order": order.pk,
         "buyer": funded_buyer.organisation.buyer.pk,
         "applied": applied.pk,
