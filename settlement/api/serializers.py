@@ -2,6 +2,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from exchange.api.serializers import ModelSerializer
+from exchange.money import Money
 from listings.api.serializers import MoneyField
 from settlement import permissions, selectors, services
 from settlement.models import Buyer, ClearingLine, Delivery, Order, PayoutBatch, PayoutLine
@@ -198,8 +199,9 @@ class BatchSerializer(ModelSerializer):
         return cache[batch.pk]
 
     def get_total(self, batch) -> str:
-        """What the batch paid out in all (every payee's payouts)."""
-        return batch.total.to_api()
+        """What the batch paid out to the payees the viewer sees (all of them, for staff)."""
+        payouts = self._seen(batch)["payouts"]
+        return sum((payout.money for payout in payouts), Money.zero(batch.currency)).to_api()
 
     def get_certificate(self, batch) -> str | None:
         return batch.certificate.number if batch.certificate_id else None

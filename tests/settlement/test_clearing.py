@@ -258,3 +258,25 @@ def test_each_side_sees_its_lines_and_the_payee_its_statement(
     everything = client.get(reverse("settlement:batch", args=["2026-09-30"])).content.decode()
     assert "¥22,932.50" in everything and "¥9,980.00" in everything
     assert client.get(reverse("settlement:batch", args=["2026-13-01"])).status_code == 404
+
+
+def test_the_api_shows_a_payee_its_payout_and_the_staff_every_payout(
+    listed, rich_buyer, seller, grant, settlement_operator, django_capture_on_commit_callbacks
+):
+    from tests.conftest import api_client_for
+
+    order = accepted_order(listed, rich_buyer, seller, django_capture_on_commit_callbacks)
+    assert [line["kind"] for line in api_client_for(seller).get(
+        f"/api/orders/{order.pk}/").json()["lines"]] == [
+        "value", "merchant_fee", "assessor_fee", "trading_subsidy", "listing_subsidy"
+    ]  # fmt: skip
+    clock.set_simulated_time(at=TUESDAY + timezone.timedelta(days=1))
+    clearing.settle()
+    mine = api_client_for(seller).get("/api/batches/2026-09-30/").json()
+    assert [p["amount"] for p in mine["payouts"]] == ["22932.50"] and mine["orders"] == [order.pk]
+    assert mine["certificate"].startswith("SB-") and mine["total"] == "22932.50"  # its own
+    everything = api_client_for(settlement_operator).get("/api/batches/2026-09-30/").json()
+    assert sorted(p["amount"] for p in everything["payouts"]) == ["22932.50", "30.00"]
+    assert everything["total"] == "22962.50"
+    assert api_client_for(rich_buyer).get("/api/batches/2026-09-30/").status_code == 404
+    assert api_client_for(settlement_operator).get("/api/batches/2026-13-01/").status_code == 404
