@@ -20,7 +20,7 @@ from exchange.ledger.models import AccountPurpose
 from exchange.web import show_refusal
 from listings import selectors as catalogue
 from listings.models import ListingPlan, PlanKind
-from settlement import permissions, selectors, services
+from settlement import pdf, permissions, selectors, services
 from settlement.api.serializers import OrderSerializer
 from settlement.forms import (
     BuyerApplicationForm,
@@ -359,4 +359,44 @@ def batch_csv(request, day):
              payout.currency, _("%(orders)s orders") % {"orders": payout.orders},
              payout.transfer.key]
         )  # fmt: skip
+    return response
+
+
+@login_required
+def order_receipt_pdf(request, pk):
+    """The order's receipt as a PDF: what was bought and paid, and the viewer's clearing lines."""
+    order = get_object_or_404(selectors.orders_visible_to(request.user), pk=pk)
+    body = pdf.receipt_pdf(order=order, lines=selectors.lines_seen_by(request.user, order))
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="receipt-{order.pk}.pdf"'
+    return response
+
+
+@login_required
+def order_receipt_csv(request, pk):
+    order = get_object_or_404(selectors.orders_visible_to(request.user), pk=pk)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="receipt-{order.pk}.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow([_("Order"), _("Line"), _("From"), _("To"), _("Amount"), _("Currency"),
+                     _("Rule"), _("Transfer")])  # fmt: skip
+    writer.writerow([order.pk, _("Trade value"), order.buyer.name, order.merchant.company_name,
+                     order.value.to_api(), order.currency, "", ""])  # fmt: skip
+    if order.buyer_fee_amount:
+        writer.writerow([order.pk, _("Buyer's service fee"), order.buyer.name, "",
+                         order.buyer_fee.to_api(), order.currency, "", ""])  # fmt: skip
+    for line in selectors.lines_seen_by(request.user, order):
+        t = line.transfer
+        writer.writerow([order.pk, line.get_kind_display(), t.debit_account, t.credit_account,
+                         line.money.to_api(), line.currency, line.rule, t.key])  # fmt: skip
+    return response
+
+
+@login_required
+def batch_pdf(request, day):
+    batch = get_object_or_404(selectors.batches_visible_to(request.user), business_date=day)
+    body = pdf.statement_pdf(batch=batch, **selectors.statement(request.user, batch))
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="settlement-{day}.pdf"'
     return response

@@ -280,3 +280,39 @@ def test_the_api_shows_a_payee_its_payout_and_the_staff_every_payout(
     assert everything["total"] == "22962.50"
     assert api_client_for(rich_buyer).get("/api/batches/2026-09-30/").status_code == 404
     assert api_client_for(settlement_operator).get("/api/batches/2026-13-01/").status_code == 404
+
+
+def test_receipts_and_statements_as_files_for_those_who_may_see_them(
+    listed, rich_buyer, seller, grant, settlement_operator, client,
+    django_capture_on_commit_callbacks,
+):  # fmt: skip
+    from django.urls import reverse
+
+    from tests.factories import make_user
+
+    order = accepted_order(listed, rich_buyer, seller, django_capture_on_commit_callbacks)
+    clock.set_simulated_time(at=TUESDAY + timezone.timedelta(days=1))
+    clearing.settle()
+    receipt = reverse("settlement:order-receipt-pdf", args=[order.pk])
+    receipt_csv = reverse("settlement:order-receipt-csv", args=[order.pk])
+    statement = reverse("settlement:batch-pdf", args=["2026-09-30"])
+    client.force_login(rich_buyer)
+    served = client.get(receipt)
+    assert served["Content-Type"] == "application/pdf" and served.content.startswith(b"%PDF")
+    rows = client.get(receipt_csv).content.decode("utf-8-sig")
+    assert "3000.00" in rows and "trading_subsidy" not in rows and "75.00" not in rows
+    assert client.get(statement).status_code == 404  # the buyer is no payee
+    client.force_login(seller)
+    assert client.get(statement).content.startswith(b"%PDF")
+    assert "75.00" in client.get(receipt_csv).content.decode("utf-8-sig")
+    stranger = make_user(role="merchant_admin", username="stranger")
+    client.force_login(stranger)
+    for url in (
+        receipt,
+        receipt_csv,
+        statement,
+        reverse("settlement:batch-csv", args=["2026-09-30"]),
+    ):
+        assert client.get(url).status_code == 404, url
+    client.force_login(settlement_operator)
+    assert client.get(statement).content.startswith(b"%PDF")
