@@ -43,6 +43,20 @@ pytestmark = [
 ]
 
 
+@pytest.fixture
+def on_sale(request):
+    """The listed product, its review pipeline run in-process: these tests are about the worker
+    that clears and the process that settles, not the one that checks products."""
+    from exchange.celery import app
+
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        return request.getfixturevalue("listed")
+    finally:
+        app.conf.task_always_eager = saved
+
+
 def accepted(listed, buyer, seller):
     version = listed.product.registered_version
     order = services.place_order(
@@ -62,10 +76,10 @@ def status_of(order) -> str:
 
 
 def test_the_worker_clears_an_order_after_its_acceptance_commits(
-    celery_worker, listed, verified, purchaser, settlement_operator, seller
+    celery_worker, on_sale, verified, purchaser, settlement_operator, seller
 ):
     fund(purchaser, "20000.00", settlement_operator)
-    order = accepted(listed, purchaser, seller)
+    order = accepted(on_sale, purchaser, seller)
     wait_for(lambda: status_of(order) == OrderStatus.CLEARED, what="the worker to clear the order")
     assert order.lines.count() >= 3 and reconcile().ok
 
@@ -84,10 +98,10 @@ def settle_process(db_url: str) -> subprocess.Popen:
 
 
 def test_a_batch_killed_between_payouts_is_finished_by_the_next_run(
-    worker_database, listed, verified, purchaser, settlement_operator, seller
+    worker_database, on_sale, verified, purchaser, settlement_operator, seller
 ):
     fund(purchaser, "20000.00", settlement_operator)
-    order = accepted(listed, purchaser, seller)
+    order = accepted(on_sale, purchaser, seller)
     clearing.clear_order(order)
     payable = ledger.account_for(
         order.lines.get(kind="assessor_fee").party, AccountPurpose.SERVICE_FEES_PAYABLE
