@@ -303,18 +303,32 @@ def clear_accepted() -> int:
     return count
 
 
-def net_effect(order: Order) -> dict[int, Money]:
-    """What an order's clearing left in each payout account (payouts in transit, fees payable),
-    by account id: what the order's batch pays out of them."""
-    effect: dict[int, Money] = {}
-    for line in order.lines.select_related("transfer__debit_account", "transfer__credit_account"):
+@dataclass
+class Payout:
+    """What a set of orders' clearing left in one payout account, and from how many orders."""
+
+    amount: Money
+    orders: set[int]
+
+
+def payouts_of(orders) -> dict[int, Payout]:
+    """What the clearing lines of ``orders`` (a queryset) left in each payout account (payouts in
+    transit, fees payable), by account id: what a batch of them pays out. One query."""
+    lines = ClearingLine.objects.filter(order__in=orders).select_related(
+        "transfer__debit_account", "transfer__credit_account"
+    )
+    found: dict[int, Payout] = {}
+    for line in lines.order_by("id"):
         transfer = line.transfer
-        for account, sign in ((transfer.credit_account, 1), (transfer.debit_account, -1)):
+        for account, signed in (
+            (transfer.credit_account, line.money),
+            (transfer.debit_account, -line.money),
+        ):
             if account.purpose in PAYOUT_PURPOSES:
-                effect[account.pk] = effect.get(account.pk, Money.zero(order.currency)) + (
-                    line.money if sign > 0 else -line.money
-                )
-    return effect
+                payout = found.setdefault(account.pk, Payout(Money.zero(line.currency), set()))
+                payout.amount += signed
+                payout.orders.add(line.order_id)
+    return {account_id: payout for account_id, payout in found.items() if payout.amount}
 
 
 # --- settlement batches ------------------------------------------------------------------------------
@@ -359,10 +373,11 @@ def settle(day: date | None = None, *, say=lambda line: None) -> PayoutBatch:
     if batch.status == BatchStatus.SETTLED:
         say(f"batch {day} is settled already")
         return batch
-    payouts = _payouts_of(batch)
+    payouts = payouts_of(batch.orders.all())
     say(f"batch {day}: {batch.orders.count()} orders, {len(payouts)} payees")
-    for index, (account_id, amount) in enumerate(sorted(payouts.items()), start=1):
-        _pay(batch, Account.objects.select_related("owner").get(pk=account_id), amount)
+    accounts = Account.objects.select_related("owner").in_bulk(list(payouts))
+    for index, (account_id, payout) in enumerate(sorted(payouts.items()), start=1):
+        _pay(batch, accounts[account_id], payout)
         say(f"  paid {index}/{len(payouts)}")
     return _close(batch)
 
@@ -382,20 +397,12 @@ def _open_batch(day: date) -> PayoutBatch:
         return batch
 
 
-def _payouts_of(batch: PayoutBatch) -> dict[int, Money]:
-    payouts: dict[int, Money] = {}
-    for order in batch.orders.order_by("id"):
-        for account_id, amount in net_effect(order).items():
-            payouts[account_id] = payouts.get(account_id, Money.zero(amount.currency)) + amount
-    return {account_id: amount for account_id, amount in payouts.items() if amount}
-
-
 @transaction.atomic
-def _pay(batch: PayoutBatch, account: Account, amount: Money) -> PayoutLine:
+def _pay(batch: PayoutBatch, account: Account, payout: Payout) -> PayoutLine:
     existing = PayoutLine.objects.filter(batch=batch, account=account).first()
     if existing is not None:
         return existing  # paid before the worker stopped
-    orders = sum(1 for order in batch.orders.all() if account.pk in net_effect(order))
+    amount = payout.amount
     transfer = ledger.transfer(
         ledger.Move(
             key=f"payout:{batch.business_date.isoformat()}:{account.pk}",
@@ -413,7 +420,7 @@ def _pay(batch: PayoutBatch, account: Account, amount: Money) -> PayoutLine:
         account=account,
         amount=amount.amount,
         currency=amount.currency,
-        orders=orders,
+        orders=len(payout.orders),
         transfer=transfer,
     )
 

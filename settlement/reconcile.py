@@ -110,9 +110,9 @@ def check_payouts(report: ledger_reconcile.Report, say) -> None:
                 f"order {order.pk} is {order.status} but its lines take "
                 f"{Money.from_minor(taken, order.currency)} of its total {order.total}"
             )
-        if order.status == OrderStatus.CLEARED:
-            for account_id, amount in clearing.net_effect(order).items():
-                waiting[account_id] += amount.minor_units
+    unpaid = Order.objects.filter(status=OrderStatus.CLEARED)
+    for account_id, payout in clearing.payouts_of(unpaid).items():
+        waiting[account_id] += payout.amount.minor_units
     batches = 0
     for batch in PayoutBatch.objects.order_by("business_date").select_related("certificate"):
         batches += 1
@@ -127,7 +127,10 @@ def check_payouts(report: ledger_reconcile.Report, say) -> None:
                 waiting[line.account_id] -= line.money.minor_units  # paid before a restart
         if batch.status != BatchStatus.SETTLED:
             continue
-        expected = clearing._payouts_of(batch)
+        expected = {
+            account_id: payout.amount
+            for account_id, payout in clearing.payouts_of(batch.orders.all()).items()
+        }
         if expected != {account_id: line.money for account_id, line in paid.items()}:
             report.problems.append(f"batch {day}: its payouts differ from its orders' lines")
         content = clearing.batch_content(batch)
