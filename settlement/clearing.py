@@ -252,12 +252,22 @@ def clear_order(order: Order) -> Order:
 def _clear(order: Order) -> Order:
     # The merchant's row first: its listing subsidy's cap is read and spent under this lock.
     Merchant.objects.select_for_update().get(pk=order.merchant_id)
+    # Locks the order's row alone; what the lines read of it comes in the same query.
     order = (
-        Order.objects.select_for_update().select_related("merchant__organisation").get(pk=order.pk)
+        Order.objects.select_for_update(of=("self",))
+        .select_related(
+            "merchant__organisation",
+            "buyer__buyer",
+            "contract",
+            "listing__product__registered_version__board",
+        )
+        .get(pk=order.pk)
     )
     if order.status != OrderStatus.ACCEPTED:
         return order  # cleared already, or not accepted (the task came too early or late)
-    payment = Payment.objects.select_related("hold").get(order=order)
+    payment = Payment.objects.select_related("hold__debit_account", "hold__credit_account").get(
+        order=order
+    )
     lines = lines_for(order)
     transfers = ledger.post_pending_linked(
         payment.hold,
