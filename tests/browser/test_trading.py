@@ -130,6 +130,7 @@ def test_a_buyer_is_verified_orders_pays_downloads_accepts_and_the_merchant_is_s
     assert_fits_the_window(purchaser)
     purchaser.screenshot(path=results_dir / "trading-order-to-accept.png", full_page=True)
     purchaser.locator("button[data-action=accept]").click()
+    expect(purchaser.locator(".messages")).to_contain_text("已验收")  # the form's answer came
     # the worker clears the order once the acceptance commits (eagerly here)
     purchaser.reload()
     expect(purchaser.get_by_test_id("status")).to_have_text("已清算")
