@@ -1,12 +1,14 @@
-"""Helpers for the web views: refusals as form errors or messages, and lifecycle action buttons."""
+"""Helpers for the web views: refusals as form errors or messages, lifecycle action buttons, and
+CSV downloads."""
 
+import csv
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.utils.translation import gettext as _
 
 from exchange.errors import DomainError
@@ -145,3 +147,11 @@ def private_file_response(stored_file, *, filename: str, content_type: str) -> F
     response["Content-Security-Policy"] = "sandbox; default-src 'none'"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def csv_download(filename: str):
+    """A CSV attachment and its writer. Excel opens UTF-8 with a byte-order mark as UTF-8."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.write("\ufeff")
+    return response, csv.writer(response)

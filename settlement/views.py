@@ -1,8 +1,6 @@
 """Trading's pages: ordering from a product page, the order with its timeline and the actions its
 viewer may take now (pay, cancel), the buyer's application and the operators' verification queue."""
 
-import csv
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,7 +15,7 @@ from django.views.decorators.http import require_POST
 from exchange.errors import DomainError
 from exchange.ledger import services as ledger
 from exchange.ledger.models import AccountPurpose
-from exchange.web import show_refusal
+from exchange.web import csv_download, show_refusal
 from listings import selectors as catalogue
 from listings.models import ListingPlan, PlanKind
 from settlement import pdf, permissions, selectors, services
@@ -338,10 +336,7 @@ def batch_csv(request, day):
     """The statement as CSV: one row per clearing line of each order, then the payouts."""
     batch = get_object_or_404(selectors.batches_visible_to(request.user), business_date=day)
     seen = selectors.statement(request.user, batch)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="settlement-{day}.csv"'
-    response.write("\ufeff")  # Excel opens UTF-8 with a byte-order mark as UTF-8
-    writer = csv.writer(response)
+    response, writer = csv_download(f"settlement-{day}.csv")
     writer.writerow(
         [_("Order"), _("Line"), _("From"), _("To"), _("Amount"), _("Currency"), _("Rule"),
          _("Transfer")]
@@ -375,10 +370,7 @@ def order_receipt_pdf(request, pk):
 @login_required
 def order_receipt_csv(request, pk):
     order = get_object_or_404(selectors.orders_visible_to(request.user), pk=pk)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="receipt-{order.pk}.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response)
+    response, writer = csv_download(f"receipt-{order.pk}.csv")
     writer.writerow([_("Order"), _("Line"), _("From"), _("To"), _("Amount"), _("Currency"),
                      _("Rule"), _("Transfer")])  # fmt: skip
     writer.writerow([order.pk, _("Trade value"), order.buyer.name, order.merchant.company_name,

@@ -51,6 +51,7 @@ from tests.factories import (
     merchant_in,
 )
 from tests.listings.conftest import GOOD_SCORES, passing_checklist
+from tests.settlement.conftest import settle_next_working_day
 
 V, L, O, C = VersionStatus, ListingStatus, ObjectionStatus, CertificateStatus  # noqa: E741
 I = InvitationStatus  # noqa: E741
@@ -680,7 +681,7 @@ def _order_in(world, state, variant):
     if reached >= path.index(OrderStatus.CLEARED):
         clearing.clear_order(order)
     if reached >= path.index(OrderStatus.SETTLED):
-        _settle_next_working_day()
+        settle_next_working_day()
     if state == OrderStatus.REFUNDED:
         settlement.pay_order(order, actor=purchaser, key="walk", respond=lambda paid: {})
         _past_the_delivery_deadline(order)
@@ -697,16 +698,6 @@ def _past_the_delivery_deadline(order):
 
     days = settings.DELIVERY_DEADLINE_DAYS
     clock.set_simulated_time(at=clock.now() + timedelta(days=days, minutes=1))
-
-
-def _settle_next_working_day():
-    from datetime import datetime
-
-    from django.utils import timezone
-
-    day = clock.add_working_days(clock.today(), 1)
-    clock.set_simulated_time(at=timezone.make_aware(datetime.combine(day, datetime.min.time())))
-    return clearing.settle()
 
 
 def _package():
@@ -728,7 +719,7 @@ def _order_take(world, order, action, actor):
     if action.name == "clear":
         return clearing.clear_order(order)
     if action.name == "settle":
-        return _settle_next_working_day()
+        return settle_next_working_day()
     if action.name == "auto_accept":
         if order.delivered_at is not None:
             clock.set_simulated_time(at=settlement.acceptance_due_at(order) + timedelta(minutes=1))

@@ -1,13 +1,10 @@
 """The ledger's pages: an organisation's funds and statements; the settlement operators' bank
 queue; the reconciliation report."""
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +14,7 @@ from exchange.errors import DomainError
 from exchange.ledger import bank, permissions, selectors, services
 from exchange.ledger.forms import BankMoveForm
 from exchange.ledger.reconcile import reconcile
-from exchange.web import show_refusal
+from exchange.web import csv_download, show_refusal
 
 
 @login_required
@@ -87,11 +84,7 @@ def statement(request, pk):
 @login_required
 def statement_csv(request, pk):
     account = get_object_or_404(selectors.accounts_visible_to(request.user), pk=pk)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    name = f"statement-{account.pk}-{timezone.localdate():%Y%m%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.write("\ufeff")  # Excel opens UTF-8 with a byte-order mark as UTF-8
-    writer = csv.writer(response)
+    response, writer = csv_download(f"statement-{account.pk}-{timezone.localdate():%Y%m%d}.csv")
     writer.writerow(
         [
             _("Booked at"),

@@ -11,7 +11,7 @@ from tests.browser.conftest import login_user
 from tests.browser.test_onboarding import log_in
 from tests.browser.test_review_path import assert_fits_the_window
 from tests.factories import credit_code, make_organisation
-from tests.settlement.conftest import fund
+from tests.settlement.conftest import fund, settle_next_working_day
 
 pytestmark = [
     pytest.mark.browser,
@@ -21,19 +21,6 @@ pytestmark = [
 
 def order_id(page) -> str:
     return page.url.rstrip("/").split("/")[-1]
-
-
-def settle_next_working_day():
-    from datetime import datetime
-
-    from django.utils import timezone
-
-    from exchange import clock
-    from settlement import clearing
-
-    day = clock.add_working_days(clock.today(), 1)
-    clock.set_simulated_time(at=timezone.make_aware(datetime.combine(day, datetime.min.time())))
-    clearing.settle()
 
 
 @pytest.fixture

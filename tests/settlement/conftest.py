@@ -65,3 +65,17 @@ def funded_buyer(verified, purchaser, settlement_operator):
 
 def plan_of(listing, kind: str):
     return listing.plans.get(kind=kind)
+
+
+def settle_next_working_day():
+    """Move the business clock to the start of the next working day and run its batch."""
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    from exchange import clock
+    from settlement import clearing
+
+    day = clock.add_working_days(clock.today(), 1)
+    clock.set_simulated_time(at=timezone.make_aware(datetime.combine(day, datetime.min.time())))
+    return clearing.settle()

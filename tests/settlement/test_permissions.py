@@ -2,20 +2,16 @@
 exchange's settlement operators, operators and auditors all, anyone else nothing (404); only the
 buyer pays, either party cancels, operators verify buyers."""
 
-from datetime import datetime
-
 import pytest
 from django.db import transaction
-from django.utils import timezone
 
-from exchange import clock
 from exchange.accounts.roles import OrganisationKind, Role
 from exchange.ledger.models import Transfer
 from settlement import clearing, services
 from settlement.models import Buyer, Order
 from tests.conftest import api_client_for
 from tests.factories import credit_code, make_organisation, make_user
-from tests.settlement.conftest import fund, plan_of
+from tests.settlement.conftest import fund, plan_of, settle_next_working_day
 from tests.settlement.test_orders import package
 
 ROLES = ["anonymous", "purchaser", "seller", "other", "settlement", "auditor", "operator"]
@@ -99,9 +95,7 @@ def world(listed, funded_buyer, seller, exchange_org):
     services.deliver_file(settled, actor=seller, upload=package())
     services.accept_order(settled, actor=funded_buyer)
     clearing.clear_order(settled)
-    day = clock.add_working_days(clock.today(), 1)
-    clock.set_simulated_time(at=timezone.make_aware(datetime.combine(day, datetime.min.time())))
-    batch = clearing.settle()
+    batch = settle_next_working_day()
     ids = {
         "batch": batch.business_date.isoformat(),
         "order": order.pk,
