@@ -316,3 +316,14 @@ def test_receipts_and_statements_as_files_for_those_who_may_see_them(
         assert client.get(url).status_code == 404, url
     client.force_login(settlement_operator)
     assert client.get(statement).content.startswith(b"%PDF")
+
+
+def test_a_grant_to_the_subsidy_fund_is_a_positive_amount(db):
+    from exchange.errors import RuleViolation
+
+    before = Transfer.objects.count()
+    for amount in (Money("0.00"), Money("-5.00")):
+        with pytest.raises(RuleViolation) as refused:
+            clearing.fund_subsidies(amount=amount, key=f"grant-{amount.amount}")
+        assert refused.value.field == "amount"
+    assert Transfer.objects.count() == before
