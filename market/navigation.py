@@ -80,6 +80,8 @@ def _work(user) -> list[NavItem]:
     if settlement_permissions.sees_all_orders(user):
         work.append(NavItem(_("All orders"), reverse("settlement:orders")))
         work.append(NavItem(_("Settlement batches"), reverse("settlement:batches")))
+    if settlement_permissions.sees_disputes(user):
+        work.append(NavItem(_("Disputes"), reverse("settlement:disputes")))
     if user.has_role(Role.OPERATOR):
         work.append(NavItem(_("Buyer verification"), reverse("settlement:buyers")))
     if ledger_permissions.sees_all(user):

@@ -21,7 +21,7 @@ from merchants.states import MerchantStatus
 from seeds import products, registrations
 from seeds.documents import pdf_upload
 from seeds.funds import seed_funds
-from seeds.trading import seed_trading
+from seeds.trading import seed_trading, seed_trading_history
 
 S = MerchantStatus
 DEMO_PASSWORD = "shde-demo-2026"
@@ -64,6 +64,7 @@ EXCHANGE_STAFF = (
 )
 
 ASSESSOR = ("上海明正律师事务所", (Account("assessor", Role.COMPLIANCE_REVIEWER, "孙律师"),))
+ARBITRATION = ("上海仲裁委员会数据仲裁中心", (Account("arbitrator", Role.ARBITRATOR, "冯仲裁"),))
 BUYER = ("上海远航供应链管理有限公司", Account("buyer", Role.BUYER, "钱采购"))
 
 COMPANIES = (
@@ -271,13 +272,16 @@ def seed_demo(*, progress=lambda message: None) -> SeedReport:
     assessor_org = _organisation(ASSESSOR[0], OrganisationKind.SERVICE_PROVIDER)
     for account in ASSESSOR[1]:
         _account(assessor_org, account, report)
+    commission = _organisation(ARBITRATION[0], OrganisationKind.SERVICE_PROVIDER)
+    for account in ARBITRATION[1]:
+        _account(commission, account, report)
     _make_senior("compliance")
     _buyer(report)
-    report.created_transfers = seed_funds()
     specs = products.missing_specs()
     holdings = registrations.missing()
     if not missing and not specs and not holdings:
-        report.created_orders = seed_trading()
+        report.created_transfers = seed_funds()
+        report.created_orders += seed_trading()
         return report
     operator = User.objects.get(username="operator")
     # Walk the business clock through the last few weeks so that queues show real ages and
@@ -294,16 +298,22 @@ def seed_demo(*, progress=lambda message: None) -> SeedReport:
     if owns_clock:
         clock.set_simulated_time(at=clock.now() - timedelta(days=3 * len(missing) + 16))
     try:
+        report.created_transfers = seed_funds()  # the buyer's money comes first
         for number, company in enumerate(missing, start=1):
             progress(f"[{number}/{len(missing)}] {company.name} → {company.target.label}")
             _company(company, operator, report, tick)
             tick(timedelta(days=1, hours=3))
-        report.created_products = products.seed_products(specs, tick=tick, progress=progress)
+        report.created_products = products.seed_products(
+            specs,
+            tick=tick,
+            progress=progress,
+            then=lambda: report.created_orders.extend(seed_trading_history(tick)),
+        )
         report.created_registrations = registrations.seed_registrations(holdings, progress=progress)
     finally:
         if owns_clock:
             clock.use_real_time()
-    report.created_orders = seed_trading()
+    report.created_orders += seed_trading()
     return report
 
 

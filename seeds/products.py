@@ -155,8 +155,9 @@ def missing_specs() -> list[Spec]:
     return [spec for spec in SPECS if spec.name not in existing]
 
 
-def seed_products(specs: list[Spec], *, tick, progress) -> list[str]:
-    """Build the given demo products in phases; returns the names built."""
+def seed_products(specs: list[Spec], *, tick, progress, then=lambda: None) -> list[str]:
+    """Build the given demo products in phases; returns the names built. ``then()`` runs once the
+    early products are listed, before the last notices open (the demo's trading history)."""
     staff = {name: User.objects.get(username=name) for name in ("compliance", "assessor", "quality", "operator", "committee", "operator2", "auditor", "buyer")}  # fmt: skip
     late = [s for s in specs if s.target in (V.PUBLIC_NOTICE, NOTICE_WITH_OBJECTION)]
     early = [s for s in specs if s not in late]
@@ -176,6 +177,7 @@ def seed_products(specs: list[Spec], *, tick, progress) -> list[str]:
         if any(spec.target == SUPERSEDED for spec in early):
             tick(timedelta(days=3, hours=2))
             services.close_public_notices()
+    then()
     # The notices still open are opened last, so that they end after the demo starts.
     if late and clock.now() < clock.real_now() - timedelta(hours=2):
         clock.set_simulated_time(at=clock.real_now() - timedelta(hours=2))

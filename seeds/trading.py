@@ -1,19 +1,33 @@
-"""The demo's trading: the subsidy fund granted its money; the demo buyer, verified by the demo
-operator, orders a listed product at its list price twice: the first order is paid into escrow and
-waits for delivery, the second is delivered, accepted and cleared with its fees and subsidies (the
-next working day's batch pays the merchant). Idempotent: once the buyer has an order, nothing
-more."""
+"""The demo's trading, through the same services the pages call. The subsidy fund is granted its
+money and the demo buyer, verified by the demo operator, orders a listed product at its list price.
+
+- In the demo's past (``seed_trading_history``, on the business clock the demo walks): on a working
+  day an order is accepted and cleared, another is disputed and decided by a refund in part, and
+  both are paid out in the next working day's batch; a third dispute ends in a refund in full.
+- Now (``seed_trading``): an order waiting for payment, one paid and waiting for delivery, one
+  delivered and waiting for acceptance, one disputed and answered (the arbitrator's open case), one
+  cancelled and one accepted and cleared (paid out at the next batch).
+
+Orders accepted or decided are cleared at once (eagerly, or by the worker), so no order rests in
+those states. Fixed payment keys make each part idempotent: once it ran, it does nothing.
+"""
+
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+from io import BytesIO
 
 from django.core.files.base import ContentFile
+from django.utils import timezone
 
+from exchange import clock
 from exchange.accounts.models import User
 from exchange.accounts.roles import Role
 from exchange.creditcode import build_credit_code
 from exchange.money import Money
 from listings.models import CatalogEntry, PlanKind
-from settlement import clearing, services
+from settlement import clearing, disputes, services
 from settlement.api.serializers import OrderSerializer
-from settlement.models import Buyer, Order
+from settlement.models import Buyer, Payment
 from settlement.states import BuyerStatus
 
 # 上海远航供应链管理有限公司, Pudong (region 310115).
@@ -21,47 +35,156 @@ BUYER_CREDIT_CODE = build_credit_code(
     authority_type="91", region="310115", organisation_base="MA1YH001"
 )
 PRICED = [PlanKind.ONE_OFF, PlanKind.MONTHLY, PlanKind.YEARLY]
+HISTORY_KEY = "demo-history-1"
+LIVE_KEY = "demo-live-1"
+
+
+class _Desk:
+    """Who trades in the demo, and what: the buyer, the product's seller, the listing."""
+
+    def __init__(self):
+        self.buyer = User.objects.filter(username="buyer").first()
+        self.operator = User.objects.filter(username="operator").first()
+        self.arbitrator = User.objects.filter(username="arbitrator").first()
+        self.listing = self.plan = self.scenario = self.seller = None
+        for entry in CatalogEntry.objects.select_related("listing__product__registered_version"):
+            listing = entry.listing
+            plan = listing.plans.filter(kind__in=PRICED).order_by("price_amount").first()
+            scenario = listing.product.registered_version.scenarios.first()
+            seller = User.objects.filter(
+                organisation_id=listing.product.merchant.organisation_id,
+                role=Role.MERCHANT_ADMIN,
+            ).first()
+            if plan and scenario and seller:
+                self.listing, self.plan, self.scenario, self.seller = (
+                    listing,
+                    plan,
+                    scenario,
+                    seller,
+                )
+                break
+
+    @property
+    def ready(self) -> bool:
+        return bool(self.buyer and self.operator and self.arbitrator and self.listing)
+
+    def verify_buyer(self) -> None:
+        organisation = self.buyer.organisation
+        registration = Buyer.objects.filter(organisation=organisation).first()
+        if registration is None:
+            registration = services.apply_as_buyer(
+                actor=self.buyer, company_name=organisation.name, credit_code=BUYER_CREDIT_CODE
+            )
+        if registration.status == BuyerStatus.APPLIED:
+            services.decide_buyer(registration, "verify", actor=self.operator)
+        clearing.fund_subsidies(amount=Money("5000000.00"), key="demo-subsidy-grant")
+
+    def order(self, key: str | None = None):
+        order = services.place_order(
+            actor=self.buyer, listing=self.listing, plan=self.plan, scenario=self.scenario
+        )
+        if key:
+            services.pay_order(
+                order,
+                actor=self.buyer,
+                key=key,
+                respond=lambda paid: dict(OrderSerializer(paid).data),
+            )
+        return order
+
+    def delivered(self, key: str):
+        order = self.order(key)
+        services.deliver_file(order, actor=self.seller, upload=_package(self.listing))
+        return order
+
+    def disputed(self, key: str, reason: str):
+        order = self.delivered(key)
+        disputes.open_dispute(order, actor=self.buyer, reason=reason, evidence=_evidence(reason))
+        return order
+
+
+def seed_trading_history(tick) -> list[str]:
+    """The demo's past trading and its settled batch; ``tick(by)`` walks the business clock
+    (never past the real time). Returns what it made (nothing on a second run)."""
+    desk = _Desk()
+    if not desk.ready or Payment.objects.filter(idempotency_key=HISTORY_KEY).exists():
+        return []
+    while not clock.is_working_day(clock.today()):
+        tick(timedelta(hours=6))
+    desk.verify_buyer()
+    made = []
+    order = desk.delivered(HISTORY_KEY)
+    services.accept_order(order, actor=desk.buyer)
+    clearing.clear_order(order)  # the worker clears it once the acceptance commits
+    made.append(f"order {order.pk} settled")
+    tick(timedelta(hours=2))
+    order = desk.disputed(
+        "demo-history-2", "交付数据缺少 2026 年第三季度的记录，与说明书约定的覆盖范围不符。"
+    )
+    disputes.answer_dispute(
+        order,
+        actor=desk.seller,
+        answer="第三季度数据因源系统升级延迟，已承诺补交，同意按比例退款。",
+    )
+    tick(timedelta(hours=3))
+    part = (order.value.amount / 4).quantize(Decimal("0.01"))
+    disputes.decide_dispute(
+        order,
+        actor=desk.arbitrator,
+        outcome="refund_in_part",
+        refund=str(part),
+        reason="交付缺少约定的一个季度数据（约四分之一），退还四分之一交易价款，其余结算给数商。",
+    )
+    clearing.clear_order(order)
+    made.append(f"order {order.pk} refunded in part and settled")
+    # The next working day's batch pays both out (T+1), if the demo's past reaches that far.
+    day = clock.add_working_days(clock.today(), 1)
+    start = timezone.make_aware(datetime.combine(day, time(9, 30)))
+    tick(start - clock.now())
+    if clock.today() >= day:
+        batch = clearing.settle(day)
+        made.append(f"batch {batch.business_date}")
+    tick(timedelta(hours=2))
+    order = desk.disputed("demo-history-3", "交付文件无法打开，数商未在约定期限内重新交付。")
+    disputes.decide_dispute(
+        order,
+        actor=desk.arbitrator,
+        outcome="refund_in_full",
+        reason="数商未能交付可用数据，全额退款。",
+    )
+    made.append(f"order {order.pk} refunded in full")
+    return made
 
 
 def seed_trading() -> list[str]:
-    """Returns what it made (nothing on a second run)."""
-    buyer = User.objects.filter(username="buyer").first()
-    operator = User.objects.filter(username="operator").first()
-    if buyer is None or operator is None or Order.objects.filter(buyer=buyer.organisation).exists():
+    """The demo's trading now: orders waiting on each party. Returns what it made (nothing on a
+    second run)."""
+    desk = _Desk()
+    if not desk.ready or Payment.objects.filter(idempotency_key=LIVE_KEY).exists():
         return []
-    organisation = buyer.organisation
-    registration = Buyer.objects.filter(organisation=organisation).first()
-    if registration is None:
-        registration = services.apply_as_buyer(
-            actor=buyer, company_name=organisation.name, credit_code=BUYER_CREDIT_CODE
-        )
-    if registration.status == BuyerStatus.APPLIED:
-        services.decide_buyer(registration, "verify", actor=operator)
-    clearing.fund_subsidies(amount=Money("5000000.00"), key="demo-subsidy-grant")
-    for entry in CatalogEntry.objects.select_related("listing__product__registered_version"):
-        listing = entry.listing
-        plan = listing.plans.filter(kind__in=PRICED).order_by("price_amount").first()
-        scenario = listing.product.registered_version.scenarios.first()
-        seller = User.objects.filter(
-            organisation_id=listing.product.merchant.organisation_id, role=Role.MERCHANT_ADMIN
-        ).first()
-        if plan is None or scenario is None or seller is None:
-            continue
-        made = []
-        for number in (1, 2):
-            order = services.place_order(actor=buyer, listing=listing, plan=plan, scenario=scenario)
-            services.pay_order(
-                order,
-                actor=buyer,
-                key=f"demo-order-{number}-pay",
-                respond=lambda paid: dict(OrderSerializer(paid).data),
-            )
-            made.append(f"order {order.pk}")
-        services.deliver_file(order, actor=seller, upload=_package(listing))
-        services.accept_order(order, actor=buyer)
-        clearing.clear_order(order)  # the worker clears it after the acceptance commits
-        return made
-    return []
+    desk.verify_buyer()
+    made = []
+    order = desk.order(LIVE_KEY)
+    made.append(f"order {order.pk} paid")
+    order = desk.delivered("demo-live-2")
+    made.append(f"order {order.pk} delivered")
+    order = desk.delivered("demo-live-3")
+    services.accept_order(order, actor=desk.buyer)
+    clearing.clear_order(order)  # the worker clears it once the acceptance commits
+    made.append(f"order {order.pk} cleared")
+    order = desk.disputed("demo-live-4", "交付数据中约 8% 的企业统一社会信用代码校验位错误。")
+    disputes.answer_dispute(
+        order,
+        actor=desk.seller,
+        answer="校验位错误来自上游公示数据，说明书已注明数据按公示原样提供。",
+    )
+    made.append(f"order {order.pk} disputed")
+    order = desk.order("demo-live-5")
+    services.cancel_order(order, actor=desk.buyer, reason="采购需求调整，改为下季度采购。")
+    made.append(f"order {order.pk} cancelled")
+    order = desk.order()
+    made.append(f"order {order.pk} awaiting payment")
+    return made
 
 
 def _package(listing) -> ContentFile:
@@ -71,3 +194,20 @@ def _package(listing) -> ContentFile:
         with version.sample.open("rb") as sample:
             return ContentFile(sample.read(), name=version.sample_name or "data.csv")
     return ContentFile("日期,数值\n2026-01-05,1\n".encode(), name="data.csv")
+
+
+def _evidence(text: str) -> ContentFile:
+    """A one-page PDF of the buyer's findings (the dispute's evidence)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    from exchange.registry.pdf import CJK_FONT
+
+    buffer = BytesIO()
+    page = canvas.Canvas(buffer, pagesize=A4)
+    page.setFont(CJK_FONT, 14)
+    page.drawString(60, 780, "交付数据核验记录（演示）")
+    page.setFont(CJK_FONT, 10)
+    page.drawString(60, 750, text[:60])
+    page.save()
+    return ContentFile(buffer.getvalue(), name="交付数据核验记录.pdf")

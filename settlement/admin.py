@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 from exchange.admin import ReadOnlyAdmin
-from settlement.models import Buyer, BuyerEvent, Contract, Order, OrderEvent, Payment
+from settlement.models import Buyer, BuyerEvent, Contract, Dispute, Order, OrderEvent, Payment
 
 
 @admin.register(Buyer)
@@ -42,3 +42,10 @@ class OrderEventAdmin(ReadOnlyAdmin):
 @admin.register(BuyerEvent)
 class BuyerEventAdmin(ReadOnlyAdmin):
     list_display = ["subject", "kind", "from_status", "to_status", "actor_name", "occurred_at"]
+
+
+@admin.register(Dispute)
+class DisputeAdmin(ReadOnlyAdmin):
+    list_display = ["order", "opened_at", "answered_at", "outcome", "refund_amount", "decided_at"]
+    list_filter = ["outcome"]
+    list_select_related = ["order"]

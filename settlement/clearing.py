@@ -6,7 +6,8 @@ in the certificate log with the digest of its lines.
 The money's path, for an order of trade value V and buyer's fee B (the buyer's hold is V + B):
 
     buyer's escrow      → exchange fee income       B     buyer's service fee
-    buyer's escrow      → merchant's payouts        V     trade value
+    buyer's escrow      → buyer's available funds   R     refund in part (an arbitrator's decision)
+    buyer's escrow      → merchant's payouts        V−R   trade value (less the refund)
     merchant's payouts  → exchange fee income       F     exchange service fee (rate × V)
     merchant's payouts  → assessor's fees payable   A     compliance assessment fee (rate × V)
     subsidy fund        → merchant's payouts        S     trading service-fee subsidy (share of F)
@@ -44,13 +45,15 @@ from merchants.states import MerchantStatus
 from settlement.models import (
     BatchStatus,
     ClearingLine,
+    Dispute,
+    DisputeOutcome,
     LineKind,
     Order,
     Payment,
     PayoutBatch,
     PayoutLine,
 )
-from settlement.states import ORDER_LIFECYCLE, RELEASED, OrderStatus
+from settlement.states import CLEARABLE, ORDER_LIFECYCLE, RELEASED, OrderStatus
 
 BATCH_SUBJECT = "settlement.batch"
 BATCH_VALID_DAYS = 365 * 30  # the exchange's record of its own payouts, like a sealed ledger day
@@ -150,24 +153,34 @@ def lines_for(order: Order) -> list[Line]:
     escrow = ledger.account_for(buyer, AccountPurpose.ESCROW, currency)
     payouts = ledger.account_for(merchant_org, AccountPurpose.PAYOUTS_IN_TRANSIT, currency)
     lines = []
+    refund = refund_of(order)
+    if refund:
+        lines.append(
+            Line(LineKind.REFUND, buyer, refund, escrow,
+                 ledger.account_for(buyer, AccountPurpose.AVAILABLE, currency), "refund",
+                 _("the arbitrator's decision: %(amount)s of the trade value back to the buyer")
+                 % {"amount": refund})
+        )  # fmt: skip
+    value = order.value - refund
     if order.buyer_fee:
         lines.append(
             Line(LineKind.BUYER_FEE, buyer, order.buyer_fee, escrow, exchange_fees, "service_fee",
                  _("%(period)s buyer's service fee") % {"period": _period_label()})
         )  # fmt: skip
     lines.append(
-        Line(LineKind.VALUE, merchant_org, order.value, escrow, payouts, "payment",
-             _("the order's trade value"))
+        Line(LineKind.VALUE, merchant_org, value, escrow, payouts, "payment",
+             _("the order's trade value") if not refund
+             else _("the trade value less the refund"))
     )  # fmt: skip
     rate = merchant_fee_rate(order)
-    fee = order.value * rate
+    fee = value * rate
     if fee:
         lines.append(
             Line(LineKind.MERCHANT_FEE, merchant_org, fee, payouts, exchange_fees, "service_fee",
                  _("%(rate)s of the trade value") % {"rate": _percent(rate)})
         )  # fmt: skip
     firm = assessor_of(order)
-    assessor_fee = order.value * settings.ASSESSOR_FEE_RATE
+    assessor_fee = value * settings.ASSESSOR_FEE_RATE
     if firm is not None and assessor_fee:
         payable = ledger.account_for(firm, AccountPurpose.SERVICE_FEES_PAYABLE, currency)
         lines.append(
@@ -201,6 +214,17 @@ def lines_for(order: Order) -> list[Line]:
                                       "cap": Money(settings.FIRST_LISTING_SUBSIDY_CAP, currency)})
         )  # fmt: skip
     return lines
+
+
+def refund_of(order: Order) -> Money:
+    """What an arbitrator's refund in part sends back to the buyer at clearing (else zero)."""
+    try:
+        dispute = order.dispute
+    except Dispute.DoesNotExist:
+        return Money.zero(order.currency)
+    if dispute.outcome != DisputeOutcome.REFUND_IN_PART:
+        return Money.zero(order.currency)
+    return dispute.refund
 
 
 def _listing_subsidy_due(order: Order, left: Money) -> Money:
@@ -260,10 +284,11 @@ def _clear(order: Order) -> Order:
             "buyer__buyer",
             "contract",
             "listing__product__registered_version__board",
+            "dispute",
         )
         .get(pk=order.pk)
     )
-    if order.status != OrderStatus.ACCEPTED:
+    if order.status not in CLEARABLE:
         return order  # cleared already, or not accepted (the task came too early or late)
     payment = Payment.objects.select_related("hold__debit_account", "hold__credit_account").get(
         order=order
@@ -304,8 +329,9 @@ def _clear(order: Order) -> Order:
 
 
 def clear_accepted() -> int:
-    """Clear every accepted order still waiting (beat, and before each batch); how many."""
-    waiting = Order.objects.filter(status=OrderStatus.ACCEPTED).order_by("id")
+    """Clear every accepted or decided order still waiting (beat, and before each batch); how
+    many."""
+    waiting = Order.objects.filter(status__in=sorted(CLEARABLE)).order_by("id")
     count = 0
     for order in waiting.only("pk"):
         if clear_order(order).status == OrderStatus.CLEARED:

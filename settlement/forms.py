@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from exchange.creditcode import validate_credit_code
 from listings.models import Scenario
+from settlement.models import DisputeOutcome
 
 
 class OrderForm(forms.Form):
@@ -72,4 +73,50 @@ class DeliveryForm(forms.Form):
         help_text=_(
             "CSV, or a JSON array of objects; checked as samples are. The buyer downloads it from this page."
         ),
+    )
+
+
+class DisputeForm(forms.Form):
+    reason = forms.CharField(
+        label=_("What is wrong with the delivery"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text=_("Name what differs from the description sheet: fields, rows, dates."),
+    )
+    evidence = forms.FileField(
+        label=_("Evidence"),
+        help_text=_("A PDF, PNG or JPEG that shows it; the merchant and the arbitrator read it."),
+    )
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(
+        label=_("Your answer"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
+    evidence = forms.FileField(
+        label=_("Evidence"),
+        required=False,
+        help_text=_("Optional: a PDF, PNG or JPEG that supports your answer."),
+    )
+
+
+class DecisionForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Decision"), choices=DisputeOutcome.choices, widget=forms.RadioSelect
+    )
+    refund = forms.DecimalField(
+        label=_("Refund (yuan)"),
+        required=False,
+        min_value=0,
+        max_digits=18,
+        decimal_places=2,
+        help_text=_(
+            "For a refund in part only: the exact part of the trade value returned to the buyer."
+        ),
+    )
+    reason = forms.CharField(
+        label=_("Grounds"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text=_("Both parties read them; they are registered with the decision."),
     )

@@ -317,6 +317,132 @@ class Download(models.Model):
         return f"{self.delivery} ← {self.downloaded_by}"
 
 
+# --- disputes and arbitration -----------------------------------------------------------------------
+
+
+class DisputeOutcome(models.TextChoices):
+    """An arbitrator's decision (DOMAIN.md §8a): the names are the order's actions."""
+
+    REFUND_IN_FULL = "refund_in_full", _("Refund in full")
+    REFUND_IN_PART = "refund_in_part", _("Refund in part")
+    DISMISS = "dismiss", _("Dismissed")
+
+
+def _evidence_path(dispute: "Dispute", filename: str) -> str:
+    return stored_name(f"orders/{dispute.order_id}/dispute", filename)
+
+
+class Dispute(TimeStampedModel):
+    """A buyer's dispute of a delivery, the merchant's answer and the arbitrator's decision; the
+    funds stay held in escrow until it is decided, and the decision is registered (TX)."""
+
+    order = models.OneToOneField(
+        Order, verbose_name=_("order"), on_delete=models.PROTECT, related_name="dispute"
+    )
+    reason = models.TextField(_("reason"), max_length=2000)
+    evidence = models.FileField(
+        _("evidence"), upload_to=_evidence_path, storage=private_storage, max_length=300
+    )
+    evidence_name = models.CharField(_("evidence file name"), max_length=120)
+    evidence_sha256 = models.CharField(_("evidence SHA-256"), max_length=64)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("opened by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    opened_at = models.DateTimeField(_("opened at"))
+    answer = models.TextField(_("merchant's answer"), max_length=2000, blank=True)
+    answer_evidence = models.FileField(
+        _("answer's evidence"),
+        upload_to=_evidence_path,
+        storage=private_storage,
+        max_length=300,
+        blank=True,
+    )
+    answer_evidence_name = models.CharField(
+        _("answer's evidence file name"), max_length=120, blank=True
+    )
+    answer_evidence_sha256 = models.CharField(
+        _("answer's evidence SHA-256"), max_length=64, blank=True
+    )
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("answered by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    outcome = models.CharField(
+        _("decision"), max_length=20, choices=DisputeOutcome.choices, blank=True
+    )
+    # What goes back to the buyer: the whole total (in full), an exact part of the trade value.
+    refund_amount = models.DecimalField(_("refund"), max_digits=18, decimal_places=2, default=0)
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    decision_reason = models.TextField(_("grounds of the decision"), max_length=4000, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    certificate = models.OneToOneField(
+        "registry.Certificate",
+        verbose_name=_("decision's certificate"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("dispute")
+        verbose_name_plural = _("disputes")
+        ordering = ["-opened_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["opened_at"],
+                condition=models.Q(outcome=""),
+                name="settlement_dispute_open_idx",
+            )
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(outcome__in=["", *DisputeOutcome.values]),
+                name="settlement_dispute_outcome_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(refund_amount__gte=0)
+                & (
+                    models.Q(outcome="refund_in_part", refund_amount__gt=0)
+                    | ~models.Q(outcome="refund_in_part")
+                ),
+                name="settlement_dispute_refund_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(outcome="", decided_at__isnull=True)
+                | (~models.Q(outcome="") & models.Q(decided_at__isnull=False)),
+                name="settlement_dispute_decided_when_decided",
+            ),
+        ]
+
+    def __str__(self):
+        return f"#{self.order_id}: {self.reason[:40]}"
+
+    @property
+    def refund(self) -> Money:
+        return Money(self.refund_amount, self.currency)
+
+    @property
+    def is_open(self) -> bool:
+        return not self.outcome
+
+
 # --- clearing and settlement -------------------------------------------------------------------------
 
 
@@ -324,6 +450,7 @@ class LineKind(models.TextChoices):
     """The lines of an order's clearing (DOMAIN.md §8: fees and subsidies)."""
 
     VALUE = "value", _("Trade value")
+    REFUND = "refund", _("Refund (arbitration decision)")
     BUYER_FEE = "buyer_fee", _("Buyer's service fee")
     MERCHANT_FEE = "merchant_fee", _("Exchange service fee")
     ASSESSOR_FEE = "assessor_fee", _("Compliance assessment fee")

@@ -41,3 +41,20 @@ def sees_all_orders(user) -> bool:
 def sees_statements(user) -> bool:
     """A payee's admins see its settlement statements (merchants', assessors')."""
     return user.is_authenticated and user.has_role(Role.MERCHANT_ADMIN)
+
+
+def is_arbitrator(user) -> bool:
+    return user.is_authenticated and user.has_role(Role.ARBITRATOR)
+
+
+def may_arbitrate(user, order) -> bool:
+    """Arbitrators decide disputes, never one their own organisation is a party to."""
+    return is_arbitrator(user) and user.organisation_id not in (
+        order.buyer_id,
+        order.merchant.organisation_id,
+    )
+
+
+def sees_disputes(user) -> bool:
+    """The dispute queue: arbitrators, and the exchange's staff who oversee trading."""
+    return is_arbitrator(user) or sees_all_orders(user)

@@ -12,7 +12,7 @@ from settlement.models import Order, Payment
 from settlement.states import CLEARED, HELD, RELEASED, OrderStatus
 
 # The lines that take an order's hold out of escrow: together they are its total.
-TAKEN_FROM_ESCROW = ("value", "buyer_fee")
+TAKEN_FROM_ESCROW = ("value", "buyer_fee", "refund")
 
 
 def register_checks() -> None:

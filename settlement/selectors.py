@@ -1,25 +1,42 @@
 """What each person sees of trading: a buyer its organisation's orders, a merchant the orders of
-its products, settlement operators, operators and auditors all."""
+its products, an arbitrator the disputed orders, settlement operators, operators and auditors
+all."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from settlement import permissions
-from settlement.models import Buyer, ClearingLine, LineKind, Order, PayoutBatch
+from settlement.models import Buyer, ClearingLine, Dispute, LineKind, Order, PayoutBatch
 
 
 def orders_visible_to(user) -> QuerySet[Order]:
     orders = Order.objects.select_related(
-        "buyer", "merchant", "listing__product", "plan", "scenario", "contract__certificate"
+        "buyer",
+        "merchant",
+        "listing__product",
+        "plan",
+        "scenario",
+        "contract__certificate",
+        "dispute__certificate",
     )
     if not user.is_authenticated:
         return orders.none()
     if permissions.sees_all_orders(user):
         return orders
-    if user.organisation_id is None:
-        return orders.none()
-    return orders.filter(
-        Q(buyer_id=user.organisation_id) | Q(merchant__organisation_id=user.organisation_id)
+    seen = Q(dispute__isnull=False) if permissions.is_arbitrator(user) else Q(pk__in=[])
+    if user.organisation_id is not None:
+        seen |= Q(buyer_id=user.organisation_id) | Q(merchant__organisation_id=user.organisation_id)
+    return orders.filter(seen)
+
+
+def disputes_visible_to(user) -> QuerySet[Dispute]:
+    """The dispute queue: every dispute for arbitrators and the exchange's trading staff, open
+    ones first; a party sees its own disputes on its orders' pages."""
+    disputes = Dispute.objects.select_related(
+        "order__buyer", "order__merchant", "decided_by__organisation"
     )
+    if not permissions.sees_disputes(user):
+        return disputes.none()
+    return disputes.order_by(F("decided_at").desc(nulls_first=True), "opened_at", "id")
 
 
 def buyers_visible_to(user) -> QuerySet[Buyer]:
@@ -34,9 +51,11 @@ def buyers_visible_to(user) -> QuerySet[Buyer]:
 def lines_seen_by(user, order: Order) -> list[ClearingLine]:
     """The clearing lines of ``order`` its viewer sees: the buyer its side (the trade value, its
     fee and subsidy), the merchant its side (the value, fees and subsidies), a third party its own
-    lines, the exchange's staff every line."""
+    lines, the exchange's staff and the arbitrators of a disputed order every line."""
     lines = list(order.lines.select_related("party"))
-    if permissions.sees_all_orders(user):
+    if permissions.sees_all_orders(user) or (
+        permissions.is_arbitrator(user) and Dispute.objects.filter(order=order).exists()
+    ):
         return lines
     if user.organisation_id == order.buyer_id:
         side = "buyer"

@@ -413,11 +413,11 @@ def accept_order(order: Order, *, actor) -> Order:
     """The buyer accepts the delivery; a worker clears the order once this commits."""
     order = Order.objects.select_for_update().get(pk=order.pk)
     lifecycle.take(order, ORDER_LIFECYCLE["accept"], actor=actor, locked=True)
-    _clear_after_commit(order)
+    clear_after_commit(order)
     return order
 
 
-def _clear_after_commit(order: Order) -> None:
+def clear_after_commit(order: Order) -> None:
     from settlement.tasks import clear_order
 
     enqueue_on_commit(clear_order, order_id=order.pk)
@@ -434,6 +434,6 @@ def accept_due() -> int:
             if order.status != OrderStatus.DELIVERED:
                 continue  # accepted by the buyer a moment ago
             lifecycle.take(order, ORDER_LIFECYCLE["auto_accept"], actor=None, locked=True)
-            _clear_after_commit(order)
+            clear_after_commit(order)
             count += 1
     return count

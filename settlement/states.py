@@ -48,10 +48,12 @@ class OrderStatus(models.TextChoices):
     PAID = "paid", _("Paid (held in escrow)")
     DELIVERED = "delivered", _("Delivered")
     ACCEPTED = "accepted", pgettext_lazy("order", "Accepted")
+    DISPUTED = "disputed", _("Disputed (funds held)")
+    DECIDED = "decided", _("Decided (awaiting clearing)")
     CLEARED = "cleared", _("Cleared")
     SETTLED = "settled", _("Settled")
     CANCELLED = "cancelled", pgettext_lazy("order", "Cancelled")
-    REFUNDED = "refunded", _("Refunded (not delivered)")
+    REFUNDED = "refunded", pgettext_lazy("order", "Refunded")
 
 
 def _orders_for_buyer(actor, order) -> bool:
@@ -69,13 +71,29 @@ def _merchant(actor, order) -> bool:
     return actor is not None and permissions.acts_for_merchant(actor, order.merchant)
 
 
+def _arbitrator(actor, order) -> bool:
+    return actor is not None and permissions.may_arbitrate(actor, order)
+
+
+def _own_dispute(actor, order):
+    from exchange.errors import PermissionDeniedError
+
+    if actor is not None and permissions.is_arbitrator(actor):
+        return PermissionDeniedError(
+            _("An arbitrator does not decide a dispute their own organisation is a party to."),
+            code="own_dispute",
+        )
+    return None
+
+
 BUYER = _("the buyer")
 MERCHANT = _("the merchant's admin")
 EITHER_PARTY = _("the buyer or the merchant")
 SYSTEM = _("the exchange, when the acceptance window ends")
-CLEARING = _("the exchange's clearing, after acceptance")
+CLEARING = _("the exchange's clearing, after acceptance or an arbitrator's decision")
 DEADLINE = _("the exchange, when the delivery deadline passes")
 SETTLEMENT = _("the exchange's settlement batch, on the next working day")
+ARBITRATOR = _("an arbitrator who is not a party")
 
 O = OrderStatus  # noqa: E741
 # fmt: off
@@ -93,12 +111,27 @@ ORDER_LIFECYCLE = Lifecycle(
                _orders_for_buyer, BUYER),
         Action("auto_accept", _("Accepted when the window ended"), frozenset({O.DELIVERED}),
                O.ACCEPTED, by_system, SYSTEM),
+        # A dispute within the acceptance window holds the funds until an arbitrator decides; the
+        # merchant answers it (settlement.disputes).
+        Action("dispute", _("Dispute the delivery"), frozenset({O.DELIVERED}), O.DISPUTED,
+               _orders_for_buyer, BUYER, style="danger", reason="required"),
+        Action("answer", _("Answer the dispute"), frozenset({O.DISPUTED}), None, _merchant,
+               MERCHANT),
+        # The decision: the whole total back to the buyer; an exact part of the trade value back
+        # and the rest cleared; or dismissed, and the whole value cleared. It is registered.
+        Action("refund_in_full", _("Refund in full"), frozenset({O.DISPUTED}), O.REFUNDED,
+               _arbitrator, ARBITRATOR, reason="required", refusal=_own_dispute),
+        Action("refund_in_part", _("Refund in part"), frozenset({O.DISPUTED}), O.DECIDED,
+               _arbitrator, ARBITRATOR, reason="required", refusal=_own_dispute),
+        Action("dismiss", _("Dismiss the dispute"), frozenset({O.DISPUTED}), O.DECIDED,
+               _arbitrator, ARBITRATOR, reason="required", refusal=_own_dispute),
         # No "paid and got nothing": a paid order not delivered by its deadline is refunded.
         Action("refund_undelivered", _("Refunded: not delivered in time"), frozenset({O.PAID}),
                O.REFUNDED, by_system, DEADLINE),
         # Clearing posts the escrow to the merchant with the fees and subsidies in one linked
         # chain (settlement.clearing.clear_order); the T+1 batch pays it out (settle).
-        Action("clear", _("Cleared"), frozenset({O.ACCEPTED}), O.CLEARED, by_system, CLEARING),
+        Action("clear", _("Cleared"), frozenset({O.ACCEPTED, O.DECIDED}), O.CLEARED, by_system,
+               CLEARING),
         Action("settle", _("Settled"), frozenset({O.CLEARED}), O.SETTLED, by_system, SETTLEMENT),
         # Before delivery either party may withdraw; a paid order's hold is released.
         Action("cancel", _("Cancel"), frozenset({O.CONTRACT_SIGNED, O.PAID}), O.CANCELLED,
@@ -109,10 +142,12 @@ ORDER_LIFECYCLE = Lifecycle(
 
 # Orders whose money the exchange holds in escrow: reconcile checks the escrow accounts against
 # their totals.
-HELD = frozenset({O.PAID, O.DELIVERED, O.ACCEPTED})
+HELD = frozenset({O.PAID, O.DELIVERED, O.ACCEPTED, O.DISPUTED, O.DECIDED})
+# Orders clearing takes: accepted by the buyer (or for it), or decided by an arbitrator.
+CLEARABLE = frozenset({O.ACCEPTED, O.DECIDED})
 # Orders whose hold clearing has posted: their money has gone on to the merchant and the fees.
 CLEARED = frozenset({O.CLEARED, O.SETTLED})
 # Orders whose buyer may download their deliveries: delivered, and not refunded or cancelled.
-DATA_ACCESS = frozenset({O.DELIVERED, O.ACCEPTED, O.CLEARED, O.SETTLED})
+DATA_ACCESS = frozenset({O.DELIVERED, O.ACCEPTED, O.DISPUTED, O.DECIDED, O.CLEARED, O.SETTLED})
 # Orders whose hold was released to the buyer in full.
 RELEASED = frozenset({O.CANCELLED, O.REFUNDED})

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,17 +18,20 @@ from exchange.ledger.models import AccountPurpose
 from exchange.web import csv_download, show_refusal
 from listings import selectors as catalogue
 from listings.models import ListingPlan, PlanKind
-from settlement import pdf, permissions, selectors, services
+from settlement import disputes, pdf, permissions, selectors, services
 from settlement.api.serializers import OrderSerializer
 from settlement.forms import (
+    AnswerForm,
     BuyerApplicationForm,
     BuyerDecisionForm,
     CancelForm,
+    DecisionForm,
     DeliveryForm,
+    DisputeForm,
     OrderForm,
     PayForm,
 )
-from settlement.models import Buyer
+from settlement.models import Buyer, Dispute
 from settlement.states import (
     BUYER_LIFECYCLE,
     DATA_ACCESS,
@@ -101,6 +104,7 @@ def order_detail(request, pk):
         account = ledger.account_for(order.buyer, AccountPurpose.AVAILABLE, order.currency)
         available = ledger.balances_of(account).available
     buyer_side = permissions.acts_for_buyer(request.user, order.buyer)
+    dispute = Dispute.objects.filter(order=order).select_related("certificate").first()
     live = order.status in DATA_ACCESS
     deliveries = [
         (
@@ -129,6 +133,12 @@ def order_detail(request, pk):
         "available": available,
         "enough": available is not None and available >= order.total,
         "lines": selectors.lines_seen_by(request.user, order),
+        "dispute": dispute,
+        "dispute_form": DisputeForm() if "dispute" in offered else None,
+        "answer_form": AnswerForm()
+        if "answer" in offered and dispute is not None and dispute.answered_at is None
+        else None,
+        "decision_form": DecisionForm() if offered & set(DECISIONS) else None,
     }
     return render(request, "settlement/order_detail.html", context)
 
@@ -298,13 +308,117 @@ def buyer_decide(request, pk, action):
     return redirect("settlement:buyers")
 
 
-# The lifecycle actions these pages take, and the view that takes each (a form of its own each).
+# --- disputes ----------------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def order_dispute(request, pk):
+    order = get_object_or_404(selectors.orders_visible_to(request.user), pk=pk)
+    form = DisputeForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Say what is wrong with the delivery and attach the evidence."))
+        return redirect("settlement:order", pk=order.pk)
+    try:
+        disputes.open_dispute(order, actor=request.user, **form.cleaned_data)
+    except DomainError as error:
+        show_refusal(request, error)
+    else:
+        messages.success(
+            request,
+            _(
+                "Disputed: the money stays in escrow until an arbitrator decides. The merchant may answer."
+            ),
+        )
+    return redirect("settlement:order", pk=order.pk)
+
+
+@login_required
+@require_POST
+def order_answer(request, pk):
+    order = get_object_or_404(selectors.orders_visible_to(request.user), pk=pk)
+    form = AnswerForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Write your answer to the dispute."))
+        return redirect("settlement:order", pk=order.pk)
+    try:
+        disputes.answer_dispute(order, actor=request.user, **form.cleaned_data)
+    except DomainError as error:
+        show_refusal(request, error)
+    else:
+        messages.success(request, _("Answered: the arbitrator reads both sides before deciding."))
+    return redirect("settlement:order", pk=order.pk)
+
+
+@login_required
+@require_POST
+def order_decide(request, pk):
+    order = get_object_or_404(selectors.orders_visible_to(request.user), pk=pk)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            messages.error(request, f"{form.fields[field].label}: {' '.join(errors)}")
+        return redirect("settlement:order", pk=order.pk)
+    try:
+        dispute = disputes.decide_dispute(order, actor=request.user, **form.cleaned_data)
+    except DomainError as error:
+        show_refusal(request, error)
+    else:
+        messages.success(
+            request,
+            _("Decided (%(outcome)s) and registered as %(number)s.")
+            % {"outcome": dispute.get_outcome_display(), "number": dispute.certificate.number},
+        )
+    return redirect("settlement:order", pk=order.pk)
+
+
+@login_required
+def dispute_evidence(request, pk, side):
+    """A dispute's evidence (the buyer's, or the merchant's answer's), for whoever sees the order."""
+    order = get_object_or_404(selectors.orders_visible_to(request.user), pk=pk)
+    dispute = get_object_or_404(Dispute, order=order)
+    stored, name = {
+        "buyer": (dispute.evidence, dispute.evidence_name),
+        "merchant": (dispute.answer_evidence, dispute.answer_evidence_name),
+    }.get(side, (None, ""))
+    if not stored:
+        raise Http404
+    response = FileResponse(stored.open("rb"), as_attachment=True, filename=name)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def dispute_list(request):
+    """The arbitrators' queue: open disputes first, oldest first; then the decided ones."""
+    if not permissions.sees_disputes(request.user):
+        raise PermissionDenied
+    found = selectors.disputes_visible_to(request.user)
+    state = request.GET.get("state", "open")
+    if state == "open":
+        found = found.filter(outcome="")
+    elif state == "decided":
+        found = found.exclude(outcome="")
+    page = Paginator(found, 30).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "state": state,
+        "open": selectors.disputes_visible_to(request.user).filter(outcome="").count(),
+    }
+    return render(request, "settlement/dispute_list.html", context)
+
+
+# The lifecycle actions these pages take, and the view that takes each (a form of its own each);
+# the three decisions are one form (order_decide).
 ORDER_ACTIONS = {
     "pay": order_pay,
     "deliver": order_deliver,
     "accept": order_accept,
     "cancel": order_cancel,
+    "dispute": order_dispute,
+    "answer": order_answer,
 }
+DECISIONS = ("refund_in_full", "refund_in_part", "dismiss")
 BUYER_ACTIONS = dict.fromkeys(("verify", "reject", "reapply"), buyer_decide)
 
 

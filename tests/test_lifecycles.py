@@ -39,7 +39,7 @@ from listings.states import (
 from merchants import services as merchants
 from merchants.states import LIFECYCLE as MERCHANT_LIFECYCLE
 from merchants.states import MerchantStatus
-from settlement import clearing
+from settlement import clearing, disputes
 from settlement import services as settlement
 from settlement.states import BUYER_LIFECYCLE, ORDER_LIFECYCLE, BuyerStatus, OrderStatus
 from tests.factories import (
@@ -131,6 +131,8 @@ PERSONAS = (
     "settlement",
     "auditor",
     "assessor",  # compliance reviewer at a third-party law firm
+    "arbitrator",  # at an arbitration commission
+    "insider_arbitrator",  # at the dispute desk of the organisation whose product it is
     "buyer",
     "other_merchant",
     "system",  # None: the exchange's automated work
@@ -148,6 +150,7 @@ def world(db):
     insider_org = make_organisation(kind=OrganisationKind.EXCHANGE, name="交易所自营数据业务")
     exchange_org = make_organisation(kind=OrganisationKind.EXCHANGE, name="上海数据交易所（测试）")
     assessor_org = make_organisation(kind=OrganisationKind.SERVICE_PROVIDER, name="律师事务所")
+    commission_org = make_organisation(kind=OrganisationKind.SERVICE_PROVIDER, name="仲裁委员会")
 
     def person(role, organisation=None):
         return make_user(role=role, organisation=organisation)
@@ -164,6 +167,8 @@ def world(db):
         "settlement": person(Role.SETTLEMENT_OPERATOR, exchange_org),
         "auditor": person(Role.AUDITOR, exchange_org),
         "assessor": person(Role.COMPLIANCE_REVIEWER, assessor_org),
+        "arbitrator": person(Role.ARBITRATOR, commission_org),
+        "insider_arbitrator": person(Role.ARBITRATOR, insider_org),
         "buyer": person(Role.BUYER),
         "other_merchant": person(Role.MERCHANT_ADMIN),
         "system": None,
@@ -176,6 +181,7 @@ def world(db):
         "committee": person(Role.LISTING_COMMITTEE, exchange_org),
         "objector": person(Role.BUYER),
         "settlement": person(Role.SETTLEMENT_OPERATOR, exchange_org),
+        "arbitrator": person(Role.ARBITRATOR, commission_org),
     }
     return World(people, walkers)
 
@@ -671,12 +677,21 @@ def _order_in(world, state, variant):
         scenario=version.scenarios.first(),
     )
     path = ORDER_LIFECYCLE.main_path
-    reached = path.index(state) if state in path else 0
+    disputed = state in (OrderStatus.DISPUTED, OrderStatus.DECIDED)
+    reached = (
+        path.index(OrderStatus.DELIVERED if disputed else state) if state in path or disputed else 0
+    )
     if reached >= path.index(OrderStatus.PAID):
         settlement.pay_order(order, actor=purchaser, key="walk", respond=lambda paid: {})
     if reached >= path.index(OrderStatus.DELIVERED):
         settlement.deliver_file(order, actor=world.people["owner_admin"], upload=_package())
-    if reached >= path.index(OrderStatus.ACCEPTED):
+    if disputed:
+        disputes.open_dispute(order, actor=purchaser, reason="缺数据", evidence=_evidence())
+    if state == OrderStatus.DECIDED:  # its clearing waits for the commit, which a test never makes
+        disputes.decide_dispute(
+            order, actor=world.walkers["arbitrator"], outcome="dismiss", reason="证据不足"
+        )
+    if reached >= path.index(OrderStatus.ACCEPTED) and not disputed:
         settlement.accept_order(order, actor=purchaser)
     if reached >= path.index(OrderStatus.CLEARED):
         clearing.clear_order(order)
@@ -706,7 +721,21 @@ def _package():
     return SimpleUploadedFile("package.csv", "日期,指数\n2026-01-02,101.5\n".encode(), "text/csv")
 
 
+def _evidence():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("证据.pdf", b"%PDF-1.4\n%%EOF\n")
+
+
 def _order_take(world, order, action, actor):
+    if action.name == "dispute":
+        return disputes.open_dispute(order, actor=actor, reason="缺数据", evidence=_evidence())
+    if action.name == "answer":
+        return disputes.answer_dispute(order, actor=actor, answer="已按约交付")
+    if action.name in ("refund_in_full", "refund_in_part", "dismiss"):
+        return disputes.decide_dispute(
+            order, actor=actor, outcome=action.name, refund="100.00", reason="理由"
+        )
     if action.name == "pay":
         return settlement.pay_order(order, actor=actor, key="try", respond=lambda paid: {})
     if action.name == "deliver":
@@ -849,6 +878,7 @@ OWN_FORM = {
         "/registry/DP-2026-0000001-X/amend/",
         "/api/registry/certificates/DP-2026-0000001-X/amendments/",
     ),
+    "order": ("/orders/1/decide/", "/api/orders/1/decide/"),  # the arbitrator's three decisions
 }
 PAGE_AND_API = {
     "invitation": ("/accounts/invitations/1/{slug}/", "/api/invitations/1/{slug}/"),

@@ -48,9 +48,20 @@ def test_seed_demo_covers_every_role_and_state_and_is_idempotent():
 
     codes = set(Transfer.objects.values_list("code", flat=True))
     assert {"deposit", "order_payment", "reversal", "subsidy", "service_fee"} <= codes
-    from settlement.models import Order
+    from settlement.models import Dispute, Order, PayoutBatch
+    from settlement.states import OrderStatus
 
-    assert set(Order.objects.values_list("status", flat=True)) == {"paid", "cleared"}
+    # Orders in every state but the two clearing passes through at once (accepted, decided).
+    transient = {OrderStatus.ACCEPTED, OrderStatus.DECIDED}
+    assert set(Order.objects.values_list("status", flat=True)) == set(OrderStatus.values) - {
+        s.value for s in transient
+    }
+    assert PayoutBatch.objects.filter(status="settled", orders__isnull=False).exists()
+    assert set(Dispute.objects.values_list("outcome", flat=True)) == {
+        "",
+        "refund_in_part",
+        "refund_in_full",
+    }
     assert Transfer.objects.filter(kind="pending", resolutions__isnull=True).exists()
     report = reconcile()
     assert report.ok, report.problems

@@ -19,6 +19,7 @@ class Role(models.TextChoices):
     QUALITY_REVIEWER = "quality_reviewer", _("Quality reviewer")
     LISTING_COMMITTEE = "listing_committee", _("Listing committee")
     SETTLEMENT_OPERATOR = "settlement_operator", _("Settlement operator")
+    ARBITRATOR = "arbitrator", _("Arbitrator")
     OPERATOR = "operator", _("Exchange operator/admin")
     AUDITOR = "auditor", _("Auditor (read-only)")
 
@@ -26,6 +27,8 @@ class Role(models.TextChoices):
 # Which roles a member of each kind of organisation may hold. Third-party assessors are
 # category-3 data merchants (DOMAIN.md §1), so they also hold merchant roles; the exchange's own
 # data business may apply as a merchant too (and then its operators may not review it).
+# Arbitrators sit at the exchange's dispute desk or at an arbitration commission (a third party,
+# such as the Shanghai Arbitration Commission's Data Arbitration Centre, DOMAIN.md §8a).
 ROLES_BY_KIND: dict[OrganisationKind, frozenset[Role]] = {
     OrganisationKind.EXCHANGE: frozenset(
         {
@@ -34,6 +37,7 @@ ROLES_BY_KIND: dict[OrganisationKind, frozenset[Role]] = {
             Role.QUALITY_REVIEWER,
             Role.LISTING_COMMITTEE,
             Role.SETTLEMENT_OPERATOR,
+            Role.ARBITRATOR,
             Role.AUDITOR,
             Role.MERCHANT_ADMIN,
             Role.MERCHANT_STAFF,
@@ -42,7 +46,13 @@ ROLES_BY_KIND: dict[OrganisationKind, frozenset[Role]] = {
     OrganisationKind.MERCHANT: frozenset({Role.MERCHANT_ADMIN, Role.MERCHANT_STAFF, Role.BUYER}),
     OrganisationKind.BUYER: frozenset({Role.BUYER}),
     OrganisationKind.SERVICE_PROVIDER: frozenset(
-        {Role.COMPLIANCE_REVIEWER, Role.QUALITY_REVIEWER, Role.MERCHANT_ADMIN, Role.MERCHANT_STAFF}
+        {
+            Role.COMPLIANCE_REVIEWER,
+            Role.QUALITY_REVIEWER,
+            Role.ARBITRATOR,
+            Role.MERCHANT_ADMIN,
+            Role.MERCHANT_STAFF,
+        }
     ),
 }
 

@@ -5,7 +5,16 @@ from exchange.api.serializers import ModelSerializer
 from exchange.money import Money
 from listings.api.serializers import MoneyField
 from settlement import permissions, selectors, services
-from settlement.models import Buyer, ClearingLine, Delivery, Order, PayoutBatch, PayoutLine
+from settlement.models import (
+    Buyer,
+    ClearingLine,
+    Delivery,
+    Dispute,
+    DisputeOutcome,
+    Order,
+    PayoutBatch,
+    PayoutLine,
+)
 
 
 class BuyerSerializer(ModelSerializer):
@@ -56,6 +65,50 @@ class ClearingLineSerializer(ModelSerializer):
         return line.money.to_api()
 
 
+class DisputeSerializer(ModelSerializer):
+    refund = serializers.SerializerMethodField()
+    certificate = serializers.SerializerMethodField()
+    answered = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Dispute
+        fields = ["reason", "evidence_name", "evidence_sha256", "opened_at", "answered", "answer",
+                  "answered_at", "outcome", "refund", "currency", "decision_reason", "decided_at",
+                  "certificate"]  # fmt: skip
+        read_only_fields = fields
+
+    def get_refund(self, dispute) -> str:
+        return dispute.refund.to_api()
+
+    def get_certificate(self, dispute) -> str | None:
+        """The decision's TX certificate (once decided)."""
+        return dispute.certificate.number if dispute.certificate_id else None
+
+    def get_answered(self, dispute) -> bool:
+        return dispute.answered_at is not None
+
+
+class DisputeOpenSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, help_text="What differs from the sheet.")
+    evidence = serializers.FileField(help_text="A PDF, PNG or JPEG that shows it.")
+
+
+class DisputeAnswerSerializer(serializers.Serializer):
+    answer = serializers.CharField(max_length=2000)
+    evidence = serializers.FileField(required=False, help_text="Optional: a PDF, PNG or JPEG.")
+
+
+class DecisionSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=DisputeOutcome.choices)
+    refund = serializers.CharField(
+        required=False,
+        default=None,
+        allow_null=True,
+        help_text='For refund_in_part: the exact part of the trade value returned, e.g. "1250.00".',
+    )
+    reason = serializers.CharField(max_length=2000, help_text="The grounds of the decision.")
+
+
 class OrderSerializer(ModelSerializer):
     listing = serializers.IntegerField(source="listing_id")
     product = serializers.CharField(source="product_name")
@@ -70,6 +123,7 @@ class OrderSerializer(ModelSerializer):
     certificate = serializers.SerializerMethodField()
     batch = serializers.SerializerMethodField()
     lines = serializers.SerializerMethodField()
+    dispute = serializers.SerializerMethodField()
     actions = serializers.SerializerMethodField()
 
     class Meta:
@@ -96,9 +150,16 @@ class OrderSerializer(ModelSerializer):
             "certificate",
             "batch",
             "lines",
+            "dispute",
             "actions",
         ]
         read_only_fields = fields
+
+    def get_dispute(self, order) -> DisputeSerializer | None:
+        try:
+            return DisputeSerializer(order.dispute).data
+        except Dispute.DoesNotExist:
+            return None
 
     def get_value(self, order) -> str:
         return order.value.to_api()

@@ -1,7 +1,7 @@
 """/api/orders/ and /api/buyers/: placing, paying and cancelling orders; buyers' verification.
 
-A buyer sees its organisation's orders, a merchant the orders of its products; settlement
-operators, operators and auditors all; an order out of sight is 404. Paying takes an
+A buyer sees its organisation's orders, a merchant the orders of its products, an arbitrator the
+disputed orders; settlement operators, operators and auditors all; an order out of sight is 404. Paying takes an
 ``Idempotency-Key`` header (required): the same key again answers exactly what it answered first.
 """
 
@@ -16,15 +16,18 @@ from rest_framework.response import Response
 from exchange.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotency_key
 from exchange.errors import RuleViolation
 from listings.models import CatalogEntry, ListingPlan, Scenario
-from settlement import selectors, services
+from settlement import disputes, selectors, services
 from settlement.api.serializers import (
     BatchSerializer,
     BuyerApplicationSerializer,
     BuyerDecisionSerializer,
     BuyerSerializer,
     CancelSerializer,
+    DecisionSerializer,
     DeliverySerializer,
     DeliveryUploadSerializer,
+    DisputeAnswerSerializer,
+    DisputeOpenSerializer,
     OrderSerializer,
     PlaceOrderSerializer,
 )
@@ -110,6 +113,50 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def accept(self, request, pk=None):
         order = self.get_object()
         services.accept_order(order, actor=request.user)
+        return Response(self._data(order))
+
+    @extend_schema(
+        request={"multipart/form-data": DisputeOpenSerializer},
+        responses={201: OrderSerializer},
+        summary="Dispute the delivery (buyer, within the acceptance window)",
+    )
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
+    def dispute(self, request, pk=None):
+        order = self.get_object()
+        data = DisputeOpenSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        disputes.open_dispute(order, actor=request.user, **data.validated_data)
+        return Response(self._data(order), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request={"multipart/form-data": DisputeAnswerSerializer},
+        responses=OrderSerializer,
+        summary="Answer the dispute (merchant, once)",
+    )
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
+    def answer(self, request, pk=None):
+        order = self.get_object()
+        data = DisputeAnswerSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        disputes.answer_dispute(
+            order,
+            actor=request.user,
+            answer=data.validated_data["answer"],
+            evidence=data.validated_data.get("evidence"),
+        )
+        return Response(self._data(order))
+
+    @extend_schema(
+        request=DecisionSerializer,
+        responses=OrderSerializer,
+        summary="Decide the dispute (an arbitrator who is not a party)",
+    )
+    @action(detail=True, methods=["post"])
+    def decide(self, request, pk=None):
+        order = self.get_object()
+        data = DecisionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        disputes.decide_dispute(order, actor=request.user, **data.validated_data)
         return Response(self._data(order))
 
     @extend_schema(request=CancelSerializer, responses=OrderSerializer, summary="Cancel")

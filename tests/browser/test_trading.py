@@ -141,3 +141,91 @@ def test_a_buyer_is_verified_orders_pays_downloads_accepts_and_the_merchant_is_s
     log_in(settlement, people["settlement"])
     settlement.goto("/ledger/reconcile/")
     expect(settlement.get_by_test_id("reconciled")).to_be_visible()
+
+
+def test_a_buyer_disputes_the_merchant_answers_and_an_arbitrator_refunds_in_part(
+    new_page, people, listed, grant, results_dir
+):
+    from settlement import services
+    from tests.factories import PASSWORD
+    from tests.settlement.conftest import plan_of
+    from tests.settlement.test_orders import package as csv_package
+
+    seller = people["seller"]
+    seller.set_password(PASSWORD)
+    seller.save(update_fields=["password"])
+    purchaser_user = people["purchaser"]
+    verified = services.apply_as_buyer(
+        actor=purchaser_user,
+        company_name=purchaser_user.organisation.name,
+        credit_code=credit_code(22),
+    )
+    services.decide_buyer(verified, "verify", actor=people["verifier"])
+    fund(purchaser_user, "20000.00", people["settlement"])
+    order = services.place_order(
+        actor=purchaser_user,
+        listing=listed,
+        plan=plan_of(listed, "monthly"),
+        scenario=listed.product.registered_version.scenarios.first(),
+    )
+    services.pay_order(order, actor=purchaser_user, key="pay", respond=lambda o: {})
+    services.deliver_file(order, actor=seller, upload=csv_package())
+    commission = make_organisation(
+        kind=OrganisationKind.SERVICE_PROVIDER, name="上海仲裁委员会数据仲裁中心（浏览器）"
+    )
+    arbitrator_user = login_user(role=Role.ARBITRATOR, organisation=commission, username="arbiter")
+    purchaser, merchant, arbitrator = new_page(), new_page(), new_page()
+
+    # given: the buyer disputes the delivery with a reason and evidence instead of accepting
+    log_in(purchaser, purchaser_user)
+    purchaser.goto(f"/orders/{order.pk}/")
+    evidence = results_dir / "核验记录.pdf"
+    evidence.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    form = purchaser.get_by_test_id("dispute-form")
+    form.get_by_label("交付存在的问题").fill("交付数据缺少 3 月的记录")
+    form.locator("input[type=file]").set_input_files(evidence)
+    form.locator("button[data-action=dispute]").click()
+    expect(purchaser.get_by_test_id("status")).to_have_text("争议中（资金冻结）")
+    expect(purchaser.locator("button[data-action=accept]")).to_have_count(0)
+    purchaser.screenshot(path=results_dir / "dispute-opened.png", full_page=True)
+
+    # when: the merchant answers, once
+    log_in(merchant, seller)
+    merchant.goto(f"/orders/{order.pk}/")
+    answer = merchant.get_by_test_id("answer-form")
+    answer.get_by_label("答辩意见").fill("3 月数据将于下周补交")
+    answer.locator("button[data-action=answer]").click()
+    expect(merchant.get_by_test_id("answer")).to_contain_text("3 月数据将于下周补交")
+    expect(merchant.get_by_test_id("answer-form")).to_have_count(0)
+    expect(merchant.get_by_test_id("decision-form")).to_have_count(0)
+
+    # then: the arbitrator finds it in the queue and refunds an exact part
+    log_in(arbitrator, arbitrator_user)
+    arbitrator.goto("/disputes/")
+    arbitrator.get_by_test_id("disputes").get_by_role("link", name="打开案件").click()
+    decision = arbitrator.get_by_test_id("decision-form")
+    decision.get_by_label("部分退款").check()
+    decision.get_by_label("退款金额（元）").fill("3000.00")  # the whole value: refused, named
+    decision.get_by_label("裁决理由").fill("缺少一个月数据，按比例退还")
+    decision.locator("button[data-action=decide]").click()
+    expect(arbitrator.locator(".messages")).to_contain_text("¥3,000.00")
+    expect(arbitrator.get_by_test_id("status")).to_have_text("争议中（资金冻结）")
+    decision = arbitrator.get_by_test_id("decision-form")
+    decision.get_by_label("部分退款").check()
+    decision.get_by_label("退款金额（元）").fill("750.00")
+    decision.get_by_label("裁决理由").fill("缺少一个月数据，按比例退还")
+    decision.locator("button[data-action=decide]").click()
+    expect(arbitrator.locator(".messages")).to_contain_text("TX-")
+    arbitrator.reload()
+    expect(arbitrator.get_by_test_id("status")).to_have_text("已清算")
+    expect(arbitrator.get_by_test_id("decision")).to_contain_text("¥750.00")
+    assert_fits_the_window(arbitrator)
+    arbitrator.screenshot(path=results_dir / "dispute-decided.png", full_page=True)
+
+    # and: the buyer sees the refund line; reconciliation stays clean
+    purchaser.reload()
+    lines = purchaser.get_by_test_id(f"lines-{order.pk}")
+    expect(lines.locator("tr[data-kind=refund]")).to_contain_text("¥750.00")
+    from exchange.ledger.reconcile import reconcile
+
+    assert reconcile().ok

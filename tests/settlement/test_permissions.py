@@ -7,11 +7,12 @@ from django.db import transaction
 
 from exchange.accounts.roles import OrganisationKind, Role
 from exchange.ledger.models import Transfer
-from settlement import clearing, services
+from settlement import clearing, disputes, services
 from settlement.models import Buyer, Order
 from tests.conftest import api_client_for
 from tests.factories import credit_code, make_organisation, make_user
 from tests.settlement.conftest import fund, plan_of, settle_next_working_day
+from tests.settlement.test_disputes import evidence
 from tests.settlement.test_orders import package
 
 ROLES = ["anonymous", "purchaser", "seller", "other", "settlement", "auditor", "operator"]
@@ -32,6 +33,10 @@ SETTLEMENT_API_MATRIX = [
     ("deliver", "post", "/api/orders/{paid}/deliver/", "package", row(401, 403, 201, 404, 403, 403, 403)),
     ("deliveries", "get", "/api/orders/{delivered}/deliveries/", None, row(401, 200, 200, 404, 200, 200, 200)),
     ("accept", "post", "/api/orders/{delivered}/accept/", None, row(401, 200, 403, 404, 403, 403, 403)),
+    ("dispute", "post", "/api/orders/{delivered}/dispute/", "evidence", row(401, 201, 403, 404, 403, 403, 403)),
+    ("answer", "post", "/api/orders/{disputed}/answer/", "answer", row(401, 403, 200, 404, 403, 403, 403)),
+    # Arbitrators decide (tests/settlement/test_disputes.py); none of these people may.
+    ("decide", "post", "/api/orders/{disputed}/decide/", {"outcome": "dismiss", "reason": "证据不足"}, row(401, 403, 403, 404, 403, 403, 403)),
     ("batches", "get", "/api/batches/", None, row(401, 200, 200, 200, 200, 200, 200)),
     ("batch", "get", "/api/batches/{batch}/", None, row(401, 404, 200, 404, 200, 200, 200)),
     ("buyers", "get", "/api/buyers/", None, row(401, 200, 200, 200, 200, 200, 200)),
@@ -85,6 +90,16 @@ def world(listed, funded_buyer, seller, exchange_org):
     services.pay_order(delivered, actor=funded_buyer, key="delivered", respond=lambda o: {})
     services.deliver_file(delivered, actor=seller, upload=package())
     fund(funded_buyer, "20000.00", people["settlement"])
+    disputed = services.place_order(
+        actor=funded_buyer,
+        listing=listed,
+        plan=plan_of(listed, "monthly"),
+        scenario=listed.product.registered_version.scenarios.first(),
+    )
+    services.pay_order(disputed, actor=funded_buyer, key="disputed", respond=lambda o: {})
+    services.deliver_file(disputed, actor=seller, upload=package())
+    disputes.open_dispute(disputed, actor=funded_buyer, reason="缺数据", evidence=evidence())
+    fund(funded_buyer, "20000.00", people["settlement"])
     settled = services.place_order(
         actor=funded_buyer,
         listing=listed,
@@ -103,6 +118,7 @@ def world(listed, funded_buyer, seller, exchange_org):
         "applied": applied.pk,
         "paid": paid.pk,
         "delivered": delivered.pk,
+        "disputed": disputed.pk,
     }
     payloads = {
         "place": {
@@ -112,6 +128,8 @@ def world(listed, funded_buyer, seller, exchange_org):
         },
         "apply": {"company_name": "矩阵测试新采购有限公司", "credit_code": credit_code(12)},
         "package": lambda: {"file": package()},
+        "evidence": lambda: {"reason": "缺数据", "evidence": evidence()},
+        "answer": lambda: {"answer": "已按约交付"},
     }
     return people, ids, payloads
 
@@ -130,7 +148,7 @@ def test_settlement_api_matrix(world, entry):
     for role in ROLES:
         payload = payloads.get(name, payload) if name else payload
         payload = payload() if callable(payload) else payload
-        data_format = "multipart" if name == "package" else "json"
+        data_format = "multipart" if name in ("package", "evidence", "answer") else "json"
         before = (Transfer.objects.count(), Order.objects.count(), Buyer.objects.count())
         try:
             with transaction.atomic():
