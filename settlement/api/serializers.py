@@ -1,4 +1,5 @@
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from exchange.api.serializers import ModelSerializer
@@ -155,7 +156,8 @@ class OrderSerializer(ModelSerializer):
         ]
         read_only_fields = fields
 
-    def get_dispute(self, order) -> DisputeSerializer | None:
+    @extend_schema_field(DisputeSerializer(allow_null=True))
+    def get_dispute(self, order):
         try:
             return DisputeSerializer(order.dispute).data
         except Dispute.DoesNotExist:
