@@ -31,7 +31,7 @@ from settlement.forms import (
     OrderForm,
     PayForm,
 )
-from settlement.models import Buyer, Dispute
+from settlement.models import Buyer, Dispute, DisputeOutcome
 from settlement.states import (
     BUYER_LIFECYCLE,
     DATA_ACCESS,
@@ -138,7 +138,7 @@ def order_detail(request, pk):
         "answer_form": AnswerForm()
         if "answer" in offered and dispute is not None and dispute.answered_at is None
         else None,
-        "decision_form": DecisionForm() if offered & set(DECISIONS) else None,
+        "decision_form": DecisionForm() if offered & set(DisputeOutcome.values) else None,
     }
     return render(request, "settlement/order_detail.html", context)
 
@@ -409,7 +409,7 @@ def dispute_list(request):
 
 
 # The lifecycle actions these pages take, and the view that takes each (a form of its own each);
-# the three decisions are one form (order_decide).
+# the three decisions (DisputeOutcome) are one form (order_decide).
 ORDER_ACTIONS = {
     "pay": order_pay,
     "deliver": order_deliver,
@@ -418,7 +418,6 @@ ORDER_ACTIONS = {
     "dispute": order_dispute,
     "answer": order_answer,
 }
-DECISIONS = ("refund_in_full", "refund_in_part", "dismiss")
 BUYER_ACTIONS = dict.fromkeys(("verify", "reject", "reapply"), buyer_decide)
 
 
