@@ -51,7 +51,7 @@ def phase_orders(args) -> dict:
     from listings import services as listings
     from listings.models import Board
     from merchants.states import MerchantStatus
-    from settlement import clearing, services
+    from settlement import clearing, deliveries, services
     from tests.factories import (
         create_version,
         credit_code,
@@ -114,7 +114,7 @@ def phase_orders(args) -> dict:
     def one(number: int) -> None:
         order = services.place_order(actor=buyer, listing=listing, plan=plan, scenario=scenario)
         services.pay_order(order, actor=buyer, key=f"pay-{number}", respond=lambda paid: {})
-        services.deliver_file(order, actor=seller, upload=ContentFile(package, name="data.csv"))
+        deliveries.deliver(order, actor=seller, upload=ContentFile(package, name="data.csv"))
         services.accept_order(order, actor=buyer)  # clearing runs once this commits (eager)
 
     for number in range(-5, 0):  # warm-up: imports, plans, first queries

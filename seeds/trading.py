@@ -25,7 +25,7 @@ from exchange.accounts.roles import Role
 from exchange.creditcode import build_credit_code
 from exchange.money import Money
 from listings.models import CatalogEntry, PlanKind
-from settlement import clearing, disputes, services
+from settlement import clearing, deliveries, disputes, services
 from settlement.api.serializers import OrderSerializer
 from settlement.models import Buyer, Payment
 from settlement.states import BuyerStatus
@@ -94,7 +94,7 @@ class _Desk:
 
     def delivered(self, key: str):
         order = self.order(key)
-        services.deliver_file(order, actor=self.seller, upload=_package(self.listing))
+        deliveries.deliver(order, actor=self.seller, upload=_package(self.listing))
         return order
 
     def disputed(self, key: str, reason: str):

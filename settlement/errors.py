@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from exchange.errors import ConflictError, PermissionDeniedError, RuleViolation
+from exchange.errors import ConflictError, DomainError, PermissionDeniedError, RuleViolation
 
 
 class NotAVerifiedBuyer(PermissionDeniedError):
@@ -60,3 +60,37 @@ class AlreadyPaid(ConflictError):
     message_template = _(
         "Order %(order)s was paid with another Idempotency-Key; nothing more was moved."
     )
+
+
+class ModeNotDeclared(RuleViolation):
+    code = "mode_not_declared"
+    field = "mode"
+    message_template = _(
+        "The product's description sheet offers delivery by %(declared)s, not by %(mode)s."
+    )
+
+
+class GatewayKeyInvalid(DomainError):
+    code = "invalid_key"
+    http_status = 401
+    field = "Authorization"
+    message_template = _(
+        "Send the order's API key as “Authorization: Bearer <key>”; this key is not valid "
+        "(a new key replaces the old one)."
+    )
+
+
+class GatewayExpired(PermissionDeniedError):
+    code = "access_expired"
+    message_template = _("This order's API access ended at %(until)s.")
+
+
+class GatewayOrderClosed(PermissionDeniedError):
+    code = "order_closed"
+    message_template = _("Order %(order)s gives no access to its data now (it is %(status)s).")
+
+
+class QuotaExhausted(DomainError):
+    code = "quota_exhausted"
+    http_status = 429
+    message_template = _("This order's %(quota)s API calls are used up.")

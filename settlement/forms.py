@@ -1,10 +1,11 @@
 import uuid
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from exchange.creditcode import validate_credit_code
-from listings.models import Scenario
+from listings.models import DeliveryMode, Scenario
 from settlement.models import DisputeOutcome
 
 
@@ -68,12 +69,44 @@ class BuyerDecisionForm(forms.Form):
 
 
 class DeliveryForm(forms.Form):
-    file = forms.FileField(
-        label=_("Delivery package"),
+    mode = forms.ChoiceField(
+        label=_("Delivery mode"),
+        widget=forms.RadioSelect,
         help_text=_(
-            "CSV, or a JSON array of objects; checked as samples are. The buyer downloads it from this page."
+            "File: the buyer downloads the package. API: the exchange's gateway serves its rows "
+            "under the order's key, within a call quota. Privacy computing: the package stays "
+            "with the exchange and the buyer only runs aggregate queries over it."
         ),
     )
+    file = forms.FileField(
+        label=_("Delivery package"),
+        help_text=_("CSV, or a JSON array of objects; checked as samples are."),
+    )
+
+    def __init__(self, *args, modes, **kwargs):
+        super().__init__(*args, **kwargs)
+        labels = dict(DeliveryMode.choices)
+        self.fields["mode"].choices = [(m, labels[m]) for m in modes]
+        self.fields["mode"].initial = modes[0]
+
+
+class QueryForm(forms.Form):
+    sql = forms.CharField(
+        label=_("Aggregate query (SQL)"),
+        strip=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false", "class": "code"}),
+        help_text=_(
+            "One SELECT over the table dataset with COUNT, SUM, AVG, STDDEV or VARIANCE, grouped "
+            "by columns if you like; no joins, subqueries or other tables. Groups of fewer than "
+            "%(k)s rows are left out."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["sql"]
+        field.help_text = field.help_text % {"k": settings.PRIVACY_MIN_GROUP_ROWS}
 
 
 class DisputeForm(forms.Form):

@@ -14,7 +14,7 @@ from exchange.creditcode import validate_credit_code
 from exchange.models import LifecycleEvent, TimeStampedModel
 from exchange.money import Money
 from exchange.uploads import private_storage, stored_name
-from listings.models import Listing, ListingPlan, PlanKind, Scenario
+from listings.models import DeliveryMode, Listing, ListingPlan, PlanKind, Scenario
 from merchants.models import Merchant
 from settlement.states import BUYER_LIFECYCLE, ORDER_LIFECYCLE, BuyerStatus, OrderStatus
 
@@ -255,16 +255,17 @@ class Payment(TimeStampedModel):
         return f"#{self.order_id}: {self.hold.money}"
 
 
-class DeliveryMode(models.TextChoices):
-    FILE = "file", _("File or data package")
-
-
 def _delivery_path(delivery: "Delivery", filename: str) -> str:
     return stored_name(f"orders/{delivery.order_id}/deliveries", filename)
 
 
 class Delivery(TimeStampedModel):
-    """One delivery of an order, and its receipt: what (name, size, rows, SHA-256), when, by whom."""
+    """One delivery of an order, and its receipt: what (name, size, rows, SHA-256), when, by whom.
+
+    Every mode starts with the merchant's data package, checked like a sample: a file delivery
+    is downloaded by the buyer; an API delivery is served row by row through the exchange's
+    gateway under the order's key; a privacy-computing delivery is never handed over, only
+    queried in aggregate (its columns are what the buyer may query)."""
 
     order = models.ForeignKey(
         Order, verbose_name=_("order"), on_delete=models.PROTECT, related_name="deliveries"
@@ -277,6 +278,7 @@ class Delivery(TimeStampedModel):
     size = models.PositiveBigIntegerField(_("size (bytes)"))
     rows = models.PositiveIntegerField(_("rows"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
+    columns = models.JSONField(_("columns"), default=list, blank=True)
     delivered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("delivered by"),
@@ -289,9 +291,23 @@ class Delivery(TimeStampedModel):
         verbose_name = _("delivery")
         verbose_name_plural = _("deliveries")
         ordering = ["delivered_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(mode__in=["file", "project", "api", "privacy_computing"]),
+                name="settlement_delivery_mode_valid",
+            ),
+        ]
 
     def __str__(self):
         return f"#{self.order_id}: {self.original_name}"
+
+    @property
+    def downloadable(self) -> bool:
+        return self.mode in (DeliveryMode.FILE, DeliveryMode.PROJECT)
+
+    @property
+    def file_format(self) -> str:
+        return "json" if self.original_name.lower().endswith(".json") else "csv"
 
 
 class Download(models.Model):
@@ -315,6 +331,112 @@ class Download(models.Model):
 
     def __str__(self):
         return f"{self.delivery} ← {self.downloaded_by}"
+
+
+# --- API and privacy-computing access ------------------------------------------------------------
+
+
+class GatewayAccess(TimeStampedModel):
+    """An API delivery's grant: the calls the order may make through the exchange's gateway, until
+    when, and the hash of its current key (the key itself is shown once, to the buyer)."""
+
+    delivery = models.OneToOneField(
+        Delivery, verbose_name=_("delivery"), on_delete=models.PROTECT, related_name="gateway"
+    )
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.PROTECT, related_name="gateway_grants"
+    )
+    quota = models.PositiveIntegerField(_("call quota"))
+    calls = models.PositiveIntegerField(_("calls served"), default=0)
+    valid_until = models.DateTimeField(_("valid until"))
+    key_prefix = models.CharField(_("key prefix"), max_length=16, blank=True)
+    key_hash = models.CharField(_("key hash"), max_length=64, blank=True, editable=False)
+    key_issued_at = models.DateTimeField(_("key issued at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API access")
+        verbose_name_plural = _("API access")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(calls__lte=models.F("quota")),
+                name="settlement_gateway_within_quota",
+            ),
+            models.UniqueConstraint(
+                fields=["key_hash"],
+                condition=~models.Q(key_hash=""),
+                name="settlement_gateway_key_unique",
+            ),
+        ]
+
+    def __str__(self):
+        return f"#{self.order_id}: {self.calls}/{self.quota}"
+
+    @property
+    def remaining(self) -> int:
+        return self.quota - self.calls
+
+
+class CallOutcome(models.TextChoices):
+    SERVED = "served", _("Served")
+    QUOTA_EXHAUSTED = "quota_exhausted", _("Refused: quota used up")
+    EXPIRED = "expired", _("Refused: access expired")
+    ORDER_CLOSED = "order_closed", _("Refused: the order gives no access")
+
+
+class GatewayCall(models.Model):
+    """One call to the gateway with a valid key, served or refused: the meter both sides read."""
+
+    access = models.ForeignKey(
+        GatewayAccess, verbose_name=_("API access"), on_delete=models.PROTECT, related_name="log"
+    )
+    called_at = models.DateTimeField(_("called at"))
+    outcome = models.CharField(_("outcome"), max_length=20, choices=CallOutcome.choices)
+    rows = models.PositiveIntegerField(_("rows returned"), default=0)
+    query = models.CharField(_("query"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("gateway call")
+        verbose_name_plural = _("gateway calls")
+        ordering = ["-called_at", "-id"]
+        indexes = [models.Index(fields=["access", "-called_at"], name="settlement_call_access_idx")]
+
+    def __str__(self):
+        return f"{self.access_id} {self.called_at:%Y-%m-%d %H:%M} {self.outcome}"
+
+
+class PrivacyQuery(models.Model):
+    """An aggregate query a buyer ran against a privacy-computing delivery, with its receipt: the
+    query as it ran, its SHA-256, the result and the result's SHA-256 (RFC 8785 JSON)."""
+
+    delivery = models.ForeignKey(
+        Delivery, verbose_name=_("delivery"), on_delete=models.PROTECT, related_name="queries"
+    )
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.PROTECT, related_name="queries"
+    )
+    sql = models.TextField(_("query"))
+    sql_sha256 = models.CharField(_("query SHA-256"), max_length=64)
+    result = models.JSONField(_("result"))
+    result_sha256 = models.CharField(_("result SHA-256"), max_length=64)
+    suppressed_groups = models.PositiveIntegerField(_("groups suppressed"), default=0)
+    k = models.PositiveIntegerField(_("smallest group shown"))
+    engine = models.CharField(_("engine"), max_length=40)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"))
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("asked by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    asked_at = models.DateTimeField(_("asked at"))
+
+    class Meta:
+        verbose_name = _("privacy query")
+        verbose_name_plural = _("privacy queries")
+        ordering = ["-asked_at", "-id"]
+
+    def __str__(self):
+        return f"#{self.order_id}: {self.sql_sha256[:12]}"
 
 
 # --- disputes and arbitration -----------------------------------------------------------------------

@@ -7,7 +7,6 @@ from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -23,10 +22,8 @@ from exchange.money import Money
 from exchange.registry import services as registry
 from exchange.registry.models import CertificateKind
 from exchange.tasks import enqueue_on_commit
-from exchange.uploads import check_upload
 from exchange.validators import is_idempotency_key
 from listings.models import Listing, ListingPlan, PlanKind, Scenario
-from listings.samples import read_sample
 from listings.states import ListingStatus
 from merchants.models import Merchant
 from merchants.states import MerchantStatus
@@ -41,10 +38,9 @@ from settlement.errors import (
     ScenarioNotDeclared,
     TotalTooSmall,
 )
-from settlement.models import Buyer, Contract, Delivery, DeliveryMode, Download, Order, Payment
+from settlement.models import Buyer, Contract, Order, Payment
 from settlement.states import (
     BUYER_LIFECYCLE,
-    DATA_ACCESS,
     HELD,
     ORDER_LIFECYCLE,
     BuyerStatus,
@@ -307,105 +303,12 @@ def escrow_held() -> dict[int, Money]:
 
 # --- delivery and acceptance -------------------------------------------------------------------------
 
-DELIVERY_SUFFIXES = (".csv", ".json")
-LINK_SALT = "settlement.delivery"
-
-
-@transaction.atomic
-def deliver_file(order: Order, *, actor, upload) -> Delivery:
-    """The merchant delivers a file package (CSV or a JSON array of objects, checked like a
-    sample); the order is delivered and its acceptance window starts.
-
-    Raises:
-        PermissionDeniedError; InvalidTransition (409); RuleViolation ``file_type``, ``file_*``,
-        ``sample_*`` on ``file``.
-    """
-    order = Order.objects.select_for_update().get(pk=order.pk)
-    deliver = ORDER_LIFECYCLE["deliver"]
-    lifecycle.check(order, deliver, actor=actor)
-    name = upload.name or ""
-    if not name.lower().endswith(DELIVERY_SUFFIXES):
-        raise RuleViolation(
-            _("A delivery package is a .csv or .json file."), code="file_type", field="file"
-        )
-    checked = check_upload(upload, field="file", allowed=None)
-    upload.seek(0)
-    try:
-        data = read_sample(upload.read(), filename=name)
-    except RuleViolation as error:
-        error.field = "file"
-        raise
-    upload.seek(0)
-    now = clock.now()
-    delivery = Delivery(
-        order=order,
-        mode=DeliveryMode.FILE,
-        original_name=checked.original_name,
-        size=checked.size,
-        rows=len(data.rows),
-        sha256=checked.sha256,
-        delivered_by=actor,
-        delivered_at=now,
-    )
-    delivery.file.save(checked.original_name, upload, save=False)
-    delivery.save()
-    order.delivered_at = now
-    order.save(update_fields=["delivered_at", "updated_at"])
-    lifecycle.take(
-        order,
-        deliver,
-        actor=actor,
-        locked=True,
-        data={"file": delivery.original_name, "sha256": delivery.sha256, "rows": delivery.rows},
-    )
-    return delivery
-
 
 def acceptance_due_at(order: Order):
     """When a delivered order is accepted for the buyer, if the buyer has not acted."""
     if order.delivered_at is None:
         return None
     return order.delivered_at + timedelta(days=settings.ACCEPTANCE_WINDOW_DAYS)
-
-
-def download_token(delivery: Delivery, user) -> str:
-    """A link's token for ``user`` to fetch ``delivery``: signed, and valid for
-    ``DELIVERY_LINK_SECONDS`` (settings)."""
-    return signing.dumps({"delivery": delivery.pk, "user": user.pk}, salt=LINK_SALT)
-
-
-def delivery_for_download(delivery_id: int, token: str, *, user) -> Delivery:
-    """The delivery a link names, if its token is for this delivery and this user, still valid,
-    and the order's buyer may have the data; the download is recorded.
-
-    Raises:
-        PermissionDeniedError ``link_expired`` / ``link_invalid`` / ``not_your_delivery``.
-    """
-    try:
-        claim = signing.loads(token, salt=LINK_SALT, max_age=settings.DELIVERY_LINK_SECONDS)
-    except signing.SignatureExpired as error:
-        raise PermissionDeniedError(
-            _("This download link has expired: open the order's page for a new one."),
-            code="link_expired",
-        ) from error
-    except signing.BadSignature as error:
-        raise PermissionDeniedError(
-            _("This download link is not valid."), code="link_invalid"
-        ) from error
-    delivery = Delivery.objects.select_related("order").filter(pk=delivery_id).first()
-    if (
-        delivery is None
-        or claim["delivery"] != delivery_id
-        or claim["user"] != user.pk
-        or not permissions.acts_for_buyer(user, delivery.order.buyer)
-        or delivery.order.status not in DATA_ACCESS
-    ):
-        raise PermissionDeniedError(
-            _("Only the buyer's members download a delivery of a live order."),
-            code="not_your_delivery",
-        )
-    Download.objects.create(delivery=delivery, downloaded_by=user, downloaded_at=clock.now())
-    return delivery
 
 
 @transaction.atomic

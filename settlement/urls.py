@@ -3,6 +3,7 @@ from datetime import date
 from django.urls import path, register_converter
 
 from settlement import views
+from settlement.api.views import GatewayRowsView
 
 
 class IsoDate:
@@ -37,6 +38,9 @@ urlpatterns = [
     path("orders/<int:pk>/receipt.pdf", views.order_receipt_pdf, name="order-receipt-pdf"),
     path("orders/<int:pk>/receipt.csv", views.order_receipt_csv, name="order-receipt-csv"),
     path("deliveries/<int:pk>/download/", views.download, name="download"),
+    path("orders/<int:pk>/gateway-key/", views.order_gateway_key, name="order-gateway-key"),
+    path("orders/<int:pk>/queries/", views.order_query, name="order-query"),
+    path("gateway/orders/<int:pk>/rows", GatewayRowsView.as_view(), name="gateway-rows"),
     path("settlement/", views.batch_list, name="batches"),
     path("settlement/<day:day>/", views.batch_detail, name="batch"),
     path("settlement/<day:day>/csv/", views.batch_csv, name="batch-csv"),

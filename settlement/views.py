@@ -10,6 +10,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from exchange.errors import DomainError
@@ -17,8 +18,8 @@ from exchange.ledger import services as ledger
 from exchange.ledger.models import AccountPurpose
 from exchange.web import csv_download, show_refusal
 from listings import selectors as catalogue
-from listings.models import ListingPlan, PlanKind
-from settlement import disputes, pdf, permissions, selectors, services
+from listings.models import DeliveryMode, ListingPlan, PlanKind
+from settlement import deliveries, disputes, pdf, permissions, selectors, services
 from settlement.api.serializers import OrderSerializer
 from settlement.forms import (
     AnswerForm,
@@ -30,8 +31,9 @@ from settlement.forms import (
     DisputeForm,
     OrderForm,
     PayForm,
+    QueryForm,
 )
-from settlement.models import Buyer, Dispute, DisputeOutcome
+from settlement.models import Buyer, Dispute, DisputeOutcome, GatewayAccess
 from settlement.states import (
     BUYER_LIFECYCLE,
     DATA_ACCESS,
@@ -98,6 +100,12 @@ def order_list(request):
 @login_required
 def order_detail(request, pk):
     order = get_object_or_404(selectors.orders_visible_to(request.user), pk=pk)
+    return render(request, "settlement/order_detail.html", _order_page(request, order))
+
+
+def _order_page(request, order, **forms) -> dict:
+    """The order page's context: what the user sees of the order and exactly the actions they
+    may take now; ``forms`` replaces a form with a bound one that has errors."""
     offered = {action.name for action in ORDER_LIFECYCLE.available(request.user, order)}
     available = None
     if "pay" in offered:
@@ -106,25 +114,28 @@ def order_detail(request, pk):
     buyer_side = permissions.acts_for_buyer(request.user, order.buyer)
     dispute = Dispute.objects.filter(order=order).select_related("certificate").first()
     live = order.status in DATA_ACCESS
-    deliveries = [
-        (
-            delivery,
-            f"{reverse('settlement:download', args=[delivery.pk])}?token="
-            f"{services.download_token(delivery, request.user)}"
-            if buyer_side and live
-            else None,
-        )
-        for delivery in order.deliveries.all()
+    delivered = list(order.deliveries.all())
+    links = [
+        f"{reverse('settlement:download', args=[d.pk])}?token="
+        f"{deliveries.download_token(d, request.user)}"
+        if buyer_side and live and d.downloadable
+        else None
+        for d in delivered
     ]
+    access = GatewayAccess.objects.filter(order=order).first()
+    computing = next((d for d in delivered if d.mode == DeliveryMode.PRIVACY_COMPUTING), None)
     context = {
         "order": order,
         "events": order.events.all(),
         "payment": getattr(order, "payment", None),
         "pay_form": PayForm() if "pay" in offered else None,
         "cancel_form": CancelForm() if "cancel" in offered else None,
-        "delivery_form": DeliveryForm() if "deliver" in offered else None,
+        "delivery_form": DeliveryForm(modes=deliveries.modes_offered(order))
+        if "deliver" in offered
+        else None,
         "may_accept": "accept" in offered,
-        "deliveries": deliveries,
+        "deliveries": list(zip(delivered, links, strict=True)),
+        "any_link": any(links),
         "deliver_by": services.delivery_due_at(order),
         "accept_by": services.acceptance_due_at(order)
         if order.status == OrderStatus.DELIVERED
@@ -139,8 +150,20 @@ def order_detail(request, pk):
         if "answer" in offered and dispute is not None and dispute.answered_at is None
         else None,
         "decision_form": DecisionForm() if offered & set(DisputeOutcome.values) else None,
+        "access": access,
+        "calls": access.log.all()[:10] if access else [],
+        "may_issue_key": access is not None and buyer_side and live,
+        "gateway_url": request.build_absolute_uri(
+            reverse("settlement:gateway-rows", args=[order.pk])
+        ),
+        "computing": computing,
+        "queries": order.queries.all()[:20] if computing else [],
+        "query_form": QueryForm() if computing and buyer_side and live else None,
+        "buyer_side": buyer_side,
+        "min_group_rows": settings.PRIVACY_MIN_GROUP_ROWS,
     }
-    return render(request, "settlement/order_detail.html", context)
+    context.update(forms)
+    return context
 
 
 @login_required
@@ -189,14 +212,80 @@ def order_cancel(request, pk):
 @require_POST
 def order_deliver(request, pk):
     order = get_object_or_404(selectors.orders_visible_to(request.user), pk=pk)
-    form = DeliveryForm(request.POST, request.FILES)
+    form = DeliveryForm(request.POST, request.FILES, modes=deliveries.modes_offered(order))
     if not form.is_valid():
-        messages.error(request, _("Choose the delivery package to upload."))
+        messages.error(request, _("Choose the delivery mode and the package to upload."))
         return redirect("settlement:order", pk=order.pk)
     try:
-        delivery = services.deliver_file(
-            order, actor=request.user, upload=form.cleaned_data["file"]
+        delivery = deliveries.deliver(
+            order,
+            actor=request.user,
+            upload=form.cleaned_data["file"],
+            mode=form.cleaned_data["mode"],
         )
+    except DomainError as error:
+        show_refusal(request, error)
+    else:
+        messages.success(
+            request,
+            DELIVERED[delivery.mode] % {"name": delivery.original_name, "rows": delivery.rows},
+        )
+    return redirect("settlement:order", pk=order.pk)
+
+
+DELIVERED = {
+    DeliveryMode.FILE: gettext_lazy(
+        "Delivered %(name)s (%(rows)s rows): the buyer may download it now."
+    ),
+    DeliveryMode.PROJECT: gettext_lazy(
+        "Delivered %(name)s (%(rows)s rows): the buyer may download it now."
+    ),
+    DeliveryMode.API: gettext_lazy(
+        "Delivered %(name)s (%(rows)s rows) through the gateway: the buyer issues its API key "
+        "on this page."
+    ),
+    DeliveryMode.PRIVACY_COMPUTING: gettext_lazy(
+        "Delivered %(name)s (%(rows)s rows) to the privacy-computing engine: the buyer queries "
+        "it in aggregate and never receives the rows."
+    ),
+}
+
+
+@login_required
+@require_POST
+def order_gateway_key(request, pk):
+    """Issue the order's API key and show it once (the buyer copies it now)."""
+    order = get_object_or_404(selectors.orders_visible_to(request.user), pk=pk)
+    try:
+        access, key = deliveries.issue_key(order, actor=request.user)
+    except DomainError as error:
+        show_refusal(request, error)
+        return redirect("settlement:order", pk=order.pk)
+    url = request.build_absolute_uri(reverse("settlement:gateway-rows", args=[order.pk]))
+    context = {"order": order, "access": access, "key": key, "gateway_url": url}
+    response = render(request, "settlement/gateway_key.html", context)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def order_query(request, pk):
+    """Run the buyer's aggregate query; a refused one comes back with the SQL kept."""
+    order = get_object_or_404(selectors.orders_visible_to(request.user), pk=pk)
+    form = QueryForm(request.POST)
+    if form.is_valid():
+        try:
+            deliveries.ask(order, actor=request.user, sql=form.cleaned_data["sql"])
+        except DomainError as error:
+            show_refusal(request, error, form)
+        else:
+            messages.success(request, _("The query ran; its receipt is below."))
+            return redirect(f"{reverse('settlement:order', args=[order.pk])}#queries")
+    context = _order_page(request, order, query_form=form)
+    return render(request, "settlement/order_detail.html", context, status=400)
+    try:
+        delivery = deliveries.deliver(order, actor=request.user, upload=form.cleaned_data["file"])
     except DomainError as error:
         show_refusal(request, error)
     else:
@@ -227,7 +316,7 @@ def order_accept(request, pk):
 def download(request, pk):
     """A delivery's file, for the buyer who holds a valid link; every download is recorded."""
     try:
-        delivery = services.delivery_for_download(
+        delivery = deliveries.delivery_for_download(
             pk, request.GET.get("token", ""), user=request.user
         )
     except DomainError as error:

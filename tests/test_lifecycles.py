@@ -39,7 +39,7 @@ from listings.states import (
 from merchants import services as merchants
 from merchants.states import LIFECYCLE as MERCHANT_LIFECYCLE
 from merchants.states import MerchantStatus
-from settlement import clearing, disputes
+from settlement import clearing, deliveries, disputes
 from settlement import services as settlement
 from settlement.states import BUYER_LIFECYCLE, ORDER_LIFECYCLE, BuyerStatus, OrderStatus
 from tests.factories import (
@@ -684,7 +684,7 @@ def _order_in(world, state, variant):
     if reached >= path.index(OrderStatus.PAID):
         settlement.pay_order(order, actor=purchaser, key="walk", respond=lambda paid: {})
     if reached >= path.index(OrderStatus.DELIVERED):
-        settlement.deliver_file(order, actor=world.people["owner_admin"], upload=_package())
+        deliveries.deliver(order, actor=world.people["owner_admin"], upload=_package())
     if disputed:
         disputes.open_dispute(order, actor=purchaser, reason="缺数据", evidence=_evidence())
     if state == OrderStatus.DECIDED:  # its clearing waits for the commit, which a test never makes
@@ -739,7 +739,7 @@ def _order_take(world, order, action, actor):
     if action.name == "pay":
         return settlement.pay_order(order, actor=actor, key="try", respond=lambda paid: {})
     if action.name == "deliver":
-        return settlement.deliver_file(order, actor=actor, upload=_package())
+        return deliveries.deliver(order, actor=actor, upload=_package())
     if action.name == "accept":
         return settlement.accept_order(order, actor=actor)
     if action.name == "refund_undelivered":

@@ -387,6 +387,15 @@ LEDGER_AUTO_CONFIRM_DEPOSITS = env.bool("LEDGER_AUTO_CONFIRM_DEPOSITS", default=
 ACCEPTANCE_WINDOW_DAYS = env.int("ACCEPTANCE_WINDOW_DAYS", default=7)
 DELIVERY_DEADLINE_DAYS = env.int("DELIVERY_DEADLINE_DAYS", default=10)
 DELIVERY_LINK_SECONDS = env.int("DELIVERY_LINK_SECONDS", default=15 * 60)
+# API delivery: the gateway's calls per order (a per-call plan buys its quantity of calls instead)
+# and how long the access lasts from the delivery, by plan kind (days on the business clock).
+GATEWAY_CALL_QUOTA = env.int("GATEWAY_CALL_QUOTA", default=10_000)
+GATEWAY_VALIDITY_DAYS = {"one_off": 365, "monthly": 31, "yearly": 366, "per_call": 365}
+GATEWAY_PAGE_ROWS = env.int("GATEWAY_PAGE_ROWS", default=100)
+# Privacy computing: groups of fewer than k rows are suppressed; each query's time and memory.
+PRIVACY_MIN_GROUP_ROWS = env.int("PRIVACY_MIN_GROUP_ROWS", default=10)
+PRIVACY_QUERY_SECONDS = env.float("PRIVACY_QUERY_SECONDS", default=5.0)
+PRIVACY_QUERY_MEMORY = env("PRIVACY_QUERY_MEMORY", default="256MB")
 
 # Clearing (DOMAIN.md §8; the rates and eligibility are simulator rules). The exchange's service
 # fee on the merchant's side is a share of the trade value, per board where a board says so (board

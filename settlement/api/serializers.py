@@ -5,17 +5,22 @@ from rest_framework import serializers
 from exchange.api.serializers import ModelSerializer
 from exchange.money import Money
 from listings.api.serializers import MoneyField
-from settlement import permissions, selectors, services
+from listings.models import DeliveryMode
+from settlement import deliveries, permissions, selectors
 from settlement.models import (
     Buyer,
     ClearingLine,
     Delivery,
     Dispute,
     DisputeOutcome,
+    GatewayAccess,
+    GatewayCall,
     Order,
     PayoutBatch,
     PayoutLine,
+    PrivacyQuery,
 )
+from settlement.states import DATA_ACCESS
 
 
 class BuyerSerializer(ModelSerializer):
@@ -196,9 +201,22 @@ class OrderSerializer(ModelSerializer):
 
 class DeliveryUploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="The delivery package: CSV, or a JSON array of objects.")
+    mode = serializers.ChoiceField(
+        choices=DeliveryMode.choices,
+        required=False,
+        help_text="One of the modes the product's description sheet offers; by default file if "
+        "offered, else the first offered. API and privacy-computing packages are never handed "
+        "over: the gateway serves them, or aggregate queries read them.",
+    )
+
+
+class ColumnSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    type = serializers.CharField(help_text="The engine's type (privacy computing); else empty.")
 
 
 class DeliverySerializer(ModelSerializer):
+    columns = ColumnSerializer(many=True, read_only=True)
     download_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -210,19 +228,125 @@ class DeliverySerializer(ModelSerializer):
             "size",
             "rows",
             "sha256",
+            "columns",
             "delivered_at",
             "download_url",
         ]
         read_only_fields = fields
 
     def get_download_url(self, delivery) -> str | None:
-        """A signed, time-limited link for the buyer's members (none for anyone else)."""
+        """A signed, time-limited link for the buyer's members to a file delivery of a live
+        order (none for anyone else, and none for API or privacy-computing deliveries)."""
         request = self.context.get("request")
-        if request is None or not permissions.acts_for_buyer(request.user, delivery.order.buyer):
+        if (
+            request is None
+            or not delivery.downloadable
+            or delivery.order.status not in DATA_ACCESS
+            or not permissions.acts_for_buyer(request.user, delivery.order.buyer)
+        ):
             return None
-        token = services.download_token(delivery, request.user)
+        token = deliveries.download_token(delivery, request.user)
         url = reverse("settlement:download", kwargs={"pk": delivery.pk})
         return request.build_absolute_uri(f"{url}?token={token}")
+
+
+class GatewayCallSerializer(ModelSerializer):
+    class Meta:
+        model = GatewayCall
+        fields = ["called_at", "outcome", "rows", "query"]
+        read_only_fields = fields
+
+
+class GatewayAccessSerializer(ModelSerializer):
+    remaining = serializers.IntegerField(read_only=True)
+    gateway_url = serializers.SerializerMethodField()
+    recent_calls = serializers.SerializerMethodField()
+
+    class Meta:
+        model = GatewayAccess
+        fields = [
+            "quota",
+            "calls",
+            "remaining",
+            "valid_until",
+            "key_prefix",
+            "key_issued_at",
+            "gateway_url",
+            "recent_calls",
+        ]
+        read_only_fields = fields
+
+    def get_gateway_url(self, access) -> str:
+        url = reverse("settlement:gateway-rows", kwargs={"pk": access.order_id})
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
+
+    @extend_schema_field(GatewayCallSerializer(many=True))
+    def get_recent_calls(self, access):
+        return GatewayCallSerializer(access.log.all()[:20], many=True).data
+
+
+class GatewayKeySerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="Shown once: send it as “Authorization: Bearer <key>”.")
+    access = GatewayAccessSerializer()
+
+
+class GatewayRowsSerializer(serializers.Serializer):
+    order = serializers.IntegerField()
+    columns = serializers.ListField(child=serializers.CharField())
+    rows = serializers.ListField(
+        child=serializers.DictField(child=serializers.CharField(allow_null=True))
+    )
+    offset = serializers.IntegerField()
+    limit = serializers.IntegerField()
+    total = serializers.IntegerField()
+    calls = serializers.IntegerField()
+    quota = serializers.IntegerField()
+    valid_until = serializers.DateTimeField()
+
+
+class PrivacyQueryInSerializer(serializers.Serializer):
+    sql = serializers.CharField(
+        trim_whitespace=False,
+        help_text="One aggregate SELECT over the table dataset, e.g. "
+        "SELECT region, COUNT(*), AVG(amount) FROM dataset GROUP BY region.",
+    )
+
+
+class PrivacyResultSerializer(serializers.Serializer):
+    columns = serializers.ListField(child=serializers.CharField())
+    rows = serializers.ListField(child=serializers.ListField(child=serializers.JSONField()))
+    suppressed_groups = serializers.IntegerField()
+    k = serializers.IntegerField()
+    truncated = serializers.BooleanField()
+
+
+class PrivacyQuerySerializer(ModelSerializer):
+    result = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PrivacyQuery
+        fields = [
+            "id",
+            "sql",
+            "sql_sha256",
+            "result",
+            "result_sha256",
+            "suppressed_groups",
+            "k",
+            "engine",
+            "duration_ms",
+            "asked_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(PrivacyResultSerializer(allow_null=True))
+    def get_result(self, query):
+        """The result, for the buyer's members; others see the receipt's digests only."""
+        request = self.context.get("request")
+        if request is None or not permissions.acts_for_buyer(request.user, query.order.buyer):
+            return None
+        return query.result
 
 
 class PayoutSerializer(ModelSerializer):

@@ -6,17 +6,20 @@ disputed orders; settlement operators, operators and auditors all; an order out 
 """
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from django.utils.translation import gettext
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework import permissions as drf_permissions
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from exchange.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotency_key
-from exchange.errors import RuleViolation
+from exchange.errors import NotFoundError, RuleViolation
 from listings.models import CatalogEntry, ListingPlan, Scenario
-from settlement import disputes, selectors, services
+from settlement import deliveries, disputes, selectors, services
 from settlement.api.serializers import (
     BatchSerializer,
     BuyerApplicationSerializer,
@@ -28,9 +31,15 @@ from settlement.api.serializers import (
     DeliveryUploadSerializer,
     DisputeAnswerSerializer,
     DisputeOpenSerializer,
+    GatewayAccessSerializer,
+    GatewayKeySerializer,
+    GatewayRowsSerializer,
     OrderSerializer,
     PlaceOrderSerializer,
+    PrivacyQueryInSerializer,
+    PrivacyQuerySerializer,
 )
+from settlement.models import GatewayAccess
 
 
 class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -86,15 +95,18 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @extend_schema(
         request={"multipart/form-data": DeliveryUploadSerializer},
         responses={201: DeliverySerializer},
-        summary="Deliver a file (merchant)",
+        summary="Deliver (merchant): a file, API access or privacy computing",
     )
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
     def deliver(self, request, pk=None):
         order = self.get_object()
         data = DeliveryUploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        delivery = services.deliver_file(
-            order, actor=request.user, upload=data.validated_data["file"]
+        delivery = deliveries.deliver(
+            order,
+            actor=request.user,
+            upload=data.validated_data["file"],
+            mode=data.validated_data.get("mode"),
         )
         context = self.get_serializer_context()
         return Response(
@@ -107,6 +119,65 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         order = self.get_object()
         context = self.get_serializer_context()
         return Response(DeliverySerializer(order.deliveries.all(), many=True, context=context).data)
+
+    def _access(self, order) -> GatewayAccess:
+        access = GatewayAccess.objects.filter(order=order).first()
+        if access is None:
+            raise NotFoundError(
+                "This order was not delivered by API: it has no gateway access.",
+                code="no_api_delivery",
+            )
+        return access
+
+    @extend_schema(
+        responses=GatewayAccessSerializer,
+        summary="The order's API access: quota, validity, key prefix and recent calls",
+    )
+    @action(detail=True, methods=["get"])
+    def gateway(self, request, pk=None):
+        access = self._access(self.get_object())
+        return Response(GatewayAccessSerializer(access, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        request=None,
+        responses={201: GatewayKeySerializer},
+        summary="Issue the order's API key (buyer): shown once; the previous key stops working",
+    )
+    @action(detail=True, methods=["post"], url_path="gateway/key")
+    def gateway_key(self, request, pk=None):
+        order = self.get_object()
+        self._access(order)
+        access, key = deliveries.issue_key(order, actor=request.user)
+        context = self.get_serializer_context()
+        return Response(
+            {"key": key, "access": GatewayAccessSerializer(access, context=context).data},
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(
+        methods=["GET"],
+        responses=PrivacyQuerySerializer(many=True),
+        summary="The order's privacy-computing queries and their receipts",
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=PrivacyQueryInSerializer,
+        responses={201: PrivacyQuerySerializer},
+        summary="Run an aggregate query over the delivered dataset (buyer, privacy computing)",
+    )
+    @action(detail=True, methods=["get", "post"])
+    def queries(self, request, pk=None):
+        order = self.get_object()
+        context = self.get_serializer_context()
+        if request.method == "GET":
+            asked = order.queries.select_related("order__buyer")
+            return Response(PrivacyQuerySerializer(asked, many=True, context=context).data)
+        data = PrivacyQueryInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        query = deliveries.ask(order, actor=request.user, sql=data.validated_data["sql"])
+        return Response(
+            PrivacyQuerySerializer(query, context=context).data, status=status.HTTP_201_CREATED
+        )
 
     @extend_schema(request=None, responses=OrderSerializer, summary="Accept the delivery (buyer)")
     @action(detail=True, methods=["post"])
@@ -224,3 +295,50 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     def get_queryset(self):
         return selectors.batches_visible_to(self.request.user)
+
+
+class GatewayRowsView(APIView):
+    """The exchange's API gateway: an API delivery's rows, a page per call, for the order's key.
+    Every call with a valid key is metered; the quota and the validity bound them. The key, not a
+    session, authenticates: ``Authorization: Bearer <key>``."""
+
+    authentication_classes = []
+    permission_classes = [drf_permissions.AllowAny]
+    throttle_classes = []  # the order's quota meters the calls
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "Authorization",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="Bearer <the order's API key>",
+            ),
+            OpenApiParameter("offset", OpenApiTypes.INT, description="The first row (from 0)."),
+            OpenApiParameter("limit", OpenApiTypes.INT, description="Rows per page (at most 100)."),
+        ],
+        responses=GatewayRowsSerializer,
+        summary="Gateway: a page of an API delivery's rows (metered against the quota)",
+    )
+    def get(self, request, pk):
+        scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+        key = key.strip() if scheme.lower() == "bearer" else ""
+        _access, body = deliveries.serve_rows(
+            key,
+            order_id=pk,
+            offset=_whole(request.query_params.get("offset"), "offset", 0),
+            limit=_whole(request.query_params.get("limit"), "limit", None),
+        )
+        return Response(body)
+
+
+def _whole(text: str | None, name: str, default):
+    if text in (None, ""):
+        return default
+    try:
+        return int(text)
+    except ValueError:
+        raise RuleViolation(
+            gettext("%(name)s is a whole number.") % {"name": name}, code="invalid", field=name
+        ) from None

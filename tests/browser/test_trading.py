@@ -146,7 +146,7 @@ def test_a_buyer_is_verified_orders_pays_downloads_accepts_and_the_merchant_is_s
 def test_a_buyer_disputes_the_merchant_answers_and_an_arbitrator_refunds_in_part(
     new_page, people, listed, grant, results_dir
 ):
-    from settlement import services
+    from settlement import deliveries, services
     from tests.factories import PASSWORD
     from tests.settlement.conftest import plan_of
     from tests.settlement.test_orders import package as csv_package
@@ -169,7 +169,7 @@ def test_a_buyer_disputes_the_merchant_answers_and_an_arbitrator_refunds_in_part
         scenario=listed.product.registered_version.scenarios.first(),
     )
     services.pay_order(order, actor=purchaser_user, key="pay", respond=lambda o: {})
-    services.deliver_file(order, actor=seller, upload=csv_package())
+    deliveries.deliver(order, actor=seller, upload=csv_package())
     commission = make_organisation(
         kind=OrganisationKind.SERVICE_PROVIDER, name="上海仲裁委员会数据仲裁中心（浏览器）"
     )

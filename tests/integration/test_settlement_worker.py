@@ -19,7 +19,7 @@ from exchange.ledger import services as ledger
 from exchange.ledger.models import AccountPurpose, Transfer
 from exchange.ledger.reconcile import reconcile
 from exchange.money import Money
-from settlement import clearing, services
+from settlement import clearing, deliveries, services
 from settlement.models import BatchStatus, Order, PayoutBatch, PayoutLine
 from settlement.states import OrderStatus
 from tests.integration.conftest import ROOT, wait_for
@@ -66,7 +66,7 @@ def accepted(listed, buyer, seller):
         scenario=version.scenarios.first(),
     )
     services.pay_order(order, actor=buyer, key=f"pay-{order.pk}", respond=lambda o: {})
-    services.deliver_file(order, actor=seller, upload=package())
+    deliveries.deliver(order, actor=seller, upload=package())
     services.accept_order(order, actor=buyer)  # the clearing task leaves on commit
     return order
 

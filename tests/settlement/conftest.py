@@ -34,6 +34,18 @@ def verifier(exchange_org):
 
 
 @pytest.fixture
+def commission(db):
+    return make_organisation(
+        kind=OrganisationKind.SERVICE_PROVIDER, name="上海仲裁委员会数据仲裁中心（测试）"
+    )
+
+
+@pytest.fixture
+def arbitrator(commission):
+    return make_user(role=Role.ARBITRATOR, organisation=commission, username="arbiter")
+
+
+@pytest.fixture
 def settlement_operator(exchange_org):
     return make_user(role=Role.SETTLEMENT_OPERATOR, organisation=exchange_org, username="settle")
 

@@ -16,7 +16,7 @@ from exchange.ledger.models import AccountPurpose, Transfer
 from exchange.ledger.reconcile import reconcile
 from exchange.money import Money
 from exchange.registry.models import CertificateKind
-from settlement import clearing, services
+from settlement import clearing, deliveries, services
 from settlement.models import BatchStatus, LineKind, PayoutBatch
 from settlement.states import OrderStatus
 from tests.settlement.conftest import fund, plan_of
@@ -64,7 +64,7 @@ def accepted_order(listed, buyer, seller, django_capture_on_commit_callbacks, *,
         scenario=version.scenarios.first(),
     )
     services.pay_order(order, actor=buyer, key=f"pay-{order.pk}", respond=lambda o: {})
-    services.deliver_file(order, actor=seller, upload=package())
+    deliveries.deliver(order, actor=seller, upload=package())
     with django_capture_on_commit_callbacks(execute=clear):
         services.accept_order(order, actor=buyer)
     order.refresh_from_db()

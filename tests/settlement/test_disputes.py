@@ -18,11 +18,11 @@ from exchange.ledger.reconcile import reconcile
 from exchange.money import Money
 from exchange.registry.models import CertificateKind
 from exchange.registry.selectors import verify_certificate
-from settlement import disputes, services
+from settlement import deliveries, disputes, services
 from settlement.models import DisputeOutcome, LineKind
 from settlement.states import OrderStatus
 from tests.conftest import api_client_for
-from tests.factories import make_organisation, make_user
+from tests.factories import make_user
 from tests.settlement.conftest import plan_of, settle_next_working_day
 from tests.settlement.test_orders import package
 
@@ -34,18 +34,6 @@ def evidence(name="比对截图.pdf"):
 
 
 @pytest.fixture
-def commission(db):
-    return make_organisation(
-        kind=OrganisationKind.SERVICE_PROVIDER, name="上海仲裁委员会数据仲裁中心（测试）"
-    )
-
-
-@pytest.fixture
-def arbitrator(commission):
-    return make_user(role=Role.ARBITRATOR, organisation=commission, username="arbiter")
-
-
-@pytest.fixture
 def delivered(listed, funded_buyer, seller):
     order = services.place_order(
         actor=funded_buyer,
@@ -54,7 +42,7 @@ def delivered(listed, funded_buyer, seller):
         scenario=listed.product.registered_version.scenarios.first(),
     )
     services.pay_order(order, actor=funded_buyer, key="pay", respond=lambda o: {})
-    services.deliver_file(order, actor=seller, upload=package())
+    deliveries.deliver(order, actor=seller, upload=package())
     order.refresh_from_db()
     return order
 

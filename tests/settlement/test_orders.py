@@ -12,7 +12,7 @@ from exchange.money import Money
 from exchange.registry.models import CertificateKind
 from exchange.registry.selectors import verify_certificate
 from listings.models import Scenario
-from settlement import services
+from settlement import deliveries, services
 from settlement.errors import (
     AlreadyPaid,
     NotAVerifiedBuyer,
@@ -166,15 +166,15 @@ def paid_order(listed, funded_buyer):
 
 def test_the_merchant_delivers_a_package_and_the_buyer_downloads_it(listed, funded_buyer, seller):
     order = paid_order(listed, funded_buyer)
-    delivery = services.deliver_file(order, actor=seller, upload=package())
+    delivery = deliveries.deliver(order, actor=seller, upload=package())
     order.refresh_from_db()
     assert order.status == OrderStatus.DELIVERED and order.delivered_at == delivery.delivered_at
     assert delivery.rows == 1 and len(delivery.sha256) == 64
-    token = services.download_token(delivery, funded_buyer)
-    assert services.delivery_for_download(delivery.pk, token, user=funded_buyer) == delivery
+    token = deliveries.download_token(delivery, funded_buyer)
+    assert deliveries.delivery_for_download(delivery.pk, token, user=funded_buyer) == delivery
     assert delivery.downloads.count() == 1
     with pytest.raises(PermissionDeniedError):  # a link is its holder's alone
-        services.delivery_for_download(delivery.pk, token, user=seller)
+        deliveries.delivery_for_download(delivery.pk, token, user=seller)
     assert reconcile().ok
 
 
@@ -182,7 +182,7 @@ def test_a_package_that_does_not_parse_is_refused_naming_the_file(listed, funded
     order = paid_order(listed, funded_buyer)
     for upload in (package(name="data.xlsx"), package(body="")):
         with pytest.raises(RuleViolation) as refused:
-            services.deliver_file(order, actor=seller, upload=upload)
+            deliveries.deliver(order, actor=seller, upload=upload)
         assert refused.value.field == "file"
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID and not order.deliveries.exists()
@@ -191,10 +191,10 @@ def test_a_package_that_does_not_parse_is_refused_naming_the_file(listed, funded
 def test_only_the_merchant_delivers_and_only_a_paid_order(listed, funded_buyer, seller):
     unpaid = place(funded_buyer, listed)
     with pytest.raises(InvalidTransition):
-        services.deliver_file(unpaid, actor=seller, upload=package())
+        deliveries.deliver(unpaid, actor=seller, upload=package())
     order = paid_order(listed, funded_buyer)
     with pytest.raises(PermissionDeniedError):
-        services.deliver_file(order, actor=funded_buyer, upload=package())
+        deliveries.deliver(order, actor=funded_buyer, upload=package())
 
 
 def test_an_expired_link_is_refused(listed, funded_buyer, seller, settings):
@@ -203,11 +203,11 @@ def test_an_expired_link_is_refused(listed, funded_buyer, seller, settings):
     import time_machine
 
     order = paid_order(listed, funded_buyer)
-    delivery = services.deliver_file(order, actor=seller, upload=package())
-    token = services.download_token(delivery, funded_buyer)
+    delivery = deliveries.deliver(order, actor=seller, upload=package())
+    token = deliveries.download_token(delivery, funded_buyer)
     later = timedelta(seconds=settings.DELIVERY_LINK_SECONDS + 5)
     with time_machine.travel(later), pytest.raises(PermissionDeniedError) as refused:
-        services.delivery_for_download(delivery.pk, token, user=funded_buyer)
+        deliveries.delivery_for_download(delivery.pk, token, user=funded_buyer)
     assert refused.value.code == "link_expired"
 
 
@@ -217,13 +217,13 @@ def test_the_buyer_accepts_or_the_window_accepts_for_them(listed, funded_buyer, 
     from exchange import clock
 
     first = paid_order(listed, funded_buyer)
-    services.deliver_file(first, actor=seller, upload=package())
+    deliveries.deliver(first, actor=seller, upload=package())
     services.accept_order(first, actor=funded_buyer)
     first.refresh_from_db()
     assert first.status == OrderStatus.ACCEPTED
     second = place(funded_buyer, listed)
     services.pay_order(second, actor=funded_buyer, key="k2", respond=lambda o: {})
-    services.deliver_file(second, actor=seller, upload=package())
+    deliveries.deliver(second, actor=seller, upload=package())
     assert services.accept_due() == 0
     clock.set_simulated_time(
         at=clock.now() + timedelta(days=settings.ACCEPTANCE_WINDOW_DAYS, minutes=1)
@@ -240,8 +240,8 @@ def test_the_download_page_serves_only_its_links_holder(listed, funded_buyer, se
     from django.urls import reverse
 
     order = paid_order(listed, funded_buyer)
-    delivery = services.deliver_file(order, actor=seller, upload=package())
-    token = services.download_token(delivery, funded_buyer)
+    delivery = deliveries.deliver(order, actor=seller, upload=package())
+    token = deliveries.download_token(delivery, funded_buyer)
     url = reverse("settlement:download", args=[delivery.pk])
     client.force_login(funded_buyer)
     another = reverse("settlement:download", args=[delivery.pk + 1])
@@ -270,7 +270,7 @@ def test_a_paid_order_not_delivered_by_its_deadline_is_refunded(
     on_time = place(funded_buyer, listed)
     services.pay_order(on_time, actor=funded_buyer, key="k-on-time", respond=lambda o: {})
     clock.set_simulated_time(at=clock.now() + timedelta(days=settings.DELIVERY_DEADLINE_DAYS - 1))
-    services.deliver_file(on_time, actor=seller, upload=package())
+    deliveries.deliver(on_time, actor=seller, upload=package())
     assert services.refund_undelivered() == 0
     clock.set_simulated_time(at=clock.now() + timedelta(days=1, minutes=1))
     assert services.refund_undelivered() == 1
@@ -279,5 +279,5 @@ def test_a_paid_order_not_delivered_by_its_deadline_is_refunded(
     assert late.events.filter(kind="refund_undelivered", actor__isnull=True).exists()
     assert ledger.balances_of(available).available == before - on_time.total
     with pytest.raises(InvalidTransition):  # too late to deliver now
-        services.deliver_file(late, actor=seller, upload=package())
+        deliveries.deliver(late, actor=seller, upload=package())
     assert services.refund_undelivered() == 0 and reconcile().ok

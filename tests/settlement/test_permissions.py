@@ -7,11 +7,13 @@ from django.db import transaction
 
 from exchange.accounts.roles import OrganisationKind, Role
 from exchange.ledger.models import Transfer
-from settlement import clearing, disputes, services
+from listings.models import ProductVersion
+from settlement import clearing, deliveries, disputes, services
 from settlement.models import Buyer, Order
 from tests.conftest import api_client_for
 from tests.factories import credit_code, make_organisation, make_user
 from tests.settlement.conftest import fund, plan_of, settle_next_working_day
+from tests.settlement.test_delivery_modes import upload
 from tests.settlement.test_disputes import evidence
 from tests.settlement.test_orders import package
 
@@ -32,6 +34,10 @@ SETTLEMENT_API_MATRIX = [
     ("cancel", "post", "/api/orders/{order}/cancel/", {"reason": "变更"}, row(401, 200, 200, 404, 403, 403, 403)),
     ("deliver", "post", "/api/orders/{paid}/deliver/", "package", row(401, 403, 201, 404, 403, 403, 403)),
     ("deliveries", "get", "/api/orders/{delivered}/deliveries/", None, row(401, 200, 200, 404, 200, 200, 200)),
+    ("gateway", "get", "/api/orders/{api}/gateway/", None, row(401, 200, 200, 404, 200, 200, 200)),
+    ("gateway_key", "post", "/api/orders/{api}/gateway/key/", None, row(401, 201, 403, 404, 403, 403, 403)),
+    ("queries", "get", "/api/orders/{computed}/queries/", None, row(401, 200, 200, 404, 200, 200, 200)),
+    ("query", "post", "/api/orders/{computed}/queries/", {"sql": "SELECT COUNT(*) FROM dataset"}, row(401, 201, 403, 404, 403, 403, 403)),
     ("accept", "post", "/api/orders/{delivered}/accept/", None, row(401, 200, 403, 404, 403, 403, 403)),
     ("dispute", "post", "/api/orders/{delivered}/dispute/", "evidence", row(401, 201, 403, 404, 403, 403, 403)),
     ("answer", "post", "/api/orders/{disputed}/answer/", "answer", row(401, 403, 200, 404, 403, 403, 403)),
@@ -88,7 +94,21 @@ def world(listed, funded_buyer, seller, exchange_org):
         scenario=listed.product.registered_version.scenarios.first(),
     )
     services.pay_order(delivered, actor=funded_buyer, key="delivered", respond=lambda o: {})
-    services.deliver_file(delivered, actor=seller, upload=package())
+    deliveries.deliver(delivered, actor=seller, upload=package())
+    fund(funded_buyer, "20000.00", people["settlement"])
+    ProductVersion.objects.filter(pk=listed.product.registered_version_id).update(
+        delivery_modes=["file", "api", "privacy_computing"]
+    )
+    by_mode = {}
+    for mode in ("api", "privacy_computing"):
+        by_mode[mode] = services.place_order(
+            actor=funded_buyer,
+            listing=listed,
+            plan=plan_of(listed, "monthly"),
+            scenario=listed.product.registered_version.scenarios.first(),
+        )
+        services.pay_order(by_mode[mode], actor=funded_buyer, key=mode, respond=lambda o: {})
+        deliveries.deliver(by_mode[mode], actor=seller, upload=upload(), mode=mode)
     fund(funded_buyer, "20000.00", people["settlement"])
     disputed = services.place_order(
         actor=funded_buyer,
@@ -97,7 +117,7 @@ def world(listed, funded_buyer, seller, exchange_org):
         scenario=listed.product.registered_version.scenarios.first(),
     )
     services.pay_order(disputed, actor=funded_buyer, key="disputed", respond=lambda o: {})
-    services.deliver_file(disputed, actor=seller, upload=package())
+    deliveries.deliver(disputed, actor=seller, upload=package())
     disputes.open_dispute(disputed, actor=funded_buyer, reason="缺数据", evidence=evidence())
     fund(funded_buyer, "20000.00", people["settlement"])
     settled = services.place_order(
@@ -107,7 +127,7 @@ def world(listed, funded_buyer, seller, exchange_org):
         scenario=listed.product.registered_version.scenarios.first(),
     )
     services.pay_order(settled, actor=funded_buyer, key="settled", respond=lambda o: {})
-    services.deliver_file(settled, actor=seller, upload=package())
+    deliveries.deliver(settled, actor=seller, upload=package())
     services.accept_order(settled, actor=funded_buyer)
     clearing.clear_order(settled)
     batch = settle_next_working_day()
@@ -119,6 +139,8 @@ def world(listed, funded_buyer, seller, exchange_org):
         "paid": paid.pk,
         "delivered": delivered.pk,
         "disputed": disputed.pk,
+        "api": by_mode["api"].pk,
+        "computed": by_mode["privacy_computing"].pk,
     }
     payloads = {
         "place": {
