@@ -36,6 +36,7 @@ NOTE_LABELS = {
     "invited": _("invited"),
     "resent": _("resent"),
     "contract_formed": _("contract formed"),
+    "api_key_issued": _("API key issued"),
 }
 
 # Who may take an action: a predicate over the acting user (None for the exchange's own automated

@@ -78,7 +78,7 @@ SPECS = (
          (("monthly", "5000.00"),), "汽车零部件产线设备的日运行与故障统计（已脱敏）。"),
     Spec("运营商人口流动统计", "merchant", "telecom", LISTED, "report", ("city_governance", "culture_tourism"),
          (("区域", "text"), ("日期", "date"), ("流入人次", "integer"), ("流出人次", "integer")),
-         (("negotiated", None),), "基于信令聚合的区县级人口流动统计，不含个人信息。", ("privacy_computing",)),
+         (("monthly", "20000.00"), ("negotiated", None)), "基于信令聚合的区县级人口流动统计，不含个人信息。", ("privacy_computing",)),
     Spec("医疗机构服务能力评价报告", "credit", "healthcare", LISTED, "report", ("healthcare",),
          (("机构名称", "text"), ("年度", "integer"), ("综合评分", "decimal")), (("one_off", "6800.00"),),
          "二级以上医疗机构服务能力的年度评价。", frequency="yearly"),

@@ -6,13 +6,16 @@ money and the demo buyer, verified by the demo operator, orders a listed product
   both are paid out in the next working day's batch; a third dispute ends in a refund in full.
 - Now (``seed_trading``): an order waiting for payment, one paid and waiting for delivery, one
   delivered and waiting for acceptance, one disputed and answered (the arbitrator's open case), one
-  cancelled and one accepted and cleared (paid out at the next batch).
+  cancelled and one accepted and cleared (paid out at the next batch); one delivered through the
+  API gateway (its first calls metered) and one by privacy computing (its first queries run).
 
 Orders accepted or decided are cleared at once (eagerly, or by the worker), so no order rests in
 those states. Fixed payment keys make each part idempotent: once it ran, it does nothing.
 """
 
-from datetime import datetime, time, timedelta
+import csv
+import io
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from io import BytesIO
 
@@ -24,7 +27,7 @@ from exchange.accounts.models import User
 from exchange.accounts.roles import Role
 from exchange.creditcode import build_credit_code
 from exchange.money import Money
-from listings.models import CatalogEntry, PlanKind
+from listings.models import CatalogEntry, DeliveryMode, PlanKind
 from settlement import clearing, deliveries, disputes, services
 from settlement.api.serializers import OrderSerializer
 from settlement.models import Buyer, Payment
@@ -40,15 +43,20 @@ LIVE_KEY = "demo-live-1"
 
 
 class _Desk:
-    """Who trades in the demo, and what: the buyer, the product's seller, the listing."""
+    """Who trades in the demo, and what: the buyer, the seller of a listed product that offers
+    delivery by ``mode``, the listing."""
 
-    def __init__(self):
+    def __init__(self, mode: str = DeliveryMode.FILE):
+        self.mode = mode
         self.buyer = User.objects.filter(username="buyer").first()
         self.operator = User.objects.filter(username="operator").first()
         self.arbitrator = User.objects.filter(username="arbitrator").first()
         self.listing = self.plan = self.scenario = self.seller = None
-        for entry in CatalogEntry.objects.select_related("listing__product__registered_version"):
+        entries = CatalogEntry.objects.select_related("listing__product__registered_version")
+        for entry in entries.order_by("listing_id"):
             listing = entry.listing
+            if mode not in listing.product.registered_version.delivery_modes:
+                continue
             plan = listing.plans.filter(kind__in=PRICED).order_by("price_amount").first()
             scenario = listing.product.registered_version.scenarios.first()
             seller = User.objects.filter(
@@ -94,7 +102,8 @@ class _Desk:
 
     def delivered(self, key: str):
         order = self.order(key)
-        deliveries.deliver(order, actor=self.seller, upload=_package(self.listing))
+        package = _package(self.listing) if self.mode == DeliveryMode.FILE else _full_data(self)
+        deliveries.deliver(order, actor=self.seller, upload=package, mode=self.mode)
         return order
 
     def disputed(self, key: str, reason: str):
@@ -187,7 +196,62 @@ def seed_trading() -> list[str]:
     made.append(f"order {order.pk} cancelled")
     order = desk.order()
     made.append(f"order {order.pk} awaiting payment")
+    made += _seed_other_modes()
     return made
+
+
+def _seed_other_modes() -> list[str]:
+    """An order delivered through the API gateway, with the buyer's system's first calls metered,
+    and one delivered by privacy computing, with the buyer's first aggregate queries."""
+    made = []
+    desk = _Desk(DeliveryMode.API)
+    if desk.ready:
+        order = desk.delivered("demo-live-api")
+        _access, key = deliveries.issue_key(order, actor=desk.buyer)
+        for offset in (0, 100, 200):
+            deliveries.serve_rows(key, order_id=order.pk, offset=offset)
+        made.append(f"order {order.pk} delivered by API, 3 calls")
+    desk = _Desk(DeliveryMode.PRIVACY_COMPUTING)
+    if desk.ready:
+        order = desk.delivered("demo-live-privacy")
+        columns = [c["name"] for c in order.deliveries.get().columns]
+        area, counts = columns[0], columns[-1]
+        for sql in (
+            f"SELECT {area}, COUNT(*) AS 天数, SUM({counts}) AS 合计 FROM dataset "
+            f"GROUP BY {area} ORDER BY 合计 DESC",
+            f"SELECT COUNT(*) AS 天数, AVG({counts}) AS 日均 FROM dataset",
+        ):
+            deliveries.ask(order, actor=desk.buyer, sql=sql)
+        made.append(f"order {order.pk} delivered by privacy computing, 2 queries")
+    return made
+
+
+AREAS = ("浦东新区", "黄浦区", "静安区", "徐汇区", "长宁区", "普陀区", "虹口区", "杨浦区")
+
+
+def _full_data(desk: _Desk, rows: int = 480) -> ContentFile:
+    """The product's full data for the gateway or the privacy engine: rows for the sheet's fields,
+    the first text field drawn from Shanghai's districts so that aggregates have groups to show
+    (one district rarely, so the engine has a small group to leave out)."""
+    fields = desk.listing.product.registered_version.fields_schema
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([f["name"] for f in fields])
+    start = date(2026, 1, 5)
+    for row in range(rows):
+        area = AREAS[row % (len(AREAS) - 1)] if row % 97 else AREAS[-1]
+        values = []
+        for column, spec in enumerate(fields):
+            values.append(
+                {
+                    "integer": str(1000 + (row * 7919 + column * 131) % 9000),
+                    "decimal": f"{((row * 37 + column * 11) % 1000) / 10:.2f}",
+                    "date": (start + timedelta(days=row // 8)).isoformat(),
+                    "datetime": f"{start + timedelta(days=row // 8)}T{row % 24:02d}:00:00",
+                }.get(spec["type"], area if column == 0 else f"{area}-{row % 5}")
+            )
+        writer.writerow(values)
+    return ContentFile(out.getvalue().encode(), name="full-data.csv")
 
 
 def _package(listing) -> ContentFile:

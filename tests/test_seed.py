@@ -63,6 +63,16 @@ def test_seed_demo_covers_every_role_and_state_and_is_idempotent():
         "refund_in_full",
     }
     assert Transfer.objects.filter(kind="pending", resolutions__isnull=True).exists()
+    # deliveries by each mode the exchange runs: a file, the API gateway, privacy computing
+    from settlement.models import Delivery, GatewayCall, PrivacyQuery
+
+    assert set(Delivery.objects.values_list("mode", flat=True)) == {
+        "file",
+        "api",
+        "privacy_computing",
+    }
+    assert GatewayCall.objects.filter(outcome="served").count() == 3
+    assert PrivacyQuery.objects.filter(suppressed_groups__gt=0).exists()
     report = reconcile()
     assert report.ok, report.problems
     before = row_counts()

@@ -229,3 +229,109 @@ def test_a_buyer_disputes_the_merchant_answers_and_an_arbitrator_refunds_in_part
     from exchange.ledger.reconcile import reconcile
 
     assert reconcile().ok
+
+
+def test_the_merchant_delivers_by_api_and_by_privacy_computing_and_the_buyer_uses_each(
+    new_page, people, listed, grant, results_dir, live_server
+):
+    import requests
+
+    from settlement import services
+    from tests.factories import PASSWORD
+    from tests.settlement.conftest import plan_of
+    from tests.settlement.test_delivery_modes import dataset_csv, offer
+
+    seller, purchaser_user = people["seller"], people["purchaser"]
+    seller.set_password(PASSWORD)
+    seller.save(update_fields=["password"])
+    verified = services.apply_as_buyer(
+        actor=purchaser_user,
+        company_name=purchaser_user.organisation.name,
+        credit_code=credit_code(23),
+    )
+    services.decide_buyer(verified, "verify", actor=people["verifier"])
+    fund(purchaser_user, "20000.00", people["settlement"])
+    offer(listed, "api", "privacy_computing")
+    orders = []
+    for key in ("api", "privacy"):
+        order = services.place_order(
+            actor=purchaser_user,
+            listing=listed,
+            plan=plan_of(listed, "monthly"),
+            scenario=listed.product.registered_version.scenarios.first(),
+        )
+        services.pay_order(order, actor=purchaser_user, key=key, respond=lambda o: {})
+        orders.append(order)
+    api_order, privacy_order = orders
+    package = results_dir / "企业登记数据.csv"
+    package.write_bytes(dataset_csv())
+    purchaser, merchant = new_page(), new_page()
+    log_in(merchant, seller)
+    log_in(purchaser, purchaser_user)
+
+    # given: the merchant delivers one order through the gateway; the product offers no file
+    merchant.goto(f"/orders/{api_order.pk}/")
+    form = merchant.get_by_test_id("deliver-form")
+    expect(form.get_by_label("文件或数据包")).to_have_count(0)
+    form.get_by_label("API", exact=True).check()
+    form.locator("input[type=file]").set_input_files(package)
+    form.locator("button[data-action=deliver]").click()
+    expect(merchant.get_by_test_id("status")).to_have_text("已交付")
+    expect(merchant.get_by_test_id("gateway-calls")).to_contain_text("0")
+    expect(merchant.locator("[data-action=issue-key]")).to_have_count(0)  # the buyer's key
+
+    # when: the buyer issues its key, sees it once and its system calls the gateway with it
+    purchaser.goto(f"/orders/{api_order.pk}/")
+    expect(purchaser.locator("[data-action=download]")).to_have_count(0)
+    purchaser.locator("button[data-action=issue-key]").click()
+    key = purchaser.get_by_test_id("new-key").inner_text().strip()
+    purchaser.screenshot(path=results_dir / "delivery-api-key.png", full_page=True)
+    url = f"{live_server.url}/gateway/orders/{api_order.pk}/rows"
+    served = requests.get(url, params={"limit": 20}, headers={"Authorization": f"Bearer {key}"})
+    assert served.status_code == 200 and len(served.json()["rows"]) == 20
+    assert requests.get(url, headers={"Authorization": "Bearer nope"}).status_code == 401
+
+    # then: both sides see the call metered
+    purchaser.goto(f"/orders/{api_order.pk}/")
+    expect(purchaser.get_by_test_id("gateway-key")).to_contain_text(key[:12])
+    expect(purchaser.get_by_test_id("gateway-log")).to_contain_text("offset=0&limit=20")
+    assert_fits_the_window(purchaser)
+    purchaser.screenshot(path=results_dir / "delivery-api-usage.png", full_page=True)
+    merchant.reload()
+    expect(merchant.get_by_test_id("gateway-log").locator("tbody tr")).to_have_count(1)
+
+    # given: the other order goes to the privacy-computing engine
+    merchant.goto(f"/orders/{privacy_order.pk}/")
+    form = merchant.get_by_test_id("deliver-form")
+    form.get_by_label("隐私计算（可用不可见）").check()
+    form.locator("input[type=file]").set_input_files(package)
+    form.locator("button[data-action=deliver]").click()
+    expect(merchant.get_by_test_id("dataset-columns")).to_contain_text("注册资本")
+
+    # when: the buyer asks for rows, it is refused with the rule named and its SQL kept
+    purchaser.goto(f"/orders/{privacy_order.pk}/")
+    query = purchaser.get_by_test_id("query-form")
+    query.locator("textarea").fill("SELECT 企业编号, 注册资本 FROM dataset")
+    query.locator("button[data-action=query]").click()
+    query = purchaser.get_by_test_id("query-form")
+    expect(query.locator("textarea")).to_have_value("SELECT 企业编号, 注册资本 FROM dataset")
+    expect(query).to_contain_text("COUNT")
+    purchaser.screenshot(path=results_dir / "delivery-privacy-refused.png", full_page=True)
+
+    # then: an aggregate query runs, its small group left out, and its receipt is kept
+    query.locator("textarea").fill(
+        "SELECT 区, COUNT(*) AS 企业数, AVG(注册资本) AS 平均注册资本 FROM dataset GROUP BY 区"
+    )
+    query.locator("button[data-action=query]").click()
+    result = purchaser.get_by_test_id("query-result")
+    expect(result.locator("tbody tr")).to_have_count(4)
+    expect(purchaser.get_by_test_id("suppressed")).to_be_visible()
+    from settlement.models import PrivacyQuery
+
+    receipt = PrivacyQuery.objects.get()
+    expect(purchaser.get_by_test_id("query")).to_contain_text(receipt.result_sha256)
+    assert_fits_the_window(purchaser)
+    purchaser.screenshot(path=results_dir / "delivery-privacy-result.png", full_page=True)
+    merchant.reload()
+    expect(merchant.get_by_test_id("query")).to_have_count(1)
+    expect(merchant.get_by_test_id("query-result")).to_have_count(0)  # the buyer's result

@@ -95,3 +95,69 @@ def test_outsiders_see_no_order(listed, funded_buyer, other_applicant):
     assert (
         logged_in(other_applicant).post(f"/orders/{order.pk}/pay/", {"key": "x"}).status_code == 404
     )
+
+
+# --- delivery modes on the order page ---------------------------------------------------------------
+
+
+def test_the_merchant_picks_a_mode_the_product_offers_and_the_buyer_gets_its_key_once(
+    listed, funded_buyer, seller
+):
+    from settlement.models import GatewayAccess
+    from tests.settlement.test_delivery_modes import offer, upload
+    from tests.settlement.test_orders import paid_order
+
+    offer(listed, "file", "api")
+    order = paid_order(listed, funded_buyer)
+    merchant = logged_in(seller)
+    page = merchant.get(f"/orders/{order.pk}/").content.decode()
+    assert 'name="mode" value="file"' in page and 'name="mode" value="api"' in page
+    assert 'value="privacy_computing"' not in page  # not offered by this product
+    refused = merchant.post(
+        f"/orders/{order.pk}/deliver/", {"mode": "privacy_computing", "file": upload()}
+    )
+    assert refused.status_code == 302 and not order.deliveries.exists()
+    merchant.post(f"/orders/{order.pk}/deliver/", {"mode": "api", "file": upload()})
+    assert order.deliveries.get().mode == "api"
+    buyer = logged_in(funded_buyer)
+    detail = buyer.get(f"/orders/{order.pk}/").content.decode()
+    assert 'data-testid="gateway"' in detail and 'data-action="issue-key"' in detail
+    assert 'data-action="download"' not in detail  # an API delivery is never a file to fetch
+    assert 'data-action="issue-key"' not in merchant.get(f"/orders/{order.pk}/").content.decode()
+    shown = buyer.post(f"/orders/{order.pk}/gateway-key/")
+    assert shown.status_code == 200 and shown["Cache-Control"] == "private, no-store"
+    key = shown.content.decode().split('data-testid="new-key" class="digest">')[1].split("<")[0]
+    assert GatewayAccess.objects.get(order=order).key_prefix == key[:12]
+    after = buyer.get(f"/orders/{order.pk}/").content.decode()
+    assert key not in after and f"{key[:12]}…" in after  # only the prefix, from now on
+
+
+def test_a_refused_privacy_query_comes_back_with_the_sql_kept_and_the_rule_named(
+    listed, funded_buyer, seller
+):
+    from settlement import deliveries
+    from settlement.models import PrivacyQuery
+    from tests.settlement.test_delivery_modes import offer, upload
+    from tests.settlement.test_orders import paid_order
+
+    offer(listed, "privacy_computing")
+    order = paid_order(listed, funded_buyer)
+    deliveries.deliver(order, actor=seller, upload=upload())
+    buyer = logged_in(funded_buyer)
+    page = buyer.get(f"/orders/{order.pk}/").content.decode()
+    assert 'data-testid="query-form"' in page and "<code>注册资本</code>" in page
+    sql = "SELECT 企业编号, 注册资本 FROM dataset"
+    refused = buyer.post(f"/orders/{order.pk}/queries/", {"sql": sql})
+    body = refused.content.decode()
+    assert refused.status_code == 400 and sql in body and "COUNT, SUM, AVG" in body
+    assert not PrivacyQuery.objects.exists()
+    ran = buyer.post(
+        f"/orders/{order.pk}/queries/",
+        {"sql": "SELECT 区, COUNT(*) AS n FROM dataset GROUP BY 区"},
+    )
+    assert ran.status_code == 302
+    detail = buyer.get(f"/orders/{order.pk}/").content.decode()
+    assert 'data-testid="query-result"' in detail and 'data-testid="suppressed"' in detail
+    merchant = logged_in(seller).get(f"/orders/{order.pk}/").content.decode()
+    assert 'data-testid="query"' in merchant and 'data-testid="query-result"' not in merchant
+    assert 'data-testid="query-form"' not in merchant
