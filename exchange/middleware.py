@@ -7,13 +7,15 @@ from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from exchange.api.errors import for_machines
+
 
 class ExchangeLocaleMiddleware(LocaleMiddleware):
     """Pages speak zh-hans unless the visitor chose a language with the switch (its cookie);
     the API honours ``Accept-Language``, as API clients expect."""
 
     def process_request(self, request):
-        if request.path.startswith("/api/") or settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
+        if for_machines(request.path) or settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
             return super().process_request(request)
         translation.activate(settings.LANGUAGE_CODE)
         request.LANGUAGE_CODE = translation.get_language()
@@ -82,7 +84,7 @@ class RequestLimitsMiddleware:
         content_type = request.META.get("CONTENT_TYPE", "")
         if (
             request.method == "POST"
-            and not request.path.startswith("/api/")
+            and not for_machines(request.path)
             and content_type.startswith(FORM_CONTENT_TYPES)
         ):
             try:

@@ -44,6 +44,7 @@ def navigation(request) -> dict:
             items.append(NavItem(_("Our products"), reverse("listings:products")))
         if settlement_permissions.acts_for_buyer(user, user.organisation):
             items.append(NavItem(_("Orders"), reverse("settlement:orders")))
+            items.append(NavItem(_("Quotes"), reverse("settlement:negotiations")))
         if ledger_permissions.may_move_funds(user, user.organisation):
             items.append(NavItem(_("Funds"), reverse("ledger:funds")))
         if settlement_permissions.sees_statements(user) and not (
@@ -80,6 +81,7 @@ def _work(user) -> list[NavItem]:
     if settlement_permissions.sees_all_orders(user):
         work.append(NavItem(_("All orders"), reverse("settlement:orders")))
         work.append(NavItem(_("Settlement batches"), reverse("settlement:batches")))
+        work.append(NavItem(_("Quotes"), reverse("settlement:negotiations")))
     if settlement_permissions.sees_disputes(user):
         work.append(NavItem(_("Disputes"), reverse("settlement:disputes")))
     if user.has_role(Role.OPERATOR):

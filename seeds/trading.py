@@ -7,7 +7,8 @@ money and the demo buyer, verified by the demo operator, orders a listed product
 - Now (``seed_trading``): an order waiting for payment, one paid and waiting for delivery, one
   delivered and waiting for acceptance, one disputed and answered (the arbitrator's open case), one
   cancelled and one accepted and cleared (paid out at the next batch); one delivered through the
-  API gateway (its first calls metered) and one by privacy computing (its first queries run).
+  API gateway (its first calls metered) and one by privacy computing (its first queries run); a
+  negotiated plan quoted by its merchant, the buyer to accept or counter.
 
 Orders accepted or decided are cleared at once (eagerly, or by the worker), so no order rests in
 those states. Fixed payment keys make each part idempotent: once it ran, it does nothing.
@@ -28,7 +29,7 @@ from exchange.accounts.roles import Role
 from exchange.creditcode import build_credit_code
 from exchange.money import Money
 from listings.models import CatalogEntry, DeliveryMode, PlanKind
-from settlement import clearing, deliveries, disputes, services
+from settlement import clearing, deliveries, disputes, negotiations, services
 from settlement.api.serializers import OrderSerializer
 from settlement.models import Buyer, Payment
 from settlement.states import BuyerStatus
@@ -197,7 +198,37 @@ def seed_trading() -> list[str]:
     order = desk.order()
     made.append(f"order {order.pk} awaiting payment")
     made += _seed_other_modes()
+    made += _seed_quotes()
     return made
+
+
+def _seed_quotes() -> list[str]:
+    """A negotiated plan's quote round: the demo buyer asked, the merchant quoted; the buyer's
+    move (accept or counter) is next."""
+    buyer = User.objects.filter(username="buyer").first()
+    for entry in CatalogEntry.objects.select_related("listing").order_by("listing_id"):
+        plan = entry.listing.plans.filter(kind=PlanKind.NEGOTIATED).first()
+        if plan is None or buyer is None:
+            continue
+        seller = User.objects.filter(
+            organisation_id=entry.listing.product.merchant.organisation_id,
+            role=Role.MERCHANT_ADMIN,
+        ).first()
+        negotiation = negotiations.request_quote(
+            actor=buyer,
+            listing=entry.listing,
+            plan=plan,
+            scenario=entry.listing.product.registered_version.scenarios.first(),
+            requirements="2026 年浦东新区、静安区按日的人口流入流出统计，按月交付，用于商圈规划。",
+        )
+        negotiations.quote(
+            negotiation,
+            actor=seller,
+            amount="48000.00",
+            note="含 12 个月数据与隐私计算环境，按月更新。",
+        )
+        return [f"negotiation {negotiation.pk} quoted"]
+    return []
 
 
 def _seed_other_modes() -> list[str]:

@@ -3,7 +3,19 @@
 from django.contrib import admin
 
 from exchange.admin import ReadOnlyAdmin
-from settlement.models import Buyer, BuyerEvent, Contract, Dispute, Order, OrderEvent, Payment
+from settlement.models import (
+    Buyer,
+    BuyerEvent,
+    Contract,
+    Delivery,
+    Dispute,
+    GatewayAccess,
+    Negotiation,
+    Order,
+    OrderEvent,
+    Payment,
+    PrivacyQuery,
+)
 
 
 @admin.register(Buyer)
@@ -49,3 +61,30 @@ class DisputeAdmin(ReadOnlyAdmin):
     list_display = ["order", "opened_at", "answered_at", "outcome", "refund_amount", "decided_at"]
     list_filter = ["outcome"]
     list_select_related = ["order"]
+
+
+@admin.register(Negotiation)
+class NegotiationAdmin(ReadOnlyAdmin):
+    list_display = ["id", "buyer", "merchant", "listing", "status", "order", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["buyer__name", "merchant__company_name"]
+    list_select_related = ["buyer", "merchant", "listing"]
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyAdmin):
+    list_display = ["order", "mode", "original_name", "rows", "sha256", "delivered_at"]
+    list_filter = ["mode"]
+    exclude = ["file"]  # a delivery's data is the buyer's: the admin shows its receipt only
+
+
+@admin.register(GatewayAccess)
+class GatewayAccessAdmin(ReadOnlyAdmin):
+    list_display = ["order", "calls", "quota", "valid_until", "key_prefix"]
+    exclude = ["key_hash"]
+
+
+@admin.register(PrivacyQuery)
+class PrivacyQueryAdmin(ReadOnlyAdmin):
+    list_display = ["order", "sql_sha256", "result_sha256", "suppressed_groups", "asked_at"]
+    exclude = ["result"]

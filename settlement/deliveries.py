@@ -78,7 +78,7 @@ def deliver(order: Order, *, actor, upload, mode: str | None = None) -> Delivery
         PermissionDeniedError; InvalidTransition (409); ModeNotDeclared on ``mode``;
         RuleViolation ``file_type``, ``file_*``, ``sample_*`` on ``file``.
     """
-    order = Order.objects.select_for_update().select_related("contract").get(pk=order.pk)
+    order = Order.objects.select_for_update().get(pk=order.pk)
     action = ORDER_LIFECYCLE["deliver"]
     lifecycle.check(order, action, actor=actor)
     offered = modes_offered(order)
@@ -229,7 +229,7 @@ def issue_key(order: Order, *, actor) -> tuple[GatewayAccess, str]:
     """A new API key for the order's gateway access, returned once; the previous key stops
     working. Only the buyer's members, while the order is live."""
     access = (
-        GatewayAccess.objects.select_for_update()
+        GatewayAccess.objects.select_for_update(of=("self",))
         .select_related("order")
         .filter(order=order)
         .first()

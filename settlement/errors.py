@@ -29,9 +29,16 @@ class NegotiatedPlan(RuleViolation):
     code = "negotiated_plan"
     field = "plan"
     message_template = _(
-        "A negotiated plan has no list price: its contract forms after a quote round, which "
-        "this exchange does not run yet. Choose a plan with a price."
+        "Plan %(plan)s is negotiated: it has no list price. Request a quote "
+        "(POST /api/negotiations/, or “Request a quote” on the product page); the contract "
+        "forms when one side accepts the other's price."
     )
+
+
+class PlanHasPrice(RuleViolation):
+    code = "plan_has_price"
+    field = "plan"
+    message_template = _("Plan %(plan)s has a list price: order it directly, no quote is needed.")
 
 
 class ScenarioNotDeclared(RuleViolation):

@@ -1,4 +1,5 @@
 import uuid
+from decimal import Decimal
 
 from django import forms
 from django.conf import settings
@@ -152,4 +153,48 @@ class DecisionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
         help_text=_("Both parties read them; they are registered with the decision."),
+    )
+
+
+class QuoteRequestForm(forms.Form):
+    scenario = forms.ModelChoiceField(
+        label=_("Application scenario"),
+        queryset=Scenario.objects.none(),
+        to_field_name="code",
+        empty_label=None,
+        help_text=_("What your organisation will use the data for: one the product declares."),
+    )
+    requirements = forms.CharField(
+        label=_("What you need"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        help_text=_(
+            "The data, the volume, the period and the delivery you expect; the merchant quotes on it."
+        ),
+    )
+
+    def __init__(self, *args, scenarios, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scenario"].queryset = scenarios
+
+
+class OfferForm(forms.Form):
+    amount = forms.DecimalField(
+        label=_("Price (yuan)"), min_value=Decimal("0.01"), max_digits=15, decimal_places=2
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        required=False,
+        help_text=_("What the price covers, or why you counter."),
+    )
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why you decline"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        help_text=_("The other side reads it."),
     )

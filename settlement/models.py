@@ -16,7 +16,14 @@ from exchange.money import Money
 from exchange.uploads import private_storage, stored_name
 from listings.models import DeliveryMode, Listing, ListingPlan, PlanKind, Scenario
 from merchants.models import Merchant
-from settlement.states import BUYER_LIFECYCLE, ORDER_LIFECYCLE, BuyerStatus, OrderStatus
+from settlement.states import (
+    BUYER_LIFECYCLE,
+    NEGOTIATION_LIFECYCLE,
+    ORDER_LIFECYCLE,
+    BuyerStatus,
+    NegotiationStatus,
+    OrderStatus,
+)
 
 
 class Buyer(TimeStampedModel):
@@ -221,6 +228,136 @@ class Contract(TimeStampedModel):
 
     def __str__(self):
         return self.certificate.number
+
+
+class Negotiation(TimeStampedModel):
+    """A negotiated plan's quote round (协议交易): the buyer asks, the merchant quotes, the buyer
+    accepts or counters, until one side accepts the other's last price and the contract forms
+    (an order at that price) or either side declines."""
+
+    LIFECYCLE = NEGOTIATION_LIFECYCLE
+
+    buyer = models.ForeignKey(
+        Organisation,
+        verbose_name=_("buyer"),
+        on_delete=models.PROTECT,
+        related_name="negotiations",
+    )
+    merchant = models.ForeignKey(
+        Merchant,
+        verbose_name=_("merchant"),
+        on_delete=models.PROTECT,
+        related_name="negotiations",
+    )
+    listing = models.ForeignKey(
+        Listing, verbose_name=_("listing"), on_delete=models.PROTECT, related_name="negotiations"
+    )
+    plan = models.ForeignKey(
+        ListingPlan, verbose_name=_("plan"), on_delete=models.PROTECT, related_name="negotiations"
+    )
+    scenario = models.ForeignKey(
+        Scenario,
+        verbose_name=_("application scenario"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    requirements = models.TextField(_("what the buyer needs"), max_length=2000)
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=NegotiationStatus.choices,
+        default=NegotiationStatus.REQUESTED,
+        editable=False,
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    order = models.OneToOneField(
+        "Order",
+        verbose_name=_("order"),
+        on_delete=models.PROTECT,
+        related_name="negotiation",
+        null=True,
+        blank=True,
+        editable=False,
+    )
+
+    class Meta:
+        verbose_name = _("negotiation")
+        verbose_name_plural = _("negotiations")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=NegotiationStatus.values),
+                name="settlement_negotiation_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="agreed") | models.Q(order__isnull=False),
+                name="settlement_negotiation_agreed_has_order",
+            ),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.listing.product} ({self.get_status_display()})"
+
+    @property
+    def last_offer(self):
+        return self.offers.order_by("-made_at", "-id").first()
+
+
+class NegotiationEvent(LifecycleEvent):
+    subject = models.ForeignKey(
+        Negotiation, verbose_name=_("negotiation"), on_delete=models.PROTECT, related_name="events"
+    )
+
+    class Meta(LifecycleEvent.Meta):
+        verbose_name = _("negotiation event")
+        verbose_name_plural = _("negotiation events")
+
+
+class Side(models.TextChoices):
+    BUYER = "buyer", _("Buyer")
+    MERCHANT = "merchant", _("Merchant")
+
+
+class Offer(models.Model):
+    """A price one side put to the other in a negotiation."""
+
+    negotiation = models.ForeignKey(
+        Negotiation, verbose_name=_("negotiation"), on_delete=models.PROTECT, related_name="offers"
+    )
+    side = models.CharField(_("side"), max_length=10, choices=Side.choices)
+    amount = models.DecimalField(_("price"), max_digits=18, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    note = models.TextField(_("note"), max_length=2000, blank=True)
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("made by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    made_at = models.DateTimeField(_("made at"))
+
+    class Meta:
+        verbose_name = _("offer")
+        verbose_name_plural = _("offers")
+        ordering = ["made_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="settlement_offer_amount_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_side_display()} {self.money}"
+
+    @property
+    def money(self) -> Money:
+        return Money(self.amount, self.currency)
 
 
 class Payment(TimeStampedModel):

@@ -5,7 +5,15 @@ all."""
 from django.db.models import F, Q, QuerySet
 
 from settlement import permissions
-from settlement.models import Buyer, ClearingLine, Dispute, LineKind, Order, PayoutBatch
+from settlement.models import (
+    Buyer,
+    ClearingLine,
+    Dispute,
+    LineKind,
+    Negotiation,
+    Order,
+    PayoutBatch,
+)
 
 
 def orders_visible_to(user) -> QuerySet[Order]:
@@ -26,6 +34,22 @@ def orders_visible_to(user) -> QuerySet[Order]:
     if user.organisation_id is not None:
         seen |= Q(buyer_id=user.organisation_id) | Q(merchant__organisation_id=user.organisation_id)
     return orders.filter(seen)
+
+
+def negotiations_visible_to(user) -> QuerySet[Negotiation]:
+    """Quote rounds: the two parties theirs, the exchange's trading staff and auditors all."""
+    negotiations = Negotiation.objects.select_related(
+        "buyer", "merchant", "listing__product__registered_version", "plan", "scenario", "order"
+    )
+    if not user.is_authenticated:
+        return negotiations.none()
+    if permissions.sees_all_orders(user):
+        return negotiations
+    if user.organisation_id is None:
+        return negotiations.none()
+    return negotiations.filter(
+        Q(buyer_id=user.organisation_id) | Q(merchant__organisation_id=user.organisation_id)
+    )
 
 
 def disputes_visible_to(user) -> QuerySet[Dispute]:

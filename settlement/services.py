@@ -99,6 +99,25 @@ def place_order(
         NotAVerifiedBuyer, OwnProduct (403); NotOnSale (409); PlanNotOffered, NegotiatedPlan,
         ScenarioNotDeclared, TotalTooSmall (400).
     """
+    listing = check_offer(actor=actor, listing=listing, plan=plan, scenario=scenario)
+    if plan.kind == PlanKind.NEGOTIATED:
+        raise NegotiatedPlan(params={"plan": plan.pk})
+    if not isinstance(quantity, int) or quantity < 1:
+        raise RuleViolation(_("The quantity is a whole number, 1 or more."), field="quantity")
+    return form_contract(
+        placed_by=actor,
+        listing=listing,
+        plan=plan,
+        scenario=scenario,
+        quantity=quantity,
+        unit_price=plan.price_amount,
+    )
+
+
+def check_offer(*, actor, listing: Listing, plan: ListingPlan, scenario: Scenario) -> Listing:
+    """What every order and every quote request passes: a verified buyer, a listing on sale that
+    is not the buyer's own, one of its plans, a scenario its product declares. Returns the
+    listing with its product and registered version."""
     organisation = actor.organisation
     if organisation is None or not may_order(organisation):
         raise NotAVerifiedBuyer(params={"organisation": organisation or actor})
@@ -107,15 +126,11 @@ def place_order(
     ).get(pk=listing.pk)
     if listing.status != ListingStatus.LISTED:
         raise NotOnSale(params={"listing": listing.pk, "status": listing.get_status_display()})
-    merchant = listing.product.merchant
-    if merchant.organisation_id == organisation.pk:
+    if listing.product.merchant.organisation_id == organisation.pk:
         raise OwnProduct()
     if plan.listing_id != listing.pk:
         raise PlanNotOffered(params={"plan": plan.pk})
-    if plan.kind == PlanKind.NEGOTIATED:
-        raise NegotiatedPlan()
-    version = listing.product.registered_version
-    declared = list(version.scenarios.all())
+    declared = list(listing.product.registered_version.scenarios.all())
     if scenario not in declared:
         raise ScenarioNotDeclared(
             params={
@@ -123,11 +138,31 @@ def place_order(
                 "declared": "、".join(str(s.name) for s in declared) or "—",
             }
         )
-    if not isinstance(quantity, int) or quantity < 1:
-        raise RuleViolation(_("The quantity is a whole number, 1 or more."), field="quantity")
-    value = (plan.price_amount * quantity).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return listing
+
+
+def form_contract(
+    *,
+    placed_by,
+    listing,
+    plan,
+    scenario,
+    quantity: int,
+    unit_price,
+    actor=None,
+    agreed: dict | None = None,
+) -> Order:
+    """The order of ``placed_by``'s organisation and its contract at ``unit_price`` ×
+    ``quantity``, registered as a TX trade certificate (``agreed`` adds how a negotiated price
+    was agreed to its terms); inside the caller's transaction, after the caller's checks.
+    ``actor`` forms it (the buyer who placed it, unless the merchant accepted a counter-offer)."""
+    actor = actor or placed_by
+    version = listing.product.registered_version
+    merchant = listing.product.merchant
+    organisation = placed_by.organisation
+    value = (unit_price * quantity).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     if value <= 0:
-        raise TotalTooSmall(params={"quantity": quantity, "price": plan.price_amount})
+        raise TotalTooSmall(params={"quantity": quantity, "price": unit_price})
     now = clock.now()
     # The buyer's row lock: its orders placed at once agree on which carries the buyer's fee.
     Organisation.objects.select_for_update().get(pk=organisation.pk)
@@ -139,17 +174,17 @@ def place_order(
         plan=plan,
         product_name=version.name,
         plan_kind=plan.kind,
-        unit_price=plan.price_amount,
+        unit_price=unit_price,
         quantity=quantity,
         value_amount=value,
         buyer_fee_amount=buyer_fee.amount,
         total_amount=value + buyer_fee.amount,
         currency=plan.currency,
         scenario=scenario,
-        placed_by=actor,
+        placed_by=placed_by,
         placed_at=now,
     )
-    terms = contract_terms(order, version)
+    terms = contract_terms(order, version) | ({"agreed": agreed} if agreed else {})
     (certificate,) = registry.issue_certificates(
         [
             registry.Registration(

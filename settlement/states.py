@@ -151,3 +151,52 @@ CLEARED = frozenset({O.CLEARED, O.SETTLED})
 DATA_ACCESS = frozenset({O.DELIVERED, O.ACCEPTED, O.DISPUTED, O.DECIDED, O.CLEARED, O.SETTLED})
 # Orders whose hold was released to the buyer in full.
 RELEASED = frozenset({O.CANCELLED, O.REFUNDED})
+
+
+# --- negotiated plans (协议交易): the quote round before the contract -----------------------------
+
+
+class NegotiationStatus(models.TextChoices):
+    REQUESTED = "requested", _("Quote requested")
+    QUOTED = "quoted", _("Quoted by the merchant")
+    COUNTERED = "countered", _("Countered by the buyer")
+    AGREED = "agreed", _("Agreed (contract formed)")
+    DECLINED = "declined", _("Declined")
+
+
+def _negotiating_buyer(actor, negotiation) -> bool:
+    return actor is not None and permissions.acts_for_buyer(actor, negotiation.buyer)
+
+
+def _negotiating_merchant(actor, negotiation) -> bool:
+    return actor is not None and permissions.acts_for_merchant(actor, negotiation.merchant)
+
+
+def _negotiating_party(actor, negotiation) -> bool:
+    return _negotiating_buyer(actor, negotiation) or _negotiating_merchant(actor, negotiation)
+
+
+N = NegotiationStatus
+# fmt: off
+NEGOTIATION_LIFECYCLE = Lifecycle(
+    status=NegotiationStatus,
+    initial=N.REQUESTED,
+    main_path=(N.REQUESTED, N.QUOTED, N.AGREED),
+    actions=(
+        # The merchant names a price (and may answer a counter-offer with a new one).
+        Action("quote", _("Quote a price"), frozenset({N.REQUESTED, N.COUNTERED}), N.QUOTED,
+               _negotiating_merchant, MERCHANT),
+        Action("counter", _("Counter-offer"), frozenset({N.QUOTED}), N.COUNTERED,
+               _negotiating_buyer, BUYER),
+        # Either side accepting the other's last price forms the contract at that price: the
+        # order is placed and its contract registered (settlement.negotiations).
+        Action("agree", _("Accept the quote"), frozenset({N.QUOTED}), N.AGREED,
+               _negotiating_buyer, BUYER),
+        Action("agree_counter", _("Accept the counter-offer"), frozenset({N.COUNTERED}), N.AGREED,
+               _negotiating_merchant, MERCHANT),
+        Action("decline", _("Decline"), frozenset({N.REQUESTED, N.QUOTED, N.COUNTERED}),
+               N.DECLINED, _negotiating_party, EITHER_PARTY, style="danger", reason="required"),
+    ),
+)
+# fmt: on
+OPEN_NEGOTIATIONS = frozenset({N.REQUESTED, N.QUOTED, N.COUNTERED})

@@ -19,7 +19,7 @@ from exchange.ledger.models import AccountPurpose
 from exchange.web import csv_download, show_refusal
 from listings import selectors as catalogue
 from listings.models import DeliveryMode, ListingPlan, PlanKind
-from settlement import deliveries, disputes, pdf, permissions, selectors, services
+from settlement import deliveries, disputes, negotiations, pdf, permissions, selectors, services
 from settlement.api.serializers import OrderSerializer
 from settlement.forms import (
     AnswerForm,
@@ -27,16 +27,21 @@ from settlement.forms import (
     BuyerDecisionForm,
     CancelForm,
     DecisionForm,
+    DeclineForm,
     DeliveryForm,
     DisputeForm,
+    OfferForm,
     OrderForm,
     PayForm,
     QueryForm,
+    QuoteRequestForm,
 )
 from settlement.models import Buyer, Dispute, DisputeOutcome, GatewayAccess
 from settlement.states import (
     BUYER_LIFECYCLE,
     DATA_ACCESS,
+    NEGOTIATION_LIFECYCLE,
+    OPEN_NEGOTIATIONS,
     ORDER_LIFECYCLE,
     BuyerStatus,
     OrderStatus,
@@ -594,3 +599,103 @@ def batch_pdf(request, day):
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="settlement-{day}.pdf"'
     return response
+
+
+# --- negotiated plans: the quote round -----------------------------------------------------------
+
+
+@login_required
+def negotiation_new(request, plan_pk):
+    """Request a quote for a negotiated plan: the scenario and what the buyer needs."""
+    plan = get_object_or_404(ListingPlan.objects.filter(kind=PlanKind.NEGOTIATED), pk=plan_pk)
+    entry = get_object_or_404(catalogue.search_catalog(), listing_id=plan.listing_id)
+    version = entry.listing.product.registered_version
+    organisation = request.user.organisation
+    may_order = organisation is not None and services.may_order(organisation)
+    form = QuoteRequestForm(request.POST or None, scenarios=version.scenarios.all())
+    if request.method == "POST" and may_order and form.is_valid():
+        try:
+            negotiation = negotiations.request_quote(
+                actor=request.user,
+                listing=entry.listing,
+                plan=plan,
+                scenario=form.cleaned_data["scenario"],
+                requirements=form.cleaned_data["requirements"],
+            )
+        except DomainError as error:
+            show_refusal(request, error, form)
+        else:
+            messages.success(request, _("Your request is with the merchant, who quotes a price."))
+            return redirect("settlement:negotiation", pk=negotiation.pk)
+    context = {"entry": entry, "plan": plan, "form": form, "may_order": may_order}
+    return render(request, "settlement/negotiation_new.html", context)
+
+
+@login_required
+def negotiation_list(request):
+    negotiations_seen = selectors.negotiations_visible_to(request.user)
+    tab = request.GET.get("tab", "open")
+    if tab == "open":
+        negotiations_seen = negotiations_seen.filter(status__in=sorted(OPEN_NEGOTIATIONS))
+    elif tab == "closed":
+        negotiations_seen = negotiations_seen.exclude(status__in=sorted(OPEN_NEGOTIATIONS))
+    page = Paginator(negotiations_seen, 30).get_page(request.GET.get("page"))
+    return render(request, "settlement/negotiation_list.html", {"page": page, "tab": tab})
+
+
+@login_required
+def negotiation_detail(request, pk):
+    negotiation = get_object_or_404(selectors.negotiations_visible_to(request.user), pk=pk)
+    offered = {a.name for a in NEGOTIATION_LIFECYCLE.available(request.user, negotiation)}
+    context = {
+        "negotiation": negotiation,
+        "offers": negotiation.offers.select_related("made_by"),
+        "last_offer": negotiation.last_offer,
+        "events": negotiation.events.all(),
+        "offer_form": OfferForm() if offered & {"quote", "counter"} else None,
+        "offer_action": "quote" if "quote" in offered else "counter",
+        "may_agree": bool(offered & {"agree", "agree_counter"}),
+        "agree_slug": "agree" if "agree" in offered else "agree-counter",
+        "decline_form": DeclineForm() if "decline" in offered else None,
+    }
+    return render(request, "settlement/negotiation_detail.html", context)
+
+
+NEGOTIATION_FORMS = {"quote": OfferForm, "counter": OfferForm, "decline": DeclineForm}
+
+
+@login_required
+@require_POST
+def negotiation_act(request, pk, action):
+    negotiation = get_object_or_404(selectors.negotiations_visible_to(request.user), pk=pk)
+    chosen = NEGOTIATION_LIFECYCLE.by_slug(action)
+    if chosen is None:
+        raise Http404
+    form = NEGOTIATION_FORMS.get(chosen.name)
+    data = {}
+    if form is not None:
+        bound = form(request.POST)
+        if not bound.is_valid():
+            for errors in bound.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+            return redirect("settlement:negotiation", pk=negotiation.pk)
+        data = bound.cleaned_data
+    try:
+        result = negotiations.take(negotiation, chosen.name, actor=request.user, **data)
+    except DomainError as error:
+        show_refusal(request, error)
+        return redirect("settlement:negotiation", pk=negotiation.pk)
+    if chosen.name in ("agree", "agree_counter"):
+        messages.success(
+            request,
+            _("Agreed: the contract is formed and registered; the buyer pays the order now."),
+        )
+        return redirect("settlement:order", pk=result.order_id)
+    messages.success(request, _("%(action)s: done.") % {"action": chosen.label})
+    return redirect("settlement:negotiation", pk=negotiation.pk)
+
+
+NEGOTIATION_ACTIONS = dict.fromkeys(
+    ("quote", "counter", "agree", "agree_counter", "decline"), negotiation_act
+)

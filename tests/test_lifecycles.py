@@ -39,9 +39,16 @@ from listings.states import (
 from merchants import services as merchants
 from merchants.states import LIFECYCLE as MERCHANT_LIFECYCLE
 from merchants.states import MerchantStatus
-from settlement import clearing, deliveries, disputes
+from settlement import clearing, deliveries, disputes, negotiations
 from settlement import services as settlement
-from settlement.states import BUYER_LIFECYCLE, ORDER_LIFECYCLE, BuyerStatus, OrderStatus
+from settlement.states import (
+    BUYER_LIFECYCLE,
+    NEGOTIATION_LIFECYCLE,
+    ORDER_LIFECYCLE,
+    BuyerStatus,
+    NegotiationStatus,
+    OrderStatus,
+)
 from tests.factories import (
     PASSWORD,
     create_version,
@@ -64,6 +71,7 @@ LIFECYCLES = {
     "certificate": CERTIFICATE_LIFECYCLE,
     "buyer": BUYER_LIFECYCLE,
     "order": ORDER_LIFECYCLE,
+    "negotiation": NEGOTIATION_LIFECYCLE,
 }
 # States reached by the business clock rather than by an action.
 REACHED_BY_TIME = {"certificate": {C.EXPIRED}}
@@ -764,6 +772,45 @@ ORDER = Harness(
     observe=_events,
 )
 
+def _negotiation_in(world, state, variant):
+    """The buyer persona, verified, asks the owner for a quote of a negotiated plan."""
+    from listings.models import ListingPlan
+
+    listing = _listing_in(world, L.LISTED, "")
+    purchaser, owner = world.people["buyer"], world.people["owner_admin"]
+    _buyer_in(world, BuyerStatus.VERIFIED, "")
+    plan = ListingPlan.objects.create(listing=listing, kind="negotiated", price_amount=None)
+    negotiation = negotiations.request_quote(
+        actor=purchaser,
+        listing=listing,
+        plan=plan,
+        scenario=listing.product.registered_version.scenarios.first(),
+        requirements="全年数据",
+    )
+    N = NegotiationStatus
+    if state in (N.QUOTED, N.COUNTERED, N.AGREED):
+        negotiations.quote(negotiation, actor=owner, amount="500.00")
+    if state == N.COUNTERED:
+        negotiations.counter(negotiation, actor=purchaser, amount="400.00")
+    if state == N.AGREED:
+        negotiations.agree(negotiation, actor=purchaser)
+    if state == N.DECLINED:
+        negotiations.decline(negotiation, actor=owner, reason="无法满足")
+    negotiation.refresh_from_db()
+    assert negotiation.status == state
+    return negotiation
+
+
+NEGOTIATION = Harness(
+    lifecycle=NEGOTIATION_LIFECYCLE,
+    build=_negotiation_in,
+    take=lambda world, negotiation, action, actor: negotiations.take(
+        negotiation, action.name, actor=actor, amount="450.00", reason="理由"
+    ),
+    taken=_event_taken,
+    observe=_events,
+)
+
 HARNESSES = {
     "invitation": INVITATION,
     "merchant": MERCHANT,
@@ -773,6 +820,7 @@ HARNESSES = {
     "certificate": CERTIFICATE,
     "buyer": BUYER,
     "order": ORDER,
+    "negotiation": NEGOTIATION,
 }
 CASES = [(name, state) for name, harness in HARNESSES.items() for state in harness.lifecycle.status]
 
@@ -888,6 +936,7 @@ PAGE_AND_API = {
     "objection": ("/products/objections/1/{slug}/", "/api/objections/1/{slug}/"),
     "buyer": ("/buyers/1/{slug}/", "/api/buyers/1/{slug}/"),
     "order": ("/orders/1/{slug}/", "/api/orders/1/{slug}/"),
+    "negotiation": ("/negotiations/1/{slug}/", "/api/negotiations/1/{slug}/"),
 }
 
 
@@ -895,7 +944,7 @@ def _page_views():
     from exchange.accounts.views import INVITATION_ACTIONS
     from listings.views import LISTING_ACTIONS, OBJECTION_ACTIONS, VERSION_ACTIONS
     from merchants.views import ACTION_VIEWS
-    from settlement.views import BUYER_ACTIONS, ORDER_ACTIONS
+    from settlement.views import BUYER_ACTIONS, NEGOTIATION_ACTIONS, ORDER_ACTIONS
 
     return {
         "invitation": INVITATION_ACTIONS,
@@ -906,6 +955,7 @@ def _page_views():
         "certificate": {},
         "buyer": BUYER_ACTIONS,
         "order": ORDER_ACTIONS,
+        "negotiation": NEGOTIATION_ACTIONS,
     }
 
 

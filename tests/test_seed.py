@@ -73,6 +73,9 @@ def test_seed_demo_covers_every_role_and_state_and_is_idempotent():
     }
     assert GatewayCall.objects.filter(outcome="served").count() == 3
     assert PrivacyQuery.objects.filter(suppressed_groups__gt=0).exists()
+    from settlement.models import Negotiation
+
+    assert Negotiation.objects.filter(status="quoted").exists()
     report = reconcile()
     assert report.ok, report.problems
     before = row_counts()

@@ -17,6 +17,13 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from exchange.errors import DomainError
 
 NON_FIELD = "non_field_errors"
+# Where machines call: the API and the delivery gateway answer in JSON (and follow
+# Accept-Language); every other path is a page.
+MACHINE_PREFIXES = ("/api/", "/gateway/")
+
+
+def for_machines(path: str) -> bool:
+    return path.startswith(MACHINE_PREFIXES)
 
 
 def exception_handler(exc, context):
@@ -41,16 +48,17 @@ def exception_handler(exc, context):
 
 
 def not_found(request, exception=None):
-    """``handler404``: an ``/api/`` URL that matches no route answers with the error body too."""
-    if request.path.startswith("/api/"):
+    """``handler404``: an API or gateway URL that matches no route answers with the error body
+    too."""
+    if for_machines(request.path):
         return JsonResponse(_body_for(exceptions.NotFound()), status=status.HTTP_404_NOT_FOUND)
     return defaults.page_not_found(request, exception)
 
 
 def refuse(request, *, status: int, code: str, message, field: str | None = None):
     """A refusal made before any view runs (``exchange.middleware``): the error body under
-    ``/api/``, a short page elsewhere."""
-    if request.path.startswith("/api/"):
+    API and the gateway, a short page elsewhere."""
+    if for_machines(request.path):
         errors = [{"field": field, "code": code, "message": str(message)}] if field else []
         return JsonResponse(error_body(code, str(message), errors), status=status)
     return render(request, "exchange/refused.html", {"message": message}, status=status)

@@ -15,6 +15,8 @@ from settlement.models import (
     DisputeOutcome,
     GatewayAccess,
     GatewayCall,
+    Negotiation,
+    Offer,
     Order,
     PayoutBatch,
     PayoutLine,
@@ -398,3 +400,69 @@ class BatchSerializer(ModelSerializer):
 
     def get_orders(self, batch) -> list[int]:
         return [order.pk for order, _lines in self._seen(batch)["orders"]]
+
+
+class OfferSerializer(ModelSerializer):
+    amount = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Offer
+        fields = ["id", "side", "amount", "currency", "note", "made_at"]
+        read_only_fields = fields
+
+    def get_amount(self, offer) -> str:
+        return offer.money.to_api()
+
+
+class NegotiationSerializer(ModelSerializer):
+    listing = serializers.IntegerField(source="listing_id")
+    product = serializers.CharField(source="listing.product")
+    plan = serializers.IntegerField(source="plan_id")
+    buyer = serializers.CharField(source="buyer.name")
+    merchant = serializers.CharField(source="merchant.company_name")
+    scenario = serializers.CharField(source="scenario.code")
+    offers = OfferSerializer(many=True, read_only=True)
+    order = serializers.IntegerField(source="order_id", allow_null=True)
+    actions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Negotiation
+        fields = [
+            "id",
+            "status",
+            "listing",
+            "product",
+            "plan",
+            "buyer",
+            "merchant",
+            "scenario",
+            "requirements",
+            "currency",
+            "offers",
+            "order",
+            "created_at",
+            "actions",
+        ]
+        read_only_fields = fields
+
+    def get_actions(self, negotiation) -> list[str]:
+        request = self.context.get("request")
+        if request is None:
+            return []
+        return [a.slug for a in Negotiation.LIFECYCLE.available(request.user, negotiation)]
+
+
+class QuoteRequestSerializer(serializers.Serializer):
+    listing = serializers.IntegerField(help_text="The catalogue entry's id.")
+    plan = serializers.IntegerField(help_text="A negotiated plan of that listing.")
+    scenario = serializers.CharField(help_text="A scenario code the product declares.")
+    requirements = serializers.CharField(max_length=2000)
+
+
+class OfferInSerializer(serializers.Serializer):
+    amount = serializers.CharField(help_text='The price in yuan, e.g. "120000.00".')
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class DeclineSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)

@@ -6,6 +6,7 @@ app_name = "settlement-api"
 router = Router()
 router.register("orders", views.OrderViewSet, basename="order")
 router.register("buyers", views.BuyerViewSet, basename="buyer")
+router.register("negotiations", views.NegotiationViewSet, basename="negotiation")
 router.register("batches", views.BatchViewSet, basename="batch")
 
 urlpatterns = router.urls

@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from exchange.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotency_key
 from exchange.errors import NotFoundError, RuleViolation
 from listings.models import CatalogEntry, ListingPlan, Scenario
-from settlement import deliveries, disputes, selectors, services
+from settlement import deliveries, disputes, negotiations, selectors, services
 from settlement.api.serializers import (
     BatchSerializer,
     BuyerApplicationSerializer,
@@ -27,6 +27,7 @@ from settlement.api.serializers import (
     BuyerSerializer,
     CancelSerializer,
     DecisionSerializer,
+    DeclineSerializer,
     DeliverySerializer,
     DeliveryUploadSerializer,
     DisputeAnswerSerializer,
@@ -34,10 +35,13 @@ from settlement.api.serializers import (
     GatewayAccessSerializer,
     GatewayKeySerializer,
     GatewayRowsSerializer,
+    NegotiationSerializer,
+    OfferInSerializer,
     OrderSerializer,
     PlaceOrderSerializer,
     PrivacyQueryInSerializer,
     PrivacyQuerySerializer,
+    QuoteRequestSerializer,
 )
 from settlement.models import GatewayAccess
 
@@ -238,6 +242,99 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         data.is_valid(raise_exception=True)
         services.cancel_order(order, actor=request.user, reason=data.validated_data["reason"])
         return Response(self._data(order))
+
+
+class NegotiationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Quote rounds for negotiated plans: the buyer asks, the merchant quotes, the buyer accepts
+    or counters; accepting the other side's last price forms the contract (``order``)."""
+
+    serializer_class = NegotiationSerializer
+    permission_classes = [drf_permissions.IsAuthenticated]
+    filterset_fields = ["status"]
+
+    def get_queryset(self):
+        return selectors.negotiations_visible_to(self.request.user).prefetch_related("offers")
+
+    def _data(self, negotiation, status_code=status.HTTP_200_OK):
+        negotiation = self.get_queryset().get(pk=negotiation.pk)
+        data = NegotiationSerializer(negotiation, context=self.get_serializer_context()).data
+        return Response(data, status=status_code)
+
+    @extend_schema(request=QuoteRequestSerializer, responses={201: NegotiationSerializer})
+    def create(self, request):
+        data = QuoteRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        entry = CatalogEntry.objects.filter(pk=data.validated_data["listing"]).first()
+        if entry is None:
+            raise RuleViolation(
+                "No catalogue entry has this id.", code="not_found", field="listing"
+            )
+        plan = ListingPlan.objects.filter(pk=data.validated_data["plan"]).first()
+        if plan is None:
+            raise RuleViolation("No plan has this id.", code="not_found", field="plan")
+        scenario = Scenario.objects.filter(code=data.validated_data["scenario"]).first()
+        if scenario is None:
+            raise RuleViolation("No scenario has this code.", code="not_found", field="scenario")
+        negotiation = negotiations.request_quote(
+            actor=request.user,
+            listing=entry.listing,
+            plan=plan,
+            scenario=scenario,
+            requirements=data.validated_data["requirements"],
+        )
+        return self._data(negotiation, status.HTTP_201_CREATED)
+
+    def _offer(self, request, name):
+        negotiation = self.get_object()
+        data = OfferInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        negotiations.take(negotiation, name, actor=request.user, **data.validated_data)
+        return self._data(negotiation)
+
+    @extend_schema(
+        request=OfferInSerializer, responses=NegotiationSerializer, summary="Quote (merchant)"
+    )
+    @action(detail=True, methods=["post"])
+    def quote(self, request, pk=None):
+        return self._offer(request, "quote")
+
+    @extend_schema(
+        request=OfferInSerializer, responses=NegotiationSerializer, summary="Counter-offer (buyer)"
+    )
+    @action(detail=True, methods=["post"])
+    def counter(self, request, pk=None):
+        return self._offer(request, "counter")
+
+    @extend_schema(
+        request=None,
+        responses=NegotiationSerializer,
+        summary="Accept the quote (buyer): the contract forms",
+    )
+    @action(detail=True, methods=["post"])
+    def agree(self, request, pk=None):
+        negotiation = negotiations.agree(self.get_object(), actor=request.user, name="agree")
+        return self._data(negotiation)
+
+    @extend_schema(
+        request=None,
+        responses=NegotiationSerializer,
+        summary="Accept the counter-offer (merchant): the contract forms",
+    )
+    @action(detail=True, methods=["post"], url_path="agree-counter")
+    def agree_counter(self, request, pk=None):
+        negotiation = negotiations.agree(
+            self.get_object(), actor=request.user, name="agree_counter"
+        )
+        return self._data(negotiation)
+
+    @extend_schema(request=DeclineSerializer, responses=NegotiationSerializer, summary="Decline")
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        negotiation = self.get_object()
+        data = DeclineSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        negotiations.decline(negotiation, actor=request.user, reason=data.validated_data["reason"])
+        return self._data(negotiation)
 
 
 class BuyerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

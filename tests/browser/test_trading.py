@@ -335,3 +335,60 @@ def test_the_merchant_delivers_by_api_and_by_privacy_computing_and_the_buyer_use
     merchant.reload()
     expect(merchant.get_by_test_id("query")).to_have_count(1)
     expect(merchant.get_by_test_id("query-result")).to_have_count(0)  # the buyer's result
+
+
+def test_a_negotiated_plan_is_quoted_countered_and_agreed_into_a_contract(
+    new_page, people, listed, results_dir
+):
+    from listings.models import ListingPlan
+    from settlement import services
+    from tests.factories import PASSWORD
+
+    seller, purchaser_user = people["seller"], people["purchaser"]
+    seller.set_password(PASSWORD)
+    seller.save(update_fields=["password"])
+    verified = services.apply_as_buyer(
+        actor=purchaser_user,
+        company_name=purchaser_user.organisation.name,
+        credit_code=credit_code(24),
+    )
+    services.decide_buyer(verified, "verify", actor=people["verifier"])
+    fund(purchaser_user, "20000.00", people["settlement"])
+    ListingPlan.objects.create(listing=listed, kind="negotiated", price_amount=None)
+    purchaser, merchant = new_page(), new_page()
+    log_in(purchaser, purchaser_user)
+    log_in(merchant, seller)
+
+    # given: the buyer asks for a quote from the product page
+    purchaser.goto(f"/catalog/{listed.pk}/")
+    purchaser.locator("[data-action=request-quote]").click()
+    form = purchaser.get_by_test_id("quote-request-form")
+    form.get_by_label("需求说明").fill("2026 年全年日粒度数据，按季度交付")
+    form.locator("button[type=submit]").click()
+    expect(purchaser.get_by_test_id("status")).to_have_text("已询价")
+    expect(purchaser.get_by_test_id("offer-form")).to_have_count(0)  # the merchant quotes first
+
+    # when: the merchant finds it among its quotes and names a price; the buyer counters
+    merchant.goto("/negotiations/")
+    merchant.get_by_test_id("negotiations").locator("tr[data-status=requested] a").click()
+    offer = merchant.get_by_test_id("offer-form")
+    offer.get_by_label("价格（元）").fill("9000.00")
+    offer.locator("button[data-action=quote]").click()
+    expect(merchant.get_by_test_id("status")).to_have_text("数商已报价")
+    purchaser.reload()
+    expect(purchaser.get_by_test_id("agree-form")).to_contain_text("¥9,000.00")
+    offer = purchaser.get_by_test_id("offer-form")
+    offer.get_by_label("价格（元）").fill("8000.00")
+    offer.get_by_label("备注").fill("预算有限")
+    offer.locator("button[data-action=counter]").click()
+    expect(purchaser.get_by_test_id("status")).to_have_text("需求方已还价")
+
+    # then: the merchant accepts the counter-offer and the contract forms at ¥8,000.00
+    merchant.reload()
+    assert_fits_the_window(merchant)
+    merchant.screenshot(path=results_dir / "negotiation-countered.png", full_page=True)
+    merchant.get_by_test_id("agree-form").locator("button[data-action=agree]").click()
+    expect(merchant.get_by_test_id("value")).to_have_text("¥8,000.00")  # and the buyer's fee
+    expect(merchant.get_by_test_id("certificate")).to_contain_text("TX-")
+    purchaser.goto(merchant.url)
+    expect(purchaser.locator("button[data-action=pay]")).to_be_visible()

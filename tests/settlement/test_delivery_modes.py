@@ -306,3 +306,36 @@ def test_a_query_past_its_time_limit_is_stopped(tmp_path):
     with pytest.raises(RuleViolation) as refused:
         privacy.run(path, "csv", sql, privacy.Limits(seconds=0.0005))
     assert (refused.value.code, refused.value.field) == ("sql_timeout", "sql")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_gateway_calls_never_pass_the_quota(listed, funded_buyer, seller):
+    import threading
+
+    from django.db import connection
+
+    offer(listed, "api")
+    order = paid_order(listed, funded_buyer)
+    deliveries.deliver(order, actor=seller, upload=upload())
+    GatewayAccess.objects.filter(order=order).update(quota=5)
+    _access, key = deliveries.issue_key(order, actor=funded_buyer)
+    barrier = threading.Barrier(20)
+    answers = [None] * 20
+
+    def call(number):
+        try:
+            barrier.wait(timeout=30)
+            answers[number] = gateway(key, order).status_code
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=call, args=(n,)) for n in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(answers) == [200] * 5 + [429] * 15
+    access = GatewayAccess.objects.get(order=order)
+    assert access.calls == 5
+    assert access.log.filter(outcome=CallOutcome.SERVED).count() == 5

@@ -7,8 +7,8 @@ from django.db import transaction
 
 from exchange.accounts.roles import OrganisationKind, Role
 from exchange.ledger.models import Transfer
-from listings.models import ProductVersion
-from settlement import clearing, deliveries, disputes, services
+from listings.models import ListingPlan, ProductVersion
+from settlement import clearing, deliveries, disputes, negotiations, services
 from settlement.models import Buyer, Order
 from tests.conftest import api_client_for
 from tests.factories import credit_code, make_organisation, make_user
@@ -43,6 +43,14 @@ SETTLEMENT_API_MATRIX = [
     ("answer", "post", "/api/orders/{disputed}/answer/", "answer", row(401, 403, 200, 404, 403, 403, 403)),
     # Arbitrators decide (tests/settlement/test_disputes.py); none of these people may.
     ("decide", "post", "/api/orders/{disputed}/decide/", {"outcome": "dismiss", "reason": "证据不足"}, row(401, 403, 403, 404, 403, 403, 403)),
+    ("negotiations", "get", "/api/negotiations/", None, row(401, 200, 200, 200, 200, 200, 200)),
+    ("negotiation", "get", "/api/negotiations/{requested}/", None, row(401, 200, 200, 404, 200, 200, 200)),
+    ("request_quote", "post", "/api/negotiations/", "quote_request", row(401, 201, 403, 403, 403, 403, 403)),
+    ("quote", "post", "/api/negotiations/{requested}/quote/", {"amount": "100.00"}, row(401, 403, 200, 404, 403, 403, 403)),
+    ("counter", "post", "/api/negotiations/{quoted}/counter/", {"amount": "90.00"}, row(401, 200, 403, 404, 403, 403, 403)),
+    ("agree", "post", "/api/negotiations/{quoted}/agree/", None, row(401, 200, 403, 404, 403, 403, 403)),
+    ("agree_counter", "post", "/api/negotiations/{countered}/agree-counter/", None, row(401, 403, 200, 404, 403, 403, 403)),
+    ("decline", "post", "/api/negotiations/{requested}/decline/", {"reason": "不合适"}, row(401, 200, 200, 404, 403, 403, 403)),
     ("batches", "get", "/api/batches/", None, row(401, 200, 200, 200, 200, 200, 200)),
     ("batch", "get", "/api/batches/{batch}/", None, row(401, 404, 200, 404, 200, 200, 200)),
     ("buyers", "get", "/api/buyers/", None, row(401, 200, 200, 200, 200, 200, 200)),
@@ -131,7 +139,24 @@ def world(listed, funded_buyer, seller, exchange_org):
     services.accept_order(settled, actor=funded_buyer)
     clearing.clear_order(settled)
     batch = settle_next_working_day()
+    negotiated = ListingPlan.objects.create(listing=listed, kind="negotiated", price_amount=None)
+    rounds = {}
+    for state in ("requested", "quoted", "countered"):
+        rounds[state] = negotiations.request_quote(
+            actor=funded_buyer,
+            listing=listed,
+            plan=negotiated,
+            scenario=listed.product.registered_version.scenarios.first(),
+            requirements="全年日粒度数据",
+        )
+        if state != "requested":
+            negotiations.quote(rounds[state], actor=seller, amount="120.00")
+        if state == "countered":
+            negotiations.counter(rounds[state], actor=funded_buyer, amount="100.00")
     ids = {
+        "requested": rounds["requested"].pk,
+        "quoted": rounds["quoted"].pk,
+        "countered": rounds["countered"].pk,
         "batch": batch.business_date.isoformat(),
         "order": order.pk,
         "buyer": funded_buyer.organisation.buyer.pk,
@@ -147,6 +172,12 @@ def world(listed, funded_buyer, seller, exchange_org):
             "listing": listed.pk,
             "plan": plan_of(listed, "monthly").pk,
             "scenario": "financial_services",
+        },
+        "quote_request": {
+            "listing": listed.pk,
+            "plan": negotiated.pk,
+            "scenario": "financial_services",
+            "requirements": "全年日粒度数据",
         },
         "apply": {"company_name": "矩阵测试新采购有限公司", "credit_code": credit_code(12)},
         "package": lambda: {"file": package()},
