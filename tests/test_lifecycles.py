@@ -772,6 +772,7 @@ ORDER = Harness(
     observe=_events,
 )
 
+
 def _negotiation_in(world, state, variant):
     """The buyer persona, verified, asks the owner for a quote of a negotiated plan."""
     from listings.models import ListingPlan
