@@ -37,6 +37,10 @@ NOTE_LABELS = {
     "resent": _("resent"),
     "contract_formed": _("contract formed"),
     "api_key_issued": _("API key issued"),
+    "renewal_on": _("renewal turned on"),
+    "renewal_off": _("renewal turned off"),
+    "renewed": _("renewed"),
+    "renewal_refused": _("not renewed: no longer on sale to this buyer"),
 }
 
 # Who may take an action: a predicate over the acting user (None for the exchange's own automated

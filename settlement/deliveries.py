@@ -34,7 +34,7 @@ from exchange.errors import PermissionDeniedError, RuleViolation
 from exchange.uploads import check_upload
 from listings.models import DeliveryMode, PlanKind, ProductVersion
 from listings.samples import read_sample
-from settlement import permissions, privacy
+from settlement import permissions, privacy, subscriptions
 from settlement.errors import (
     GatewayExpired,
     GatewayKeyInvalid,
@@ -120,10 +120,11 @@ def deliver(order: Order, *, actor, upload, mode: str | None = None) -> Delivery
         delivery.columns = [{"name": c, "type": ""} for c in data.columns]
     delivery.file.save(checked.original_name, upload, save=False)
     delivery.save()
+    order.delivered_at = delivery.delivered_at
+    subscriptions.open_period(order, delivery.delivered_at)
+    order.save(update_fields=["delivered_at", "period_start", "period_end", "updated_at"])
     if mode == DeliveryMode.API:
         _grant_gateway(delivery)
-    order.delivered_at = delivery.delivered_at
-    order.save(update_fields=["delivered_at", "updated_at"])
     lifecycle.take(
         order,
         action,
@@ -158,14 +159,14 @@ def _engine_columns(content: bytes, name: str) -> list[dict]:
 
 
 def _grant_gateway(delivery: Delivery) -> GatewayAccess:
+    """A subscription's access lasts its period; any other plan's ``GATEWAY_VALIDITY_DAYS``."""
     order = delivery.order
     quota = order.quantity if order.plan_kind == PlanKind.PER_CALL else settings.GATEWAY_CALL_QUOTA
-    days = settings.GATEWAY_VALIDITY_DAYS.get(order.plan_kind, 365)
+    until = order.period_end or delivery.delivered_at + timedelta(
+        days=settings.GATEWAY_VALIDITY_DAYS
+    )
     return GatewayAccess.objects.create(
-        delivery=delivery,
-        order=order,
-        quota=quota,
-        valid_until=delivery.delivered_at + timedelta(days=days),
+        delivery=delivery, order=order, quota=quota, valid_until=until
     )
 
 

@@ -129,6 +129,20 @@ class Order(TimeStampedModel):
     # The first delivery: the buyer's access and the acceptance window start here.
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True, editable=False)
     cleared_at = models.DateTimeField(_("cleared at"), null=True, blank=True, editable=False)
+    # A subscription (monthly, yearly): the period its delivery opens, whether it renews, and the
+    # order it renews (settlement.subscriptions).
+    period_start = models.DateTimeField(_("period from"), null=True, blank=True, editable=False)
+    period_end = models.DateTimeField(_("period until"), null=True, blank=True, editable=False)
+    auto_renew = models.BooleanField(_("renews automatically"), default=True)
+    renewal_of = models.OneToOneField(
+        "self",
+        verbose_name=_("renews"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="renewal",
+    )
     batch = models.ForeignKey(
         "PayoutBatch",
         verbose_name=_("settlement batch"),

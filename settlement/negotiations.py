@@ -140,11 +140,13 @@ def agree(negotiation: Negotiation, *, actor, name: str = "agree") -> Negotiatio
         scenario=negotiation.scenario,
         quantity=1,
         unit_price=offer.amount,
-        agreed={
-            "negotiation": negotiation.pk,
-            "offer": offer.pk,
-            "by": offer.side,
-            "requirements": negotiation.requirements,
+        extra_terms={
+            "agreed": {
+                "negotiation": negotiation.pk,
+                "offer": offer.pk,
+                "by": offer.side,
+                "requirements": negotiation.requirements,
+            }
         },
     )
     negotiation.order = order

@@ -150,11 +150,11 @@ def form_contract(
     quantity: int,
     unit_price,
     actor=None,
-    agreed: dict | None = None,
+    extra_terms: dict | None = None,
 ) -> Order:
     """The order of ``placed_by``'s organisation and its contract at ``unit_price`` ×
-    ``quantity``, registered as a TX trade certificate (``agreed`` adds how a negotiated price
-    was agreed to its terms); inside the caller's transaction, after the caller's checks.
+    ``quantity``, registered as a TX trade certificate (``extra_terms`` adds to its terms how a
+    negotiated price was agreed, or which contract a renewal renews); inside the caller's transaction, after the caller's checks.
     ``actor`` forms it (the buyer who placed it, unless the merchant accepted a counter-offer)."""
     actor = actor or placed_by
     version = listing.product.registered_version
@@ -184,7 +184,7 @@ def form_contract(
         placed_by=placed_by,
         placed_at=now,
     )
-    terms = contract_terms(order, version) | ({"agreed": agreed} if agreed else {})
+    terms = contract_terms(order, version) | (extra_terms or {})
     (certificate,) = registry.issue_certificates(
         [
             registry.Registration(

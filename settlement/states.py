@@ -94,6 +94,8 @@ CLEARING = _("the exchange's clearing, after acceptance or an arbitrator's decis
 DEADLINE = _("the exchange, when the delivery deadline passes")
 SETTLEMENT = _("the exchange's settlement batch, on the next working day")
 ARBITRATOR = _("an arbitrator who is not a party")
+RENEWAL = _("the exchange, when a renewal is still unpaid as its period begins")
+
 
 O = OrderStatus  # noqa: E741
 # fmt: off
@@ -133,6 +135,10 @@ ORDER_LIFECYCLE = Lifecycle(
         Action("clear", _("Cleared"), frozenset({O.ACCEPTED, O.DECIDED}), O.CLEARED, by_system,
                CLEARING),
         Action("settle", _("Settled"), frozenset({O.CLEARED}), O.SETTLED, by_system, SETTLEMENT),
+        # A subscription's renewal the buyer has not paid by the end of the period it follows
+        # lapses, and the subscription with it (settlement.subscriptions).
+        Action("lapse", _("Lapsed: the renewal was not paid in time"),
+               frozenset({O.CONTRACT_SIGNED}), O.CANCELLED, by_system, RENEWAL),
         # Before delivery either party may withdraw; a paid order's hold is released.
         Action("cancel", _("Cancel"), frozenset({O.CONTRACT_SIGNED, O.PAID}), O.CANCELLED,
                _either_party, EITHER_PARTY, style="danger", reason="required"),

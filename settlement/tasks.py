@@ -19,6 +19,20 @@ def refund_undelivered() -> int:
     return refund()
 
 
+@shared_task(name="settlement.renew_due", **TASK_DEFAULTS)
+def renew_due() -> int:
+    from settlement.subscriptions import renew_due as renew
+
+    return renew()
+
+
+@shared_task(name="settlement.lapse_due", **TASK_DEFAULTS)
+def lapse_due() -> int:
+    from settlement.subscriptions import lapse_due as lapse
+
+    return lapse()
+
+
 @shared_task(name="settlement.clear_order", **TASK_DEFAULTS)
 def clear_order(order_id: int) -> str:
     """Clear an order once its acceptance has committed (a second run does nothing)."""

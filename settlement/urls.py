@@ -44,6 +44,7 @@ urlpatterns = [
     path("deliveries/<int:pk>/download/", views.download, name="download"),
     path("orders/<int:pk>/gateway-key/", views.order_gateway_key, name="order-gateway-key"),
     path("orders/<int:pk>/queries/", views.order_query, name="order-query"),
+    path("orders/<int:pk>/renewal/", views.order_renewal, name="order-renewal"),
     path("gateway/orders/<int:pk>/rows", GatewayRowsView.as_view(), name="gateway-rows"),
     path("settlement/", views.batch_list, name="batches"),
     path("settlement/<day:day>/", views.batch_detail, name="batch"),

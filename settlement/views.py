@@ -19,7 +19,16 @@ from exchange.ledger.models import AccountPurpose
 from exchange.web import csv_download, show_refusal
 from listings import selectors as catalogue
 from listings.models import DeliveryMode, ListingPlan, PlanKind
-from settlement import deliveries, disputes, negotiations, pdf, permissions, selectors, services
+from settlement import (
+    deliveries,
+    disputes,
+    negotiations,
+    pdf,
+    permissions,
+    selectors,
+    services,
+    subscriptions,
+)
 from settlement.api.serializers import OrderSerializer
 from settlement.forms import (
     AnswerForm,
@@ -166,6 +175,10 @@ def _order_page(request, order, **forms) -> dict:
         "query_form": QueryForm() if computing and buyer_side and live else None,
         "buyer_side": buyer_side,
         "min_group_rows": settings.PRIVACY_MIN_GROUP_ROWS,
+        "subscription": subscriptions.state_of(order),
+        "renewal_notice": settings.RENEWAL_NOTICE_DAYS,
+        "may_change_renewal": buyer_side
+        and subscriptions.state_of(order) in ("not_started", "renews", "ends"),
     }
     context.update(forms)
     return context
@@ -271,6 +284,26 @@ def order_gateway_key(request, pk):
     response = render(request, "settlement/gateway_key.html", context)
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@login_required
+@require_POST
+def order_renewal(request, pk):
+    """The buyer turns its subscription's renewal on or off."""
+    order = get_object_or_404(selectors.orders_visible_to(request.user), pk=pk)
+    on = request.POST.get("auto_renew") == "on"
+    try:
+        subscriptions.set_auto_renew(order, actor=request.user, on=on)
+    except DomainError as error:
+        show_refusal(request, error)
+    else:
+        messages.success(
+            request,
+            _("The subscription renews before its period ends.")
+            if on
+            else _("The subscription ends with its period; it will not renew."),
+        )
+    return redirect("settlement:order", pk=order.pk)
 
 
 @login_required

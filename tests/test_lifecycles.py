@@ -39,7 +39,7 @@ from listings.states import (
 from merchants import services as merchants
 from merchants.states import LIFECYCLE as MERCHANT_LIFECYCLE
 from merchants.states import MerchantStatus
-from settlement import clearing, deliveries, disputes, negotiations
+from settlement import clearing, deliveries, disputes, negotiations, subscriptions
 from settlement import services as settlement
 from settlement.states import (
     BUYER_LIFECYCLE,
@@ -668,10 +668,12 @@ def _order_in(world, state, variant):
     """The buyer persona, verified and funded, orders the owner's listed product."""
     from exchange.ledger import bank
     from exchange.money import Money
+    from settlement.models import Buyer
 
     listing = _listing_in(world, L.LISTED, "")
     purchaser = world.people["buyer"]
-    _buyer_in(world, BuyerStatus.VERIFIED, "")
+    if not Buyer.objects.filter(organisation=purchaser.organisation).exists():
+        _buyer_in(world, BuyerStatus.VERIFIED, "")  # once, for every variant
     deposit = bank.request_deposit(
         actor=purchaser, organisation=purchaser.organisation, amount=Money("20000.00"), key="d"
     )
@@ -684,6 +686,14 @@ def _order_in(world, state, variant):
         plan=listing.plans.get(kind="monthly"),
         scenario=version.scenarios.first(),
     )
+    if variant == "renewal":  # the monthly subscription, settled, and its renewal
+        _walk_order(world, order, OrderStatus.SETTLED)
+        order = subscriptions.renew(order)
+    return _walk_order(world, order, state)
+
+
+def _walk_order(world, order, state):
+    purchaser = world.people["buyer"]
     path = ORDER_LIFECYCLE.main_path
     disputed = state in (OrderStatus.DISPUTED, OrderStatus.DECIDED)
     reached = (
@@ -750,6 +760,11 @@ def _order_take(world, order, action, actor):
         return deliveries.deliver(order, actor=actor, upload=_package())
     if action.name == "accept":
         return settlement.accept_order(order, actor=actor)
+    if action.name == "lapse":
+        base = order.renewal_of
+        if base is not None and base.period_end is not None:
+            clock.set_simulated_time(at=base.period_end + timedelta(minutes=1))
+        return subscriptions.lapse_due()
     if action.name == "refund_undelivered":
         _past_the_delivery_deadline(order)
         return settlement.refund_undelivered()
@@ -770,6 +785,7 @@ ORDER = Harness(
     take=_order_take,
     taken=_event_taken,
     observe=_events,
+    variant=lambda action: "renewal" if action.name == "lapse" else "",
 )
 
 

@@ -268,6 +268,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "settlement.refund_undelivered",
         "schedule": crontab(minute="*/10"),
     },
+    # Every hour: subscriptions near the end of their period renew (a new order, charged); every
+    # ten minutes: renewals still unpaid as their period begins lapse.
+    "renew-subscriptions": {
+        "task": "settlement.renew_due",
+        "schedule": crontab(minute=15),
+    },
+    "lapse-unpaid-renewals": {
+        "task": "settlement.lapse_due",
+        "schedule": crontab(minute="*/10"),
+    },
     # Each morning: the day's settlement batch (on working days; T+1 of the orders cleared
     # before), after clearing any accepted order still waiting.
     "settle-payouts": {
@@ -388,9 +398,12 @@ ACCEPTANCE_WINDOW_DAYS = env.int("ACCEPTANCE_WINDOW_DAYS", default=7)
 DELIVERY_DEADLINE_DAYS = env.int("DELIVERY_DEADLINE_DAYS", default=10)
 DELIVERY_LINK_SECONDS = env.int("DELIVERY_LINK_SECONDS", default=15 * 60)
 # API delivery: the gateway's calls per order (a per-call plan buys its quantity of calls instead)
-# and how long the access lasts from the delivery, by plan kind (days on the business clock).
+# and how long a one-off or per-call order's access lasts from the delivery (days on the business
+# clock); a subscription's lasts its period.
 GATEWAY_CALL_QUOTA = env.int("GATEWAY_CALL_QUOTA", default=10_000)
-GATEWAY_VALIDITY_DAYS = {"one_off": 365, "monthly": 31, "yearly": 366, "per_call": 365}
+GATEWAY_VALIDITY_DAYS = env.int("GATEWAY_VALIDITY_DAYS", default=365)
+# Subscriptions renew this many days before their period ends (a new order, charged at once).
+RENEWAL_NOTICE_DAYS = env.int("RENEWAL_NOTICE_DAYS", default=7)
 GATEWAY_PAGE_ROWS = env.int("GATEWAY_PAGE_ROWS", default=100)
 # Privacy computing: groups of fewer than k rows are suppressed; each query's time and memory.
 PRIVACY_MIN_GROUP_ROWS = env.int("PRIVACY_MIN_GROUP_ROWS", default=10)

@@ -6,7 +6,7 @@ from exchange.api.serializers import ModelSerializer
 from exchange.money import Money
 from listings.api.serializers import MoneyField
 from listings.models import DeliveryMode
-from settlement import deliveries, permissions, selectors
+from settlement import deliveries, permissions, selectors, subscriptions
 from settlement.models import (
     Buyer,
     ClearingLine,
@@ -132,6 +132,9 @@ class OrderSerializer(ModelSerializer):
     batch = serializers.SerializerMethodField()
     lines = serializers.SerializerMethodField()
     dispute = serializers.SerializerMethodField()
+    subscription = serializers.SerializerMethodField()
+    renewal_of = serializers.IntegerField(source="renewal_of_id", allow_null=True)
+    renewal = serializers.SerializerMethodField()
     actions = serializers.SerializerMethodField()
 
     class Meta:
@@ -155,6 +158,12 @@ class OrderSerializer(ModelSerializer):
             "placed_at",
             "delivered_at",
             "cleared_at",
+            "period_start",
+            "period_end",
+            "auto_renew",
+            "subscription",
+            "renewal_of",
+            "renewal",
             "certificate",
             "batch",
             "lines",
@@ -193,6 +202,14 @@ class OrderSerializer(ModelSerializer):
     def get_certificate(self, order) -> str | None:
         contract = getattr(order, "contract", None)
         return contract.certificate.number if contract else None
+
+    def get_subscription(self, order) -> str | None:
+        """A subscription's standing: not_started, renews, ends, renewed, lapsed or ended."""
+        return subscriptions.state_of(order)
+
+    def get_renewal(self, order) -> int | None:
+        renewal = getattr(order, "renewal", None)
+        return renewal.pk if renewal else None
 
     def get_actions(self, order) -> list[str]:
         request = self.context.get("request")
@@ -466,3 +483,7 @@ class OfferInSerializer(serializers.Serializer):
 
 class DeclineSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
+
+
+class RenewalSerializer(serializers.Serializer):
+    auto_renew = serializers.BooleanField(help_text="false: the subscription ends with its period.")

@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from exchange.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotency_key
 from exchange.errors import NotFoundError, RuleViolation
 from listings.models import CatalogEntry, ListingPlan, Scenario
-from settlement import deliveries, disputes, negotiations, selectors, services
+from settlement import deliveries, disputes, negotiations, selectors, services, subscriptions
 from settlement.api.serializers import (
     BatchSerializer,
     BuyerApplicationSerializer,
@@ -42,6 +42,7 @@ from settlement.api.serializers import (
     PrivacyQueryInSerializer,
     PrivacyQuerySerializer,
     QuoteRequestSerializer,
+    RenewalSerializer,
 )
 from settlement.models import GatewayAccess
 
@@ -232,6 +233,21 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         data = DecisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         disputes.decide_dispute(order, actor=request.user, **data.validated_data)
+        return Response(self._data(order))
+
+    @extend_schema(
+        request=RenewalSerializer,
+        responses=OrderSerializer,
+        summary="Turn a subscription's renewal on or off (buyer)",
+    )
+    @action(detail=True, methods=["post"])
+    def renewal(self, request, pk=None):
+        order = self.get_object()
+        data = RenewalSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        subscriptions.set_auto_renew(
+            order, actor=request.user, on=data.validated_data["auto_renew"]
+        )
         return Response(self._data(order))
 
     @extend_schema(request=CancelSerializer, responses=OrderSerializer, summary="Cancel")

@@ -11,6 +11,7 @@ from datetime import timedelta
 import duckdb
 import pytest
 import rfc8785
+from dateutil.relativedelta import relativedelta
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
@@ -106,7 +107,8 @@ def api_order(listed, funded_buyer, seller):
 def test_an_api_delivery_grants_a_quota_and_a_validity_from_the_delivery(api_order, settings):
     access = GatewayAccess.objects.get(order=api_order)
     assert access.quota == settings.GATEWAY_CALL_QUOTA and access.calls == 0
-    assert access.valid_until == api_order.delivered_at + timedelta(days=31)  # monthly plan
+    assert access.valid_until == api_order.period_end  # a monthly subscription: its period
+    assert api_order.period_end == api_order.delivered_at + relativedelta(months=1)
     assert access.key_hash == "" and api_order.status == OrderStatus.DELIVERED
 
 

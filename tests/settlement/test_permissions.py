@@ -38,6 +38,7 @@ SETTLEMENT_API_MATRIX = [
     ("gateway_key", "post", "/api/orders/{api}/gateway/key/", None, row(401, 201, 403, 404, 403, 403, 403)),
     ("queries", "get", "/api/orders/{computed}/queries/", None, row(401, 200, 200, 404, 200, 200, 200)),
     ("query", "post", "/api/orders/{computed}/queries/", {"sql": "SELECT COUNT(*) FROM dataset"}, row(401, 201, 403, 404, 403, 403, 403)),
+    ("renewal", "post", "/api/orders/{settled}/renewal/", {"auto_renew": False}, row(401, 200, 403, 404, 403, 403, 403)),
     ("accept", "post", "/api/orders/{delivered}/accept/", None, row(401, 200, 403, 404, 403, 403, 403)),
     ("dispute", "post", "/api/orders/{delivered}/dispute/", "evidence", row(401, 201, 403, 404, 403, 403, 403)),
     ("answer", "post", "/api/orders/{disputed}/answer/", "answer", row(401, 403, 200, 404, 403, 403, 403)),
@@ -154,6 +155,7 @@ def world(listed, funded_buyer, seller, exchange_org):
         if state == "countered":
             negotiations.counter(rounds[state], actor=funded_buyer, amount="100.00")
     ids = {
+        "settled": settled.pk,
         "requested": rounds["requested"].pk,
         "quoted": rounds["quoted"].pk,
         "countered": rounds["countered"].pk,
