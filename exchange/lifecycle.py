@@ -41,6 +41,7 @@ NOTE_LABELS = {
     "renewal_off": _("renewal turned off"),
     "renewed": _("renewed"),
     "renewal_refused": _("not renewed: no longer on sale to this buyer"),
+    "contract_changed": _("contract changed"),
 }
 
 # Who may take an action: a predicate over the acting user (None for the exchange's own automated

@@ -34,7 +34,7 @@ from exchange.errors import PermissionDeniedError, RuleViolation
 from exchange.uploads import check_upload
 from listings.models import DeliveryMode, PlanKind, ProductVersion
 from listings.samples import read_sample
-from settlement import permissions, privacy, subscriptions
+from settlement import contracts, permissions, privacy, subscriptions
 from settlement.errors import (
     GatewayExpired,
     GatewayKeyInvalid,
@@ -170,8 +170,13 @@ def _grant_gateway(delivery: Delivery) -> GatewayAccess:
     )
 
 
-def _may_reach_data(user, order: Order) -> bool:
-    return permissions.acts_for_buyer(user, order.buyer) and order.status in DATA_ACCESS
+def may_reach_data(user, order: Order) -> bool:
+    """The buyer's members, while the order is live and its contract not ended early."""
+    return (
+        permissions.acts_for_buyer(user, order.buyer)
+        and order.status in DATA_ACCESS
+        and not contracts.is_ended(order)
+    )
 
 
 # --- file ------------------------------------------------------------------------------------------
@@ -208,7 +213,7 @@ def delivery_for_download(delivery_id: int, token: str, *, user) -> Delivery:
         or not delivery.downloadable
         or claim["delivery"] != delivery_id
         or claim["user"] != user.pk
-        or not _may_reach_data(user, delivery.order)
+        or not may_reach_data(user, delivery.order)
     ):
         raise PermissionDeniedError(
             _("Only the buyer's members download a file delivery of a live order."),
@@ -240,7 +245,7 @@ def issue_key(order: Order, *, actor) -> tuple[GatewayAccess, str]:
             _("This order was not delivered by API: it has no gateway access."),
             code="no_api_delivery",
         )
-    if not _may_reach_data(actor, access.order):
+    if not may_reach_data(actor, access.order):
         raise PermissionDeniedError(
             _("Only the buyer's members issue the API key of a live order."),
             code="not_your_order",
@@ -288,7 +293,7 @@ def serve_rows(
     order, now = access.order, clock.now()
     query = f"offset={offset}&limit={limit}"
     refusal = None
-    if order.status not in DATA_ACCESS:
+    if order.status not in DATA_ACCESS or contracts.is_ended(order):
         outcome = CallOutcome.ORDER_CLOSED
         refusal = GatewayOrderClosed(
             params={"order": order.pk, "status": order.get_status_display()}
@@ -339,7 +344,7 @@ def ask(order: Order, *, actor, sql: str) -> PrivacyQuery:
         settlement.privacy's refusals on ``sql``.
     """
     order = Order.objects.get(pk=order.pk)
-    if not _may_reach_data(actor, order):
+    if not may_reach_data(actor, order):
         raise PermissionDeniedError(
             _("Only the buyer's members query the data of a live order."), code="not_your_order"
         )

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from exchange.creditcode import validate_credit_code
 from listings.models import DeliveryMode, Scenario
-from settlement.models import DisputeOutcome
+from settlement.models import ChangeKind, DisputeOutcome
 
 
 class OrderForm(forms.Form):
@@ -197,4 +197,45 @@ class DeclineForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=2000,
         help_text=_("The other side reads it."),
+    )
+
+
+class ChangeForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Change"),
+        choices=ChangeKind.choices,
+        widget=forms.RadioSelect,
+        initial=ChangeKind.AMEND,
+        help_text=_(
+            "An amendment changes clauses (and, if you choose one, the application scenario); an "
+            "early end ends the buyer's access to the data and any renewal when the other party "
+            "agrees."
+        ),
+    )
+    clauses = forms.CharField(
+        label=_("What changes"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+        help_text=_("As the parties will read it in the register."),
+    )
+    scenario = forms.ModelChoiceField(
+        label=_("New application scenario"),
+        queryset=Scenario.objects.none(),
+        to_field_name="code",
+        required=False,
+        empty_label=_("unchanged"),
+    )
+
+    def __init__(self, *args, scenarios, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scenario"].queryset = scenarios
+
+
+class ChangeAnswerForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why you reject it"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        required=False,
+        help_text=_("Required to reject: the other party reads it."),
     )

@@ -18,9 +18,11 @@ from listings.models import DeliveryMode, Listing, ListingPlan, PlanKind, Scenar
 from merchants.models import Merchant
 from settlement.states import (
     BUYER_LIFECYCLE,
+    CHANGE_LIFECYCLE,
     NEGOTIATION_LIFECYCLE,
     ORDER_LIFECYCLE,
     BuyerStatus,
+    ChangeStatus,
     NegotiationStatus,
     OrderStatus,
 )
@@ -228,6 +230,8 @@ class Contract(TimeStampedModel):
     )
     terms = models.JSONField(_("terms"))
     formed_at = models.DateTimeField(_("formed at"))
+    # Ended early by both parties' agreement: the buyer's access ends here (a ContractChange).
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True, editable=False)
     certificate = models.OneToOneField(
         "registry.Certificate",
         verbose_name=_("trade certificate"),
@@ -372,6 +376,94 @@ class Offer(models.Model):
     @property
     def money(self) -> Money:
         return Money(self.amount, self.currency)
+
+
+class ChangeKind(models.TextChoices):
+    AMEND = "amend", _("Amendment")
+    END_EARLY = "end_early", _("Early end")
+
+
+class ContractChange(TimeStampedModel):
+    """A change one party proposes to a formed contract and the other agrees to (or rejects): an
+    amendment of its clauses or application scenario, or an early end of the buyer's access. An
+    agreed change is registered against the contract's certificate (a change registration)."""
+
+    LIFECYCLE = CHANGE_LIFECYCLE
+
+    contract = models.ForeignKey(
+        Contract, verbose_name=_("contract"), on_delete=models.PROTECT, related_name="changes"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=ChangeKind.choices)
+    clauses = models.TextField(_("what changes"), max_length=4000)
+    scenario = models.ForeignKey(
+        Scenario,
+        verbose_name=_("new application scenario"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    ends_at = models.DateTimeField(_("access ends at"), null=True, blank=True)
+    proposed_side = models.CharField(_("proposed by"), max_length=10, choices=Side.choices)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("proposed by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    proposed_at = models.DateTimeField(_("proposed at"))
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=ChangeStatus.choices,
+        default=ChangeStatus.PROPOSED,
+        editable=False,
+    )
+    certificate = models.OneToOneField(
+        "registry.Certificate",
+        verbose_name=_("change registration"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("contract change")
+        verbose_name_plural = _("contract changes")
+        ordering = ["proposed_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=ChangeStatus.values),
+                name="settlement_change_status_valid",
+            ),
+            models.UniqueConstraint(
+                fields=["contract"],
+                condition=models.Q(status="proposed"),
+                name="settlement_change_one_open",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="agreed") | models.Q(certificate__isnull=False),
+                name="settlement_change_agreed_registered",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} #{self.pk} ({self.contract.order_id})"
+
+
+class ContractChangeEvent(LifecycleEvent):
+    subject = models.ForeignKey(
+        ContractChange,
+        verbose_name=_("contract change"),
+        on_delete=models.PROTECT,
+        related_name="events",
+    )
+
+    class Meta(LifecycleEvent.Meta):
+        verbose_name = _("contract change event")
+        verbose_name_plural = _("contract change events")
 
 
 class Payment(TimeStampedModel):

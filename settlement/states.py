@@ -206,3 +206,54 @@ NEGOTIATION_LIFECYCLE = Lifecycle(
 )
 # fmt: on
 OPEN_NEGOTIATIONS = frozenset({N.REQUESTED, N.QUOTED, N.COUNTERED})
+
+
+# --- contract changes: an amendment or an early end, agreed by both parties ----------------------
+
+
+class ChangeStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    AGREED = "agreed", _("Agreed (registered)")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+def _other_party(actor, change) -> bool:
+    """The party that did not propose the change answers it."""
+    if actor is None:
+        return False
+    order = change.contract.order
+    if change.proposed_side == "buyer":
+        return permissions.acts_for_merchant(actor, order.merchant)
+    return permissions.acts_for_buyer(actor, order.buyer)
+
+
+def _proposing_party(actor, change) -> bool:
+    if actor is None:
+        return False
+    order = change.contract.order
+    if change.proposed_side == "buyer":
+        return permissions.acts_for_buyer(actor, order.buyer)
+    return permissions.acts_for_merchant(actor, order.merchant)
+
+
+OTHER_PARTY = _("the party that did not propose it")
+PROPOSER = _("the party that proposed it")
+
+H = ChangeStatus
+# fmt: off
+CHANGE_LIFECYCLE = Lifecycle(
+    status=ChangeStatus,
+    initial=H.PROPOSED,
+    main_path=(H.PROPOSED, H.AGREED),
+    actions=(
+        # Agreeing registers the change against the contract's certificate and applies it.
+        Action("agree", _("Agree to the change"), frozenset({H.PROPOSED}), H.AGREED,
+               _other_party, OTHER_PARTY),
+        Action("reject", _("Reject the change"), frozenset({H.PROPOSED}), H.REJECTED,
+               _other_party, OTHER_PARTY, style="danger", reason="required"),
+        Action("withdraw", _("Withdraw the proposal"), frozenset({H.PROPOSED}), H.WITHDRAWN,
+               _proposing_party, PROPOSER, style="secondary"),
+    ),
+)
+# fmt: on

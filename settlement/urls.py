@@ -45,6 +45,12 @@ urlpatterns = [
     path("orders/<int:pk>/gateway-key/", views.order_gateway_key, name="order-gateway-key"),
     path("orders/<int:pk>/queries/", views.order_query, name="order-query"),
     path("orders/<int:pk>/renewal/", views.order_renewal, name="order-renewal"),
+    path("orders/<int:pk>/changes/", views.order_change_propose, name="order-change"),
+    path(
+        "orders/<int:pk>/changes/<int:change_pk>/<str:action>/",
+        views.order_change_act,
+        name="order-change-act",
+    ),
     path("gateway/orders/<int:pk>/rows", GatewayRowsView.as_view(), name="gateway-rows"),
     path("settlement/", views.batch_list, name="batches"),
     path("settlement/<day:day>/", views.batch_detail, name="batch"),

@@ -20,6 +20,7 @@ from exchange.web import csv_download, show_refusal
 from listings import selectors as catalogue
 from listings.models import DeliveryMode, ListingPlan, PlanKind
 from settlement import (
+    contracts,
     deliveries,
     disputes,
     negotiations,
@@ -35,6 +36,7 @@ from settlement.forms import (
     BuyerApplicationForm,
     BuyerDecisionForm,
     CancelForm,
+    ChangeForm,
     DecisionForm,
     DeclineForm,
     DeliveryForm,
@@ -45,13 +47,14 @@ from settlement.forms import (
     QueryForm,
     QuoteRequestForm,
 )
-from settlement.models import Buyer, Dispute, DisputeOutcome, GatewayAccess
+from settlement.models import Buyer, ContractChange, Dispute, DisputeOutcome, GatewayAccess
 from settlement.states import (
     BUYER_LIFECYCLE,
-    DATA_ACCESS,
+    CHANGE_LIFECYCLE,
     NEGOTIATION_LIFECYCLE,
     OPEN_NEGOTIATIONS,
     ORDER_LIFECYCLE,
+    RELEASED,
     BuyerStatus,
     OrderStatus,
 )
@@ -127,12 +130,12 @@ def _order_page(request, order, **forms) -> dict:
         available = ledger.balances_of(account).available
     buyer_side = permissions.acts_for_buyer(request.user, order.buyer)
     dispute = Dispute.objects.filter(order=order).select_related("certificate").first()
-    live = order.status in DATA_ACCESS
+    live = deliveries.may_reach_data(request.user, order)
     delivered = list(order.deliveries.all())
     links = [
         f"{reverse('settlement:download', args=[d.pk])}?token="
         f"{deliveries.download_token(d, request.user)}"
-        if buyer_side and live and d.downloadable
+        if live and d.downloadable
         else None
         for d in delivered
     ]
@@ -166,16 +169,24 @@ def _order_page(request, order, **forms) -> dict:
         "decision_form": DecisionForm() if offered & set(DisputeOutcome.values) else None,
         "access": access,
         "calls": access.log.all()[:10] if access else [],
-        "may_issue_key": access is not None and buyer_side and live,
+        "may_issue_key": access is not None and live,
         "gateway_url": request.build_absolute_uri(
             reverse("settlement:gateway-rows", args=[order.pk])
         ),
         "computing": computing,
         "queries": order.queries.all()[:20] if computing else [],
-        "query_form": QueryForm() if computing and buyer_side and live else None,
+        "query_form": QueryForm() if computing and live else None,
         "buyer_side": buyer_side,
         "min_group_rows": settings.PRIVACY_MIN_GROUP_ROWS,
         "subscription": subscriptions.state_of(order),
+        "changes": _changes_seen(request.user, order),
+        "change_form": ChangeForm(
+            scenarios=order.listing.product.registered_version.scenarios.exclude(
+                pk=order.scenario_id
+            )
+        )
+        if _may_propose(request.user, order)
+        else None,
         "renewal_notice": settings.RENEWAL_NOTICE_DAYS,
         "may_change_renewal": buyer_side
         and subscriptions.state_of(order) in ("not_started", "renews", "ends"),
@@ -284,6 +295,75 @@ def order_gateway_key(request, pk):
     response = render(request, "settlement/gateway_key.html", context)
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def _changes_seen(user, order) -> list:
+    """The contract's changes with the actions this viewer may take on each."""
+    changes = ContractChange.objects.filter(contract__order=order).select_related(
+        "certificate", "scenario", "proposed_by"
+    )
+    return [(change, CHANGE_LIFECYCLE.available(user, change)) for change in changes]
+
+
+def _may_propose(user, order) -> bool:
+    contract = getattr(order, "contract", None)
+    return (
+        contract is not None
+        and contract.ended_at is None
+        and order.status not in RELEASED
+        and (
+            permissions.acts_for_buyer(user, order.buyer)
+            or permissions.acts_for_merchant(user, order.merchant)
+        )
+        and not ContractChange.objects.filter(contract=contract, status="proposed").exists()
+    )
+
+
+@login_required
+@require_POST
+def order_change_propose(request, pk):
+    order = get_object_or_404(selectors.orders_visible_to(request.user), pk=pk)
+    form = ChangeForm(
+        request.POST, scenarios=order.listing.product.registered_version.scenarios.all()
+    )
+    if form.is_valid():
+        try:
+            contracts.propose(
+                order,
+                actor=request.user,
+                kind=form.cleaned_data["kind"],
+                clauses=form.cleaned_data["clauses"],
+                scenario=form.cleaned_data["scenario"],
+            )
+        except DomainError as error:
+            show_refusal(request, error, form)
+        else:
+            messages.success(request, _("Proposed: the other party agrees or rejects it."))
+            return redirect(f"{reverse('settlement:order', args=[order.pk])}#changes")
+    context = _order_page(request, order, change_form=form)
+    return render(request, "settlement/order_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def order_change_act(request, pk, change_pk, action):
+    order = get_object_or_404(selectors.orders_visible_to(request.user), pk=pk)
+    change = get_object_or_404(ContractChange, pk=change_pk, contract__order=order)
+    chosen = CHANGE_LIFECYCLE.by_slug(action)
+    if chosen is None:
+        raise Http404
+    try:
+        contracts.take(
+            change, chosen.name, actor=request.user, reason=request.POST.get("reason", "")
+        )
+    except DomainError as error:
+        show_refusal(request, error)
+    else:
+        messages.success(request, _("%(action)s: done.") % {"action": chosen.label})
+    return redirect(f"{reverse('settlement:order', args=[order.pk])}#changes")
+
+
+CHANGE_ACTIONS = dict.fromkeys(("agree", "reject", "withdraw"), order_change_act)
 
 
 @login_required

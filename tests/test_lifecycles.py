@@ -39,13 +39,15 @@ from listings.states import (
 from merchants import services as merchants
 from merchants.states import LIFECYCLE as MERCHANT_LIFECYCLE
 from merchants.states import MerchantStatus
-from settlement import clearing, deliveries, disputes, negotiations, subscriptions
+from settlement import clearing, contracts, deliveries, disputes, negotiations, subscriptions
 from settlement import services as settlement
 from settlement.states import (
     BUYER_LIFECYCLE,
+    CHANGE_LIFECYCLE,
     NEGOTIATION_LIFECYCLE,
     ORDER_LIFECYCLE,
     BuyerStatus,
+    ChangeStatus,
     NegotiationStatus,
     OrderStatus,
 )
@@ -72,6 +74,7 @@ LIFECYCLES = {
     "buyer": BUYER_LIFECYCLE,
     "order": ORDER_LIFECYCLE,
     "negotiation": NEGOTIATION_LIFECYCLE,
+    "contract_change": CHANGE_LIFECYCLE,
 }
 # States reached by the business clock rather than by an action.
 REACHED_BY_TIME = {"certificate": {C.EXPIRED}}
@@ -828,6 +831,33 @@ NEGOTIATION = Harness(
     observe=_events,
 )
 
+
+def _change_in(world, state, variant):
+    """The buyer persona proposes to amend the contract of its cleared order with the owner."""
+    order = _order_in(world, OrderStatus.CLEARED, "")
+    purchaser, owner = world.people["buyer"], world.people["owner_admin"]
+    change = contracts.propose(order, actor=purchaser, kind="amend", clauses="第 5 条修改")
+    if state == ChangeStatus.AGREED:
+        contracts.agree(change, actor=owner)
+    elif state == ChangeStatus.REJECTED:
+        contracts.reject(change, actor=owner, reason="不同意")
+    elif state == ChangeStatus.WITHDRAWN:
+        contracts.withdraw(change, actor=purchaser)
+    change.refresh_from_db()
+    assert change.status == state
+    return change
+
+
+CONTRACT_CHANGE = Harness(
+    lifecycle=CHANGE_LIFECYCLE,
+    build=_change_in,
+    take=lambda world, change, action, actor: contracts.take(
+        change, action.name, actor=actor, reason="理由"
+    ),
+    taken=_event_taken,
+    observe=_events,
+)
+
 HARNESSES = {
     "invitation": INVITATION,
     "merchant": MERCHANT,
@@ -838,6 +868,7 @@ HARNESSES = {
     "buyer": BUYER,
     "order": ORDER,
     "negotiation": NEGOTIATION,
+    "contract_change": CONTRACT_CHANGE,
 }
 CASES = [(name, state) for name, harness in HARNESSES.items() for state in harness.lifecycle.status]
 
@@ -954,6 +985,7 @@ PAGE_AND_API = {
     "buyer": ("/buyers/1/{slug}/", "/api/buyers/1/{slug}/"),
     "order": ("/orders/1/{slug}/", "/api/orders/1/{slug}/"),
     "negotiation": ("/negotiations/1/{slug}/", "/api/negotiations/1/{slug}/"),
+    "contract_change": ("/orders/1/changes/1/{slug}/", "/api/orders/1/changes/1/{slug}/"),
 }
 
 
@@ -961,7 +993,12 @@ def _page_views():
     from exchange.accounts.views import INVITATION_ACTIONS
     from listings.views import LISTING_ACTIONS, OBJECTION_ACTIONS, VERSION_ACTIONS
     from merchants.views import ACTION_VIEWS
-    from settlement.views import BUYER_ACTIONS, NEGOTIATION_ACTIONS, ORDER_ACTIONS
+    from settlement.views import (
+        BUYER_ACTIONS,
+        CHANGE_ACTIONS,
+        NEGOTIATION_ACTIONS,
+        ORDER_ACTIONS,
+    )
 
     return {
         "invitation": INVITATION_ACTIONS,
@@ -973,6 +1010,7 @@ def _page_views():
         "buyer": BUYER_ACTIONS,
         "order": ORDER_ACTIONS,
         "negotiation": NEGOTIATION_ACTIONS,
+        "contract_change": CHANGE_ACTIONS,
     }
 
 

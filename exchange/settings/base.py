@@ -368,6 +368,11 @@ SPECTACULAR_SETTINGS = {
         "CertificateKindEnum": "exchange.registry.models.CertificateKind",
         "RegistrationActionEnum": "exchange.registry.models.Action",
         "AmendmentActionEnum": "exchange.registry.models.AMENDMENT_ACTIONS",
+        "DeliveryModeEnum": "listings.models.DeliveryMode",
+        "SideEnum": "settlement.models.Side",
+        "ContractChangeKindEnum": "settlement.models.ChangeKind",
+        "DisputeOutcomeEnum": "settlement.models.DisputeOutcome",
+        "CallOutcomeEnum": "settlement.models.CallOutcome",
     },
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [

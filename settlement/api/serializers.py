@@ -9,7 +9,9 @@ from listings.models import DeliveryMode
 from settlement import deliveries, permissions, selectors, subscriptions
 from settlement.models import (
     Buyer,
+    ChangeKind,
     ClearingLine,
+    ContractChange,
     Delivery,
     Dispute,
     DisputeOutcome,
@@ -22,7 +24,6 @@ from settlement.models import (
     PayoutLine,
     PrivacyQuery,
 )
-from settlement.states import DATA_ACCESS
 
 
 class BuyerSerializer(ModelSerializer):
@@ -260,8 +261,7 @@ class DeliverySerializer(ModelSerializer):
         if (
             request is None
             or not delivery.downloadable
-            or delivery.order.status not in DATA_ACCESS
-            or not permissions.acts_for_buyer(request.user, delivery.order.buyer)
+            or not deliveries.may_reach_data(request.user, delivery.order)
         ):
             return None
         token = deliveries.download_token(delivery, request.user)
@@ -487,3 +487,46 @@ class DeclineSerializer(serializers.Serializer):
 
 class RenewalSerializer(serializers.Serializer):
     auto_renew = serializers.BooleanField(help_text="false: the subscription ends with its period.")
+
+
+class ContractChangeSerializer(ModelSerializer):
+    scenario = serializers.CharField(source="scenario.code", allow_null=True, default=None)
+    certificate = serializers.CharField(source="certificate.number", allow_null=True, default=None)
+    actions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ContractChange
+        fields = [
+            "id",
+            "kind",
+            "clauses",
+            "scenario",
+            "ends_at",
+            "proposed_side",
+            "proposed_at",
+            "status",
+            "certificate",
+            "actions",
+        ]
+        read_only_fields = fields
+
+    def get_actions(self, change) -> list[str]:
+        request = self.context.get("request")
+        if request is None:
+            return []
+        return [a.slug for a in ContractChange.LIFECYCLE.available(request.user, change)]
+
+
+class ChangeInSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ChangeKind.choices)
+    clauses = serializers.CharField(max_length=4000)
+    scenario = serializers.CharField(
+        required=False, allow_null=True, help_text="amend: a scenario code the product declares."
+    )
+    ends_at = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="end_early: when access ends (default: agreed)."
+    )
+
+
+class ChangeAnswerSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True)

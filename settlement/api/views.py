@@ -19,13 +19,24 @@ from rest_framework.views import APIView
 from exchange.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotency_key
 from exchange.errors import NotFoundError, RuleViolation
 from listings.models import CatalogEntry, ListingPlan, Scenario
-from settlement import deliveries, disputes, negotiations, selectors, services, subscriptions
+from settlement import (
+    contracts,
+    deliveries,
+    disputes,
+    negotiations,
+    selectors,
+    services,
+    subscriptions,
+)
 from settlement.api.serializers import (
     BatchSerializer,
     BuyerApplicationSerializer,
     BuyerDecisionSerializer,
     BuyerSerializer,
     CancelSerializer,
+    ChangeAnswerSerializer,
+    ChangeInSerializer,
+    ContractChangeSerializer,
     DecisionSerializer,
     DeclineSerializer,
     DeliverySerializer,
@@ -44,7 +55,11 @@ from settlement.api.serializers import (
     QuoteRequestSerializer,
     RenewalSerializer,
 )
-from settlement.models import GatewayAccess
+from settlement.models import ContractChange, GatewayAccess
+
+CHANGE_PARAMETER = OpenApiParameter(
+    "change", OpenApiTypes.INT, OpenApiParameter.PATH, description="The change's id."
+)
 
 
 class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -249,6 +264,86 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             order, actor=request.user, on=data.validated_data["auto_renew"]
         )
         return Response(self._data(order))
+
+    @extend_schema(
+        methods=["GET"],
+        responses=ContractChangeSerializer(many=True),
+        summary="The contract's changes (amendments, early end)",
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=ChangeInSerializer,
+        responses={201: ContractChangeSerializer},
+        summary="Propose a change to the contract (either party)",
+    )
+    @action(detail=True, methods=["get", "post"])
+    def changes(self, request, pk=None):
+        order = self.get_object()
+        context = self.get_serializer_context()
+        if request.method == "GET":
+            changes = ContractChange.objects.filter(contract__order=order).select_related(
+                "scenario", "certificate", "contract__order__buyer", "contract__order__merchant"
+            )
+            return Response(ContractChangeSerializer(changes, many=True, context=context).data)
+        data = ChangeInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        code = data.validated_data.get("scenario")
+        scenario = Scenario.objects.filter(code=code).first() if code else None
+        if code and scenario is None:
+            raise RuleViolation("No scenario has this code.", code="not_found", field="scenario")
+        change = contracts.propose(
+            order,
+            actor=request.user,
+            kind=data.validated_data["kind"],
+            clauses=data.validated_data["clauses"],
+            scenario=scenario,
+            ends_at=data.validated_data.get("ends_at"),
+        )
+        return Response(
+            ContractChangeSerializer(change, context=context).data, status=status.HTTP_201_CREATED
+        )
+
+    def _change_step(self, request, change, name):
+        order = self.get_object()
+        found = get_object_or_404(ContractChange, pk=change, contract__order=order)
+        data = ChangeAnswerSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        contracts.take(
+            found, name, actor=request.user, reason=data.validated_data.get("reason", "")
+        )
+        found.refresh_from_db()
+        context = self.get_serializer_context()
+        return Response(ContractChangeSerializer(found, context=context).data)
+
+    @extend_schema(
+        request=ChangeAnswerSerializer,
+        responses=ContractChangeSerializer,
+        parameters=[CHANGE_PARAMETER],
+        summary="Agree to a proposed change (the other party): it is registered and applied",
+    )
+    @action(detail=True, methods=["post"], url_path=r"changes/(?P<change>[0-9]+)/agree")
+    def change_agree(self, request, pk=None, change=None):
+        return self._change_step(request, change, "agree")
+
+    @extend_schema(
+        request=ChangeAnswerSerializer,
+        responses=ContractChangeSerializer,
+        parameters=[CHANGE_PARAMETER],
+        summary="Reject a proposed change (the other party, with a reason)",
+    )
+    @action(detail=True, methods=["post"], url_path=r"changes/(?P<change>[0-9]+)/reject")
+    def change_reject(self, request, pk=None, change=None):
+        return self._change_step(request, change, "reject")
+
+    @extend_schema(
+        request=ChangeAnswerSerializer,
+        responses=ContractChangeSerializer,
+        parameters=[CHANGE_PARAMETER],
+        summary="Withdraw a proposed change (its proposer)",
+    )
+    @action(detail=True, methods=["post"], url_path=r"changes/(?P<change>[0-9]+)/withdraw")
+    def change_withdraw(self, request, pk=None, change=None):
+        return self._change_step(request, change, "withdraw")
 
     @extend_schema(request=CancelSerializer, responses=OrderSerializer, summary="Cancel")
     @action(detail=True, methods=["post"])

@@ -392,3 +392,59 @@ def test_a_negotiated_plan_is_quoted_countered_and_agreed_into_a_contract(
     expect(merchant.get_by_test_id("certificate")).to_contain_text("TX-")
     purchaser.goto(merchant.url)
     expect(purchaser.locator("button[data-action=pay]")).to_be_visible()
+
+
+def test_the_merchant_proposes_an_early_end_and_the_buyer_agrees(
+    new_page, people, listed, grant, results_dir
+):
+    from settlement import clearing, deliveries, services
+    from tests.factories import PASSWORD
+    from tests.settlement.conftest import plan_of
+    from tests.settlement.test_orders import package as csv_package
+
+    seller, purchaser_user = people["seller"], people["purchaser"]
+    seller.set_password(PASSWORD)
+    seller.save(update_fields=["password"])
+    verified = services.apply_as_buyer(
+        actor=purchaser_user,
+        company_name=purchaser_user.organisation.name,
+        credit_code=credit_code(25),
+    )
+    services.decide_buyer(verified, "verify", actor=people["verifier"])
+    fund(purchaser_user, "20000.00", people["settlement"])
+    order = services.place_order(
+        actor=purchaser_user,
+        listing=listed,
+        plan=plan_of(listed, "monthly"),
+        scenario=listed.product.registered_version.scenarios.first(),
+    )
+    services.pay_order(order, actor=purchaser_user, key="pay", respond=lambda o: {})
+    deliveries.deliver(order, actor=seller, upload=csv_package())
+    services.accept_order(order, actor=purchaser_user)
+    clearing.clear_order(order)
+    purchaser, merchant = new_page(), new_page()
+    log_in(merchant, seller)
+    log_in(purchaser, purchaser_user)
+
+    # given: the merchant proposes to end the subscription early
+    merchant.goto(f"/orders/{order.pk}/")
+    merchant.get_by_text("提出合同变更").click()
+    form = merchant.get_by_test_id("change-form")
+    form.get_by_label("提前终止").check()
+    form.get_by_label("变更内容").fill("数据源停止更新，双方同意自即日起终止订阅。")
+    form.locator("button[data-action=propose-change]").click()
+    expect(merchant.get_by_test_id("change")).to_have_attribute("data-status", "proposed")
+    expect(merchant.locator("[data-action=change-agree]")).to_have_count(0)  # not its own
+
+    # when: the buyer agrees
+    purchaser.goto(f"/orders/{order.pk}/")
+    expect(purchaser.get_by_test_id("subscription")).to_be_visible()
+    purchaser.locator("button[data-action=change-agree]").click()
+
+    # then: the change is registered against the contract and the access has ended
+    expect(purchaser.get_by_test_id("change-certificate")).to_contain_text("TX-")
+    expect(purchaser.get_by_test_id("contract-ended")).to_be_visible()
+    expect(purchaser.locator("[data-action=download]")).to_have_count(0)
+    expect(purchaser.locator("[data-action=renewal]")).to_have_count(0)
+    assert_fits_the_window(purchaser)
+    purchaser.screenshot(path=results_dir / "contract-ended-early.png", full_page=True)

@@ -8,7 +8,7 @@ from django.db import transaction
 from exchange.accounts.roles import OrganisationKind, Role
 from exchange.ledger.models import Transfer
 from listings.models import ListingPlan, ProductVersion
-from settlement import clearing, deliveries, disputes, negotiations, services
+from settlement import clearing, contracts, deliveries, disputes, negotiations, services
 from settlement.models import Buyer, Order
 from tests.conftest import api_client_for
 from tests.factories import credit_code, make_organisation, make_user
@@ -38,6 +38,11 @@ SETTLEMENT_API_MATRIX = [
     ("gateway_key", "post", "/api/orders/{api}/gateway/key/", None, row(401, 201, 403, 404, 403, 403, 403)),
     ("queries", "get", "/api/orders/{computed}/queries/", None, row(401, 200, 200, 404, 200, 200, 200)),
     ("query", "post", "/api/orders/{computed}/queries/", {"sql": "SELECT COUNT(*) FROM dataset"}, row(401, 201, 403, 404, 403, 403, 403)),
+    ("changes", "get", "/api/orders/{settled}/changes/", None, row(401, 200, 200, 404, 200, 200, 200)),
+    ("propose_change", "post", "/api/orders/{delivered}/changes/", {"kind": "amend", "clauses": "第 5 条"}, row(401, 201, 201, 404, 403, 403, 403)),
+    ("agree_change", "post", "/api/orders/{settled}/changes/{change}/agree/", {}, row(401, 403, 200, 404, 403, 403, 403)),
+    ("reject_change", "post", "/api/orders/{settled}/changes/{change}/reject/", {"reason": "不同意"}, row(401, 403, 200, 404, 403, 403, 403)),
+    ("withdraw_change", "post", "/api/orders/{settled}/changes/{change}/withdraw/", {}, row(401, 200, 403, 404, 403, 403, 403)),
     ("renewal", "post", "/api/orders/{settled}/renewal/", {"auto_renew": False}, row(401, 200, 403, 404, 403, 403, 403)),
     ("accept", "post", "/api/orders/{delivered}/accept/", None, row(401, 200, 403, 404, 403, 403, 403)),
     ("dispute", "post", "/api/orders/{delivered}/dispute/", "evidence", row(401, 201, 403, 404, 403, 403, 403)),
@@ -154,7 +159,9 @@ def world(listed, funded_buyer, seller, exchange_org):
             negotiations.quote(rounds[state], actor=seller, amount="120.00")
         if state == "countered":
             negotiations.counter(rounds[state], actor=funded_buyer, amount="100.00")
+    change = contracts.propose(settled, actor=funded_buyer, kind="amend", clauses="第 4 条")
     ids = {
+        "change": change.pk,
         "settled": settled.pk,
         "requested": rounds["requested"].pk,
         "quoted": rounds["quoted"].pk,
