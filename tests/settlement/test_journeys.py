@@ -105,7 +105,7 @@ def test_each_delivery_mode_from_order_to_payout(
     from django.utils import timezone
 
     clock.set_simulated_time(at=timezone.make_aware(datetime.combine(day, datetime.min.time())))
-    call_command("settle", "--date", day.isoformat(), verbosity=0)
+    call_command("settle", date=day.isoformat(), verbosity=0)  # as outside tools call it
     batch = PayoutBatch.objects.get(business_date=day)
     assert batch.status == "settled"
     body = api_client_for(settlement_operator).get(f"/api/batches/{day.isoformat()}/").json()

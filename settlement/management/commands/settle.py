@@ -14,6 +14,8 @@ from django.core.management.base import BaseCommand, CommandError
 from exchange.errors import RuleViolation
 from settlement.clearing import settle
 
+parse_day = date.fromisoformat
+
 
 class Command(BaseCommand):
     help = "Settle a working day's batch: pay each merchant its cleared orders of the day before."
@@ -26,6 +28,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, date=None, **options):
+        if isinstance(date, str):  # call_command("settle", date="2026-12-04")
+            try:
+                date = parse_day(date)
+            except ValueError as error:
+                raise CommandError(f"--date is a day, YYYY-MM-DD, not {date!r}") from error
         try:
             batch = settle(date, say=lambda line: self.stdout.write(line))
         except RuleViolation as error:
