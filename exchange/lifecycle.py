@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -282,6 +282,59 @@ def take_many(
         for handler in followers(model, action.name):
             handler(obj=obj, actor=actor, reason=reason(obj))
     return created
+
+
+def take_where(queryset: models.QuerySet, action: Action, *, data: dict | None = None) -> int:
+    """The exchange's own ``action`` on every row of ``queryset`` in a state it acts from, in two
+    set-based statements: its events (INSERT … SELECT) and the move (one UPDATE). For automated
+    steps over many rows (a settlement batch's orders): no person acts, so no per-row permission
+    to ask; the state rule is the WHERE clause. Runs inside the caller's transaction, which holds
+    the rows' locks. Returns how many moved.
+
+    Raises:
+        RuntimeError when the action is not the system's alone, outside a transaction, or when
+        followers would have to run per row.
+    """
+    if action.allowed is not by_system:
+        raise RuntimeError(f"take_where() takes system actions only, not {action.name!r}.")
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("lifecycle.take_where() must run inside the caller's transaction.")
+    model = queryset.model
+    if followers(model, action.name):
+        raise RuntimeError(f"{model._meta.label} {action.name!r} has followers: use take_many().")
+    sources = sorted(str(status) for status in action.sources)
+    if len(sources) != 1:
+        raise RuntimeError("take_where() moves rows from one state, for one event each.")
+    (source,) = sources
+    rows = queryset.filter(status=source).order_by().values("pk")
+    ids_sql, ids_params = rows.query.sql_with_params()
+    events = model._meta.get_field("events").related_model
+    table, subject = events._meta.db_table, events._meta.get_field("subject").column
+    now, moment = timezone.now(), clock.now()
+    target = str(action.target)
+    columns = [
+        subject,
+        "kind",
+        "from_status",
+        "to_status",
+        "actor_id",
+        "actor_name",
+        "reason",
+        "data",
+        "occurred_at",
+        "created_at",
+        "updated_at",
+    ]
+    payload = events._meta.get_field("data").get_db_prep_save(data or {}, connection)
+    stamp = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) "
+            f"SELECT moved.pk, %s, %s, %s, NULL, '', '', %s, %s, %s, %s "
+            f"FROM ({ids_sql}) moved",
+            [action.name, source, target, payload, *map(stamp, (moment, now, now)), *ids_params],
+        )
+    return model.objects.filter(pk__in=rows).update(status=target, updated_at=now)
 
 
 def record_event(

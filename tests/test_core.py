@@ -117,3 +117,17 @@ def test_api_docs_need_no_cdn():
     page = Client().get("/api/docs/").content.decode()
     assert "cdn" not in page.lower()
     assert "/static/drf_spectacular_sidecar/" in page
+
+
+def test_take_where_moves_only_rows_in_its_source_state_and_only_for_the_system(db):
+    import pytest as _pytest
+    from django.db import transaction
+
+    from exchange import lifecycle
+    from settlement.models import Order
+    from settlement.states import ORDER_LIFECYCLE
+
+    with transaction.atomic():
+        assert lifecycle.take_where(Order.objects.all(), ORDER_LIFECYCLE["settle"]) == 0
+        with _pytest.raises(RuntimeError):  # a person's action goes through take()
+            lifecycle.take_where(Order.objects.all(), ORDER_LIFECYCLE["pay"])

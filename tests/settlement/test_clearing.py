@@ -140,6 +140,9 @@ def test_the_next_working_day_pays_each_payee_once_and_registers_the_batch(
     batch = PayoutBatch.objects.get(business_date=date(2026, 9, 30))
     order.refresh_from_db()
     assert order.status == OrderStatus.SETTLED and order.batch == batch
+    settled = order.events.get(kind="settle")  # written set-based, as take() would have
+    assert (settled.from_status, settled.to_status, settled.actor) == ("cleared", "settled", None)
+    assert order.events.last() == settled
     paid = {line.payee.kind: line.money.to_api() for line in batch.lines.select_related("payee")}
     assert paid == {"merchant": "22932.50", "service_provider": "30.00"}
     assert batch.total == Money("22962.50")
