@@ -7,6 +7,8 @@ class SettlementConfig(AppConfig):
     verbose_name = _("Trading and settlement")
 
     def ready(self):
-        from settlement import reconcile
+        from exchange.registry import services as registry
+        from settlement import reconcile, services
 
         reconcile.register_checks()
+        registry.on_integrated(services.CONTRACT_SUBJECT, services.attach_certificate)

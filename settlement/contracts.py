@@ -16,7 +16,7 @@ from exchange import clock, lifecycle
 from exchange.errors import ConflictError, DuplicateError, PermissionDeniedError, RuleViolation
 from exchange.registry import services as registry
 from exchange.registry.models import Action as RegistryAction
-from settlement import permissions
+from settlement import permissions, services
 from settlement.models import (
     ChangeKind,
     Contract,
@@ -133,17 +133,14 @@ def agree(change: ContractChange, *, actor) -> ContractChange:
     change = ContractChange.objects.select_for_update().get(pk=change.pk)
     action = CHANGE_LIFECYCLE["agree"]
     lifecycle.check(change, action, actor=actor)
-    contract = (
-        Contract.objects.select_for_update()
-        .select_related("certificate")
-        .get(pk=change.contract_id)
-    )
+    contract = Contract.objects.select_for_update().get(pk=change.contract_id)
+    original = services.contract_certificate(contract.order)
     order = Order.objects.select_for_update().get(pk=contract.order_id)
     now = clock.now()
     if change.kind == ChangeKind.END_EARLY and change.ends_at is None:
         change.ends_at = now  # "when agreed"
     content = {
-        "contract": contract.certificate.number,
+        "contract": original.number,
         "order": order.pk,
         "change": change.kind,
         "clauses": change.clauses,
@@ -154,7 +151,7 @@ def agree(change: ContractChange, *, actor) -> ContractChange:
         "agreed_at": now.isoformat(),
     }
     change.certificate = registry.amend_certificate(
-        original=contract.certificate,
+        original=original,
         action=RegistryAction.CHANGE,
         reason=change.clauses[:500],
         actor=None,

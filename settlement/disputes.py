@@ -211,7 +211,7 @@ def decision_content(record: Dispute, order: Order) -> dict:
     exact split, the grounds and the digests of both sides' evidence."""
     return {
         "order": order.pk,
-        "contract": order.contract.certificate.number,
+        "contract": services.contract_certificate(order).number,
         "outcome": record.outcome,
         "refund": record.refund.to_api(),
         # What clearing passes on to the merchant and its fees: nothing after a refund in full.

@@ -232,11 +232,15 @@ class Contract(TimeStampedModel):
     formed_at = models.DateTimeField(_("formed at"))
     # Ended early by both parties' agreement: the buyer's access ends here (a ContractChange).
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True, editable=False)
+    # Sequenced with the order (formed_at), then issued when the log integrates it (batched):
+    # empty for the second or so in between.
     certificate = models.OneToOneField(
         "registry.Certificate",
         verbose_name=_("trade certificate"),
         on_delete=models.PROTECT,
         related_name="contract",
+        null=True,
+        blank=True,
     )
 
     class Meta:
@@ -245,7 +249,11 @@ class Contract(TimeStampedModel):
         ordering = ["-formed_at", "-id"]
 
     def __str__(self):
-        return self.certificate.number
+        return self.certificate.number if self.certificate else f"#{self.order_id}"
+
+    @property
+    def number(self) -> str | None:
+        return self.certificate.number if self.certificate_id else None
 
 
 class Negotiation(TimeStampedModel):

@@ -103,7 +103,7 @@ def receipt_pdf(*, order, lines) -> bytes:
     page.fact(_("Buyer's service fee"), format_amount(order.buyer_fee_amount, order.currency))
     page.fact(_("Total"), format_amount(order.total_amount, order.currency))
     page.fact(_("Status"), order.get_status_display())
-    page.fact(_("Contract"), order.contract.certificate.number)
+    page.fact(_("Contract"), order.contract.number or _("being registered"))
     if order.cleared_at:
         page.fact(_("Cleared"), timezone.localtime(order.cleared_at).strftime("%Y-%m-%d %H:%M"))
     for delivery in order.deliveries.all():

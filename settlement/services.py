@@ -185,26 +185,47 @@ def form_contract(
         placed_at=now,
     )
     terms = contract_terms(order, version) | (extra_terms or {})
-    (certificate,) = registry.issue_certificates(
-        [
-            registry.Registration(
-                kind=CertificateKind.TRADE,
-                registrant_name=settings.EXCHANGE_NAME,
-                registrant_credit_code=settings.EXCHANGE_CREDIT_CODE,
-                subject_type=CONTRACT_SUBJECT,
-                subject_id=order.pk,
-                subject_label=_("Contract of order %(order)s: %(product)s")
-                % {"order": order.pk, "product": version.name},
-                rights=[],
-                content=terms,
-            )
-        ]
+    contract = Contract.objects.create(order=order, terms=terms, formed_at=now)
+    # Sequenced here, without the log's lock; the integrator issues the certificate in a batch
+    # once this commits and attaches it to the contract (attach_certificate).
+    sequenced = registry.sequence(
+        registry.Registration(
+            kind=CertificateKind.TRADE,
+            registrant_name=settings.EXCHANGE_NAME,
+            registrant_credit_code=settings.EXCHANGE_CREDIT_CODE,
+            subject_type=CONTRACT_SUBJECT,
+            subject_id=order.pk,
+            subject_label=_("Contract of order %(order)s: %(product)s")
+            % {"order": order.pk, "product": version.name},
+            rights=[],
+            content=terms,
+        )
     )
-    Contract.objects.create(order=order, terms=terms, formed_at=now, certificate=certificate)
+    contract.refresh_from_db(fields=["certificate"])
     lifecycle.record_event(
-        order, kind="contract_formed", actor=actor, data={"certificate": certificate.number}
+        order,
+        kind="contract_formed",
+        actor=actor,
+        data={"registration": sequenced.pk, "certificate": contract.number},
     )
     return order
+
+
+def contract_certificate(order: Order):
+    """The order's trade certificate, integrating the log's queue first if it is still in it
+    (for a decision, a change or a renewal that registers against the contract)."""
+    contract = Contract.objects.select_related("certificate").get(order=order)
+    if contract.certificate is None:
+        registry.integrate_pending()
+        contract.refresh_from_db(fields=["certificate"])
+    return contract.certificate
+
+
+def attach_certificate(order_id: int, certificate) -> None:
+    """The log integrated a contract's registration: the contract carries its certificate."""
+    Contract.objects.filter(order_id=order_id, certificate__isnull=True).update(
+        certificate=certificate
+    )
 
 
 def contract_terms(order: Order, version) -> dict:

@@ -88,7 +88,9 @@ def renew(order: Order) -> Order:
         scenario=order.scenario,
         quantity=order.quantity,
         unit_price=order.plan.price_amount,
-        extra_terms={"renews": {"order": order.pk, "contract": order.contract.certificate.number}},
+        extra_terms={
+            "renews": {"order": order.pk, "contract": services.contract_certificate(order).number}
+        },
     )
     renewal.renewal_of = order
     renewal.save(update_fields=["renewal_of", "updated_at"])

@@ -85,10 +85,15 @@ def order_new(request, plan_pk):
         except DomainError as error:
             show_refusal(request, error, form)
         else:
+            order.contract.refresh_from_db(fields=["certificate"])  # integrated on commit
+            number = order.contract.number
             messages.success(
                 request,
                 _("Order %(order)s placed: the contract is formed and registered (%(number)s).")
-                % {"order": order.pk, "number": order.contract.certificate.number},
+                % {"order": order.pk, "number": number}
+                if number
+                else _("Order %(order)s placed: the contract is formed; its registration follows.")
+                % {"order": order.pk},
             )
             return redirect("settlement:order", pk=order.pk)
     context = {

@@ -44,6 +44,15 @@ def _flush_may_empty_the_registry():
 
 
 @pytest.fixture(autouse=True)
+def _registry_integrates_at_once(request, settings):
+    """Inside a test's rolled-back transaction nothing commits, so the log's integrator (sent on
+    commit) never runs: contracts are integrated at once unless a test asks for the batched
+    integration (``@pytest.mark.batched_registry``, with transactions that commit)."""
+    if "batched_registry" not in {m.name for m in request.node.iter_markers()}:
+        settings.REGISTRY_INTEGRATION = "immediate"
+
+
+@pytest.fixture(autouse=True)
 def _services_required(request):
     """Integration and PostgreSQL tests fail loudly when their services are not configured.
 

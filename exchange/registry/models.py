@@ -140,6 +140,53 @@ class Certificate(AppendOnlyModel):
         return json.loads(self.content)
 
 
+class SequencedRegistration(models.Model):
+    """A first registration queued for the log (Tessera's sequencing): written inside the caller's
+    transaction without the log's head lock, then integrated with the others queued since, in one
+    append under one signed checkpoint (``services.integrate_pending``), which issues its
+    certificate (number, log entry, proof). The id is the order of integration."""
+
+    kind = models.CharField(_("kind"), max_length=2, choices=CertificateKind.choices)
+    registrant_name = models.CharField(_("registrant"), max_length=200)
+    registrant_credit_code = models.CharField(_("registrant's credit code"), max_length=18)
+    subject_type = models.CharField(_("subject type"), max_length=60)
+    subject_id = models.PositiveBigIntegerField(_("subject id"))
+    subject_label = models.CharField(_("subject"), max_length=300)
+    rights = models.JSONField(_("rights"), default=list)
+    content = models.JSONField(_("content"))
+    valid_until = models.DateTimeField(_("valid until"), null=True, blank=True)
+    sequenced_at = models.DateTimeField(_("sequenced at"))
+    certificate = models.OneToOneField(
+        Certificate,
+        verbose_name=_("certificate"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sequenced",
+    )
+
+    class Meta:
+        verbose_name = _("sequenced registration")
+        verbose_name_plural = _("sequenced registrations")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "subject_type", "subject_id"],
+                name="registry_sequenced_one_per_subject",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["id"],
+                condition=models.Q(certificate__isnull=True),
+                name="registry_sequenced_pending_idx",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.subject_type}:{self.subject_id}"
+
+
 class CertificateSequence(models.Model):
     """The running number of each kind of certificate in each year (row-locked when drawn)."""
 

@@ -29,6 +29,7 @@ from exchange.registry.models import (
     CertificateSequence,
     RegisteredData,
     Right,
+    SequencedRegistration,
 )
 from exchange.registry.numbers import certificate_number
 from exchange.registry.states import CERTIFICATE_LIFECYCLE
@@ -130,6 +131,15 @@ def issue_certificates(registrations: Sequence[Registration]) -> list[Certificat
         _check_names(registration)
     # The log's lock first: issuers queue on one row, so numbers of any kind never deadlock.
     log.lock_head()
+    # Registrations sequenced before this one enter the log first, in the same append.
+    queued = list(
+        SequencedRegistration.objects.select_for_update()
+        .filter(certificate__isnull=True)
+        .order_by("id")[:INTEGRATION_BATCH]
+    )
+    registrations = [*(_registration_of(row) for row in queued), *registrations]
+    if not registrations:
+        return []
     now = clock.now()
     certificates = []
     for registration in registrations:
@@ -172,7 +182,93 @@ def issue_certificates(registrations: Sequence[Registration]) -> list[Certificat
             raise DuplicateError(
                 _("This subject is already registered."), code="already_registered"
             ) from error
-    return certificates
+    for row, certificate in zip(queued, certificates, strict=False):
+        row.certificate = certificate
+        row.save(update_fields=["certificate"])
+        for handler in _INTEGRATED.get(row.subject_type, ()):
+            handler(row.subject_id, certificate)
+    return certificates[len(queued) :]
+
+
+# --- sequencing (Tessera-style): queue now, integrate in batches ---------------------------------
+
+# Most entries one integration appends under one checkpoint.
+INTEGRATION_BATCH = 1000
+_INTEGRATED: dict[str, list] = {}
+
+
+def on_integrated(subject_type: str, handler) -> None:
+    """Call ``handler(subject_id, certificate)`` when a sequenced registration of
+    ``subject_type`` gets its certificate (the domain apps attach it to their subject)."""
+    _INTEGRATED.setdefault(subject_type, []).append(handler)
+
+
+def sequence(registration: Registration) -> SequencedRegistration:
+    """Queue a first registration for the log inside the caller's transaction, without the log's
+    head lock: the integrator (``integrate_pending``, sent when the transaction commits, and beat
+    each minute) issues its certificate with the others queued since, in one append under one
+    checkpoint, usually within a second. ``REGISTRY_INTEGRATION = "immediate"`` integrates it at
+    once instead (the log's lock is then held until the caller commits).
+
+    Raises:
+        RuleViolation ``control_character``; DuplicateError ``already_registered``.
+    """
+    from exchange.registry.tasks import integrate
+    from exchange.tasks import enqueue_on_commit
+
+    if registration.original is not None:
+        raise ValueError("only first registrations are sequenced; amendments append at once")
+    _check_names(registration)
+    try:
+        with transaction.atomic():
+            row = SequencedRegistration.objects.create(
+                kind=registration.kind,
+                registrant_name=registration.registrant_name,
+                registrant_credit_code=registration.registrant_credit_code,
+                subject_type=registration.subject_type,
+                subject_id=registration.subject_id,
+                subject_label=registration.subject_label,
+                rights=list(registration.rights),
+                content=registration.content,
+                valid_until=registration.valid_until,
+                sequenced_at=clock.now(),
+            )
+    except IntegrityError as error:
+        raise DuplicateError(
+            _("This subject is already registered."), code="already_registered"
+        ) from error
+    if settings.REGISTRY_INTEGRATION == "immediate":
+        integrate_pending()
+        row.refresh_from_db()
+    else:
+        enqueue_on_commit(integrate)
+    return row
+
+
+@transaction.atomic
+def integrate_pending() -> int:
+    """Integrate the sequenced registrations still waiting (up to ``INTEGRATION_BATCH``): their
+    certificates, one append, one signed checkpoint. Returns how many."""
+    waiting = SequencedRegistration.objects.filter(certificate__isnull=True)
+    if not waiting.exists():
+        return 0
+    before = waiting.count()
+    issue_certificates([])
+    return before - waiting.count()
+
+
+def _registration_of(row: SequencedRegistration) -> Registration:
+    return Registration(
+        kind=row.kind,
+        registrant_name=row.registrant_name,
+        registrant_credit_code=row.registrant_credit_code,
+        subject_type=row.subject_type,
+        subject_id=row.subject_id,
+        subject_label=row.subject_label,
+        rights=list(row.rights),
+        content=row.content,
+        valid_until=row.valid_until,
+    )
 
 
 def issue_certificate(**registration) -> Certificate:

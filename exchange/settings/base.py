@@ -284,6 +284,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "settlement.settle",
         "schedule": crontab(hour=9, minute=0),
     },
+    # Every minute: registrations sequenced but not yet in the log are integrated (a safety net:
+    # each sequencing transaction sends the integrator when it commits).
+    "integrate-registrations": {
+        "task": "registry.integrate",
+        "schedule": crontab(),
+    },
     # Every ten minutes: ledger days that have ended are sealed into the certificate log.
     "seal-ledger-days": {
         "task": "ledger.seal_days",
@@ -388,6 +394,10 @@ MERCHANT_REVIEW_SLA_DAYS = env.int("MERCHANT_REVIEW_SLA_DAYS", default=5)
 MERCHANT_AGREEMENT_TERM_MONTHS = env.int("MERCHANT_AGREEMENT_TERM_MONTHS", default=36)
 # A registration certificate is valid one year, renewable (DOMAIN.md §6, one published rule).
 CERTIFICATE_VALID_DAYS = env.int("CERTIFICATE_VALID_DAYS", default=365)
+# Trade contracts are sequenced in the order's transaction and integrated into the log in batches
+# ("batched", Tessera-style: no order waits on the log's head lock); "immediate" appends each one
+# in its own transaction (the tests' default, where no transaction commits).
+REGISTRY_INTEGRATION = env("REGISTRY_INTEGRATION", default="batched")
 # The exchange as a party: it registers its own sealed ledger days (a simulated, well-formed code).
 EXCHANGE_NAME = env("EXCHANGE_NAME", default="上海数据交易所（模拟）")
 EXCHANGE_CREDIT_CODE = env("EXCHANGE_CREDIT_CODE", default="91310115MA7ALBR13K")

@@ -202,7 +202,7 @@ class OrderSerializer(ModelSerializer):
 
     def get_certificate(self, order) -> str | None:
         contract = getattr(order, "contract", None)
-        return contract.certificate.number if contract else None
+        return contract.number if contract else None
 
     def get_subscription(self, order) -> str | None:
         """A subscription's standing: not_started, renews, ends, renewed, lapsed or ended."""
