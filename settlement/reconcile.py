@@ -1,14 +1,17 @@
 """Reconciliation of trading (registered with the ledger's ``reconcile``): every order's money is
 where its state says, each buyer's escrow holds exactly what its paid orders hold, every cleared
 order's lines are its hold, every payout equals its batch's lines, what waits in payout accounts is
-what the unsettled cleared orders left there, and every batch's log entry verifies."""
+what the unsettled cleared orders left there, every batch's log entry verifies, and every contract
+has reached the certificate log."""
 
 from collections import defaultdict
+from datetime import timedelta
 
+from exchange import clock
 from exchange.ledger import reconcile as ledger_reconcile
 from exchange.ledger.models import Account, AccountPurpose, Transfer, TransferKind
 from exchange.money import Money
-from settlement.models import Order, Payment
+from settlement.models import Contract, Order, Payment
 from settlement.states import CLEARED, HELD, RELEASED, OrderStatus
 
 # The lines that take an order's hold out of escrow: together they are its total.
@@ -18,6 +21,24 @@ TAKEN_FROM_ESCROW = ("value", "buyer_fee", "refund")
 def register_checks() -> None:
     ledger_reconcile.register("orders and escrow", check_orders)
     ledger_reconcile.register("clearing and payouts", check_payouts)
+    ledger_reconcile.register("contracts in the log", check_contracts)
+
+
+# A contract's registration waits for the log's integrator at most this long (it runs on commit
+# and each minute).
+INTEGRATION_GRACE = timedelta(minutes=5)
+
+
+def check_contracts(report: ledger_reconcile.Report, say) -> None:
+    """Every contract formed before the grace period carries its certificate in the log."""
+    waiting = Contract.objects.filter(
+        certificate__isnull=True, formed_at__lt=clock.now() - INTEGRATION_GRACE
+    ).values_list("order_id", flat=True)
+    for order_id in waiting.order_by("order_id")[:20]:
+        report.problems.append(
+            f"order {order_id}: its contract is still not in the certificate log "
+            f"(is the registry.integrate task running?)"
+        )
 
 
 def check_orders(report: ledger_reconcile.Report, say) -> None:

@@ -82,3 +82,19 @@ def test_an_order_does_not_wait_for_the_logs_head_lock(listed, funded_buyer):
     assert inside < 5, f"the order's transaction waited {inside:.1f} s on the log"
     contract = Contract.objects.select_related("certificate").get(order=order)
     assert contract.certificate is not None and verify_certificate(contract.certificate).ok
+
+
+def test_reconcile_names_a_contract_the_integrator_left_behind(listed, funded_buyer):
+    from datetime import timedelta
+
+    from exchange import clock
+    from exchange.ledger.reconcile import reconcile
+
+    order = place(funded_buyer, listed)  # committed: the integrator ran
+    assert reconcile().ok
+    # as if the integrator had never run for it: the contract without its certificate
+    Contract.objects.filter(order=order).update(certificate=None)
+    assert reconcile().ok  # within the grace period
+    clock.set_simulated_time(at=clock.now() + timedelta(minutes=10))
+    report = reconcile()
+    assert any(f"order {order.pk}: its contract is still not" in p for p in report.problems)
