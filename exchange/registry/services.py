@@ -118,7 +118,6 @@ def _utc(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-@transaction.atomic
 def issue_certificates(registrations: Sequence[Registration]) -> list[Certificate]:
     """Issue certificates for ``registrations``: one log append, one signed checkpoint.
 
@@ -127,6 +126,13 @@ def issue_certificates(registrations: Sequence[Registration]) -> list[Certificat
         InvalidTransition (409) when an amendment follows a cancellation or revocation;
         RuleViolation ``control_character`` when a name holds an invisible character.
     """
+    return _issue(registrations)[1]
+
+
+@transaction.atomic
+def _issue(registrations: Sequence[Registration]) -> tuple[int, list[Certificate]]:
+    """``issue_certificates``, after the sequenced registrations waiting: how many of those it
+    integrated, and the certificates of ``registrations``."""
     for registration in registrations:
         _check_names(registration)
     # The log's lock first: issuers queue on one row, so numbers of any kind never deadlock.
@@ -139,7 +145,7 @@ def issue_certificates(registrations: Sequence[Registration]) -> list[Certificat
     )
     registrations = [*(_registration_of(row) for row in queued), *registrations]
     if not registrations:
-        return []
+        return 0, []
     now = clock.now()
     certificates = []
     for registration in registrations:
@@ -184,10 +190,11 @@ def issue_certificates(registrations: Sequence[Registration]) -> list[Certificat
             ) from error
     for row, certificate in zip(queued, certificates, strict=False):
         row.certificate = certificate
-        row.save(update_fields=["certificate"])
         for handler in _INTEGRATED.get(row.subject_type, ()):
             handler(row.subject_id, certificate)
-    return certificates[len(queued) :]
+    if queued:
+        SequencedRegistration.objects.bulk_update(queued, ["certificate"])
+    return len(queued), certificates[len(queued) :]
 
 
 # --- sequencing (Tessera-style): queue now, integrate in batches ---------------------------------
@@ -245,16 +252,12 @@ def sequence(registration: Registration) -> SequencedRegistration:
     return row
 
 
-@transaction.atomic
 def integrate_pending() -> int:
     """Integrate the sequenced registrations still waiting (up to ``INTEGRATION_BATCH``): their
     certificates, one append, one signed checkpoint. Returns how many."""
-    waiting = SequencedRegistration.objects.filter(certificate__isnull=True)
-    if not waiting.exists():
+    if not SequencedRegistration.objects.filter(certificate__isnull=True).exists():
         return 0
-    before = waiting.count()
-    issue_certificates([])
-    return before - waiting.count()
+    return _issue([])[0]
 
 
 def _registration_of(row: SequencedRegistration) -> Registration:
