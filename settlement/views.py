@@ -146,6 +146,8 @@ def _order_page(request, order, **forms) -> dict:
     ]
     access = GatewayAccess.objects.filter(order=order).first()
     computing = next((d for d in delivered if d.mode == DeliveryMode.PRIVACY_COMPUTING), None)
+    subscription = subscriptions.state_of(order)
+    changes = _changes_seen(request.user, order)
     context = {
         "order": order,
         "events": order.events.all(),
@@ -183,18 +185,17 @@ def _order_page(request, order, **forms) -> dict:
         "query_form": QueryForm() if computing and live else None,
         "buyer_side": buyer_side,
         "min_group_rows": settings.PRIVACY_MIN_GROUP_ROWS,
-        "subscription": subscriptions.state_of(order),
-        "changes": _changes_seen(request.user, order),
+        "subscription": subscription,
+        "changes": changes,
         "change_form": ChangeForm(
             scenarios=order.listing.product.registered_version.scenarios.exclude(
                 pk=order.scenario_id
             )
         )
-        if _may_propose(request.user, order)
+        if _may_propose(request.user, order, changes)
         else None,
         "renewal_notice": settings.RENEWAL_NOTICE_DAYS,
-        "may_change_renewal": buyer_side
-        and subscriptions.state_of(order) in ("not_started", "renews", "ends"),
+        "may_change_renewal": buyer_side and subscription in ("not_started", "renews", "ends"),
     }
     context.update(forms)
     return context
@@ -305,12 +306,17 @@ def order_gateway_key(request, pk):
 def _changes_seen(user, order) -> list:
     """The contract's changes with the actions this viewer may take on each."""
     changes = ContractChange.objects.filter(contract__order=order).select_related(
-        "certificate", "scenario", "proposed_by"
+        "certificate",
+        "scenario",
+        "proposed_by",
+        "contract__order__buyer",
+        "contract__order__merchant",
     )
     return [(change, CHANGE_LIFECYCLE.available(user, change)) for change in changes]
 
 
-def _may_propose(user, order) -> bool:
+def _may_propose(user, order, changes) -> bool:
+    """A party of a live contract, with no proposal open (``changes``: _changes_seen)."""
     contract = getattr(order, "contract", None)
     return (
         contract is not None
@@ -320,7 +326,7 @@ def _may_propose(user, order) -> bool:
             permissions.acts_for_buyer(user, order.buyer)
             or permissions.acts_for_merchant(user, order.merchant)
         )
-        and not ContractChange.objects.filter(contract=contract, status="proposed").exists()
+        and not any(change.status == "proposed" for change, _actions in changes)
     )
 
 

@@ -57,6 +57,22 @@ from settlement.api.serializers import (
 )
 from settlement.models import ContractChange, GatewayAccess
 
+
+def _offer_named(data: dict):
+    """The listing (by its catalogue entry's id), plan and scenario an order or a quote request
+    names; each one not found is refused on its field."""
+    entry = CatalogEntry.objects.filter(pk=data["listing"]).first()
+    if entry is None:
+        raise RuleViolation("No catalogue entry has this id.", code="not_found", field="listing")
+    plan = ListingPlan.objects.filter(pk=data["plan"]).first()
+    if plan is None:
+        raise RuleViolation("No plan has this id.", code="not_found", field="plan")
+    scenario = Scenario.objects.filter(code=data["scenario"]).first()
+    if scenario is None:
+        raise RuleViolation("No scenario has this code.", code="not_found", field="scenario")
+    return entry.listing, plan, scenario
+
+
 CHANGE_PARAMETER = OpenApiParameter(
     "change", OpenApiTypes.INT, OpenApiParameter.PATH, description="The change's id."
 )
@@ -78,20 +94,10 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def create(self, request):
         data = PlaceOrderSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        entry = CatalogEntry.objects.filter(pk=data.validated_data["listing"]).first()
-        if entry is None:
-            raise RuleViolation(
-                "No catalogue entry has this id.", code="not_found", field="listing"
-            )
-        plan = ListingPlan.objects.filter(pk=data.validated_data["plan"]).first()
-        if plan is None:
-            raise RuleViolation("No plan has this id.", code="not_found", field="plan")
-        scenario = Scenario.objects.filter(code=data.validated_data["scenario"]).first()
-        if scenario is None:
-            raise RuleViolation("No scenario has this code.", code="not_found", field="scenario")
+        listing, plan, scenario = _offer_named(data.validated_data)
         order = services.place_order(
             actor=request.user,
-            listing=entry.listing,
+            listing=listing,
             plan=plan,
             scenario=scenario,
             quantity=data.validated_data["quantity"],
@@ -375,20 +381,10 @@ class NegotiationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def create(self, request):
         data = QuoteRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        entry = CatalogEntry.objects.filter(pk=data.validated_data["listing"]).first()
-        if entry is None:
-            raise RuleViolation(
-                "No catalogue entry has this id.", code="not_found", field="listing"
-            )
-        plan = ListingPlan.objects.filter(pk=data.validated_data["plan"]).first()
-        if plan is None:
-            raise RuleViolation("No plan has this id.", code="not_found", field="plan")
-        scenario = Scenario.objects.filter(code=data.validated_data["scenario"]).first()
-        if scenario is None:
-            raise RuleViolation("No scenario has this code.", code="not_found", field="scenario")
+        listing, plan, scenario = _offer_named(data.validated_data)
         negotiation = negotiations.request_quote(
             actor=request.user,
-            listing=entry.listing,
+            listing=listing,
             plan=plan,
             scenario=scenario,
             requirements=data.validated_data["requirements"],
