@@ -5,16 +5,22 @@
 
 On a throw-away PostgreSQL database it measures, in one run:
 
-1. a whole order's path, one order at a time, through the services the pages and the API call:
-   place (the contract registered in the certificate log), pay (the escrow hold), deliver (a file
-   package checked and stored), accept, and clear (the hold posted with its fees and subsidies in
-   one linked chain); orders per second;
+1. a whole order's path through the services the pages and the API call: place (the contract
+   registered in the certificate log), pay (the escrow hold), deliver (a file package checked and
+   stored), accept, and clear (the hold posted with its fees and subsidies in one linked chain):
+   a. one order at a time (``--single``, default 1,000), each step its own transaction, as a
+      buyer clicking through the pages;
+   b. ``--orders`` orders through the batch paths (``place_orders``, ``pay_orders``,
+      ``deliver_orders``, ``accept_orders``, ``clear_orders``), ``--batch`` orders per
+      transaction: the same rules, fees, ledger transfers and log entries, each step one
+      transaction for the batch (as the simulation and a bulk buyer's API client drive them);
 2. the T+1 settlement batch of all those orders (``clearing.settle``): orders settled per second;
 3. django-hordak recording one bare balanced transfer per commit, and the raw-SQL floor (a
    two-row journal insert per commit), with bench_ledger.py's phases, in the same database.
 
 Targets (issue 10): a whole order's path faster per order than hordak records one bare committed
-transfer; settlement batches at least 10× hordak's committed transfer rate.
+transfer (the batch path's orders/s against hordak's transfers/s); settlement batches at least
+10× hordak's committed transfer rate.
 """
 
 import argparse
@@ -24,15 +30,16 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-QUICK = {"orders": 300, "transfers": 300}
-FULL = {"orders": 100_000, "transfers": 2_000}
+QUICK = {"orders": 2_000, "single": 200, "transfers": 300}
+FULL = {"orders": 100_000, "single": 1_000, "transfers": 2_000}
+BATCH = 1_000
 
 
 def phase_orders(args) -> dict:
@@ -101,7 +108,7 @@ def phase_orders(args) -> dict:
     deposit = bank.request_deposit(
         actor=buyer,
         organisation=buyer_org,
-        amount=Money(str(3100 * (args.count + 10))),
+        amount=Money(str(3100 * (args.count + args.single + 10))),
         key="bench",
     )
     if bank.request_of(deposit).is_open:
@@ -117,33 +124,58 @@ def phase_orders(args) -> dict:
         deliveries.deliver(order, actor=seller, upload=ContentFile(package, name="data.csv"))
         services.accept_order(order, actor=buyer)  # clearing runs once this commits (eager)
 
+    def many(first: int, count: int) -> None:
+        request = services.OrderRequest(buyer, listing, plan, scenario)
+        orders = services.place_orders([request] * count)
+        services.pay_orders(
+            [
+                services.PaymentRequest(order, buyer, f"pay-{first + number}")
+                for number, order in enumerate(orders)
+            ],
+            respond=lambda paid: {},
+        )
+        deliveries.deliver_orders(
+            orders, actor=seller, upload=ContentFile(package, name="data.csv")
+        )
+        services.accept_orders([(order, buyer) for order in orders])  # clear_orders on commit
+
+    def timed(label: str, total: int, step, size: int) -> float:
+        started, done = time.perf_counter(), 0
+        while done < total:
+            step(done, min(size, total - done))
+            done += min(size, total - done)
+            if args.progress and (done % max(size, total // 10) == 0 or done == total):
+                rate = done / (time.perf_counter() - started)
+                print(f"  {label}: {done:,} orders, {rate:,.0f}/s", flush=True)
+        return time.perf_counter() - started
+
     for number in range(-5, 0):  # warm-up: imports, plans, first queries
         one(number)
-    started = time.perf_counter()
-    for number in range(args.count):
-        one(number)
-        if args.progress and (number + 1) % max(1, args.count // 20) == 0:
-            elapsed = time.perf_counter() - started
-            print(f"  {number + 1:,} orders, {(number + 1) / elapsed:,.0f}/s", flush=True)
-    ordering = time.perf_counter() - started
+    many(-1_000_000, 5)
+    single = timed("one at a time", args.single, lambda first, _n: one(first), 1)
+    batched = timed(
+        "batch paths", args.count, lambda first, n: many(args.single + first, n), args.batch
+    )
     day = clock.add_working_days(clock.today(), 1)
     clock.set_simulated_time(at=timezone.make_aware(datetime.combine(day, datetime.min.time())))
     started = time.perf_counter()
     batch = clearing.settle()
     settling = time.perf_counter() - started
     settled = batch.orders.count()
-    assert settled == args.count + 5, (settled, args.count)
+    assert settled == args.count + args.single + 10, (settled, args.count)
     from exchange.ledger.reconcile import reconcile
 
     report = reconcile()
     assert report.ok, report.problems[:3]
     return {
+        "single": args.single,
+        "single_seconds": single,
         "count": args.count,
-        "seconds": ordering,
+        "seconds": batched,
+        "batch": args.batch,
         "settled": settled,
         "settle_seconds": settling,
         "reconciled": report.summary(),
-        "timedelta": str(timedelta(seconds=round(ordering))),
     }
 
 
@@ -152,13 +184,15 @@ def phase_main(argv: list[str]) -> None:
     parser.add_argument("name", choices=["orders"])
     parser.add_argument("--result", type=Path, required=True)
     parser.add_argument("--count", type=int, default=0)
+    parser.add_argument("--single", type=int, default=0)
+    parser.add_argument("--batch", type=int, default=BATCH)
     parser.add_argument("--tag", default="")
     parser.add_argument("--progress", action="store_true")
     args = parser.parse_args(argv)
     args.result.write_text(json.dumps(phase_orders(args)))
 
 
-def run_orders(folder: Path, database: str, count: int, media: Path) -> dict:
+def run_orders(folder: Path, database: str, sizes: dict, media: Path) -> dict:
     result = folder / "orders.json"
     environment = {
         **os.environ,
@@ -171,7 +205,8 @@ def run_orders(folder: Path, database: str, count: int, media: Path) -> dict:
     }
     environment.pop("CELERY_BROKER_URL", None)
     command = [sys.executable, __file__, "phase", "orders", "--result", str(result)]
-    command += ["--count", str(count), "--progress"]
+    command += ["--count", str(sizes["orders"]), "--single", str(sizes["single"])]
+    command += ["--batch", str(sizes["batch"]), "--progress"]
     subprocess.run(command, cwd=ROOT, env=environment, check=True)
     return json.loads(result.read_text())
 
@@ -179,7 +214,9 @@ def run_orders(folder: Path, database: str, count: int, media: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a short run (seconds)")
-    parser.add_argument("--orders", type=int, help="orders through the services")
+    parser.add_argument("--orders", type=int, help="orders through the batch paths")
+    parser.add_argument("--single", type=int, help="orders one at a time")
+    parser.add_argument("--batch", type=int, default=BATCH, help="orders per batch transaction")
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
     args = parser.parse_args()
     try:
@@ -193,16 +230,21 @@ def main() -> None:
     from throwaway import create_database, drop_database
 
     sizes = dict(QUICK if args.quick else FULL)
-    if args.orders:
-        sizes["orders"] = args.orders
+    for name in ("orders", "single"):
+        if getattr(args, name) is not None:
+            sizes[name] = getattr(args, name)
+    sizes["batch"] = args.batch
     name = create_database(args.postgres)
     database = f"{args.postgres}/{name}"
     try:
         with tempfile.TemporaryDirectory(prefix="bench-settlement-") as folder:
             folder = Path(folder)
             print(f"PostgreSQL database {name}: migrating, then", flush=True)
-            print(f"(1, 2) {sizes['orders']:,} orders through the services, then settled...")
-            ours = run_orders(folder, database, sizes["orders"], folder / "media")
+            print(
+                f"(1, 2) {sizes['single']:,} orders one at a time and {sizes['orders']:,} through "
+                f"the batch paths ({sizes['batch']:,} a transaction), then settled..."
+            )
+            ours = run_orders(folder, database, sizes, folder / "media")
             print(f"(3) hordak and the floor, {sizes['transfers']:,} transfers each...")
             bench_ledger.checkpoint(database)
             hordak = bench_ledger.run(folder, database, "hordak", count=sizes["transfers"], tag="s")
@@ -210,21 +252,26 @@ def main() -> None:
             floor = bench_ledger.run(folder, database, "floor", count=sizes["transfers"], tag="s")
     finally:
         drop_database(args.postgres, name)
+    single = ours["single"] / ours["single_seconds"] if ours["single"] else 0.0
     orders = ours["count"] / ours["seconds"]
     settled = ours["settled"] / ours["settle_seconds"]
     hordak_rate = bench_ledger.rate(hordak)
     floor_rate = bench_ledger.rate(floor)
     print()
-    print(f"orders (place, pay, deliver, accept, clear)  {orders:10,.1f}/s   "
-          f"{ours['count']:,} orders in {ours['seconds']:.1f} s")  # fmt: skip
-    print(f"settlement batch                             {settled:10,.1f} orders/s   "
+    print("a whole order: place, pay, deliver, accept, clear")
+    print(f"  one at a time                          {single:10,.1f} orders/s   "
+          f"{ours['single']:,} in {ours['single_seconds']:.1f} s")  # fmt: skip
+    print(f"  batch paths, {ours['batch']:,} per transaction     {orders:10,.1f} orders/s   "
+          f"{ours['count']:,} in {ours['seconds']:.1f} s")  # fmt: skip
+    print(f"settlement batch                         {settled:10,.1f} orders/s   "
           f"{ours['settled']:,} in {ours['settle_seconds']:.2f} s")  # fmt: skip
-    print(f"hordak, one bare transfer per commit          {hordak_rate:10,.1f}/s")
-    print(f"raw SQL floor, two rows per commit            {floor_rate:10,.1f}/s")
+    print(f"hordak, one bare transfer per commit     {hordak_rate:10,.1f}/s")
+    print(f"raw SQL floor, two rows per commit       {floor_rate:10,.1f}/s")
     print(f"{ours['reconciled']}")
     print()
-    print(f"a whole order vs one hordak transfer: {orders / hordak_rate:.2f}× "
-          f"(target ≥ 1×: {bench_ledger.met(orders >= hordak_rate)})")  # fmt: skip
+    print(f"a whole order (batch paths) vs one hordak transfer: {orders / hordak_rate:.2f}× "
+          f"(target ≥ 1×: {bench_ledger.met(orders >= hordak_rate)}); "
+          f"one at a time: {single / hordak_rate:.2f}×")  # fmt: skip
     print(f"settlement vs hordak: {settled / hordak_rate:.1f}× "
           f"(target ≥ 10×: {bench_ledger.met(settled >= 10 * hordak_rate)})")  # fmt: skip
 

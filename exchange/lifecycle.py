@@ -241,14 +241,16 @@ def take_many(
     objs: Sequence[models.Model],
     action: Action,
     *,
-    actor,
+    actor=None,
+    actors: Sequence | None = None,
     reason: Callable[[models.Model], str] = lambda obj: "",
     data: Callable[[models.Model], dict] = lambda obj: {},
     also_save: tuple[str, ...] = (),
 ) -> list:
     """``take`` on many objects of one model at once, each already read with its row lock in the
-    caller's transaction: one UPDATE and one INSERT of events for all. ``reason`` and ``data``
-    give each object's. Checks every object before moving any.
+    caller's transaction: one UPDATE and one INSERT of events for all. ``actor`` takes them all,
+    or ``actors`` gives each object's; ``reason`` and ``data`` give each object's. Checks every
+    object before moving any.
 
     Raises:
         PermissionDeniedError (403); InvalidTransition (409).
@@ -257,7 +259,10 @@ def take_many(
         raise RuntimeError("lifecycle.take_many() must run inside the caller's transaction.")
     if not objs:
         return []
-    for obj in objs:
+    actors = list(actors) if actors is not None else [actor] * len(objs)
+    if len(actors) != len(objs):
+        raise ValueError("take_many() needs one actor per object.")
+    for obj, actor in zip(objs, actors, strict=True):
         check(obj, action, actor=actor)
     model = type(objs[0])
     moves = []
@@ -275,10 +280,10 @@ def take_many(
         model.objects.filter(pk__in=pks).update(**dict(zip(fields, values, strict=True)))
     rows = [
         _event_row(obj, action.name, actor, reason(obj), data(obj), from_status, to_status, moment)
-        for obj, from_status, to_status in moves
+        for (obj, from_status, to_status), actor in zip(moves, actors, strict=True)
     ]
     created = type(rows[0]).objects.bulk_create(rows)
-    for obj in objs:
+    for obj, actor in zip(objs, actors, strict=True):
         for handler in followers(model, action.name):
             handler(obj=obj, actor=actor, reason=reason(obj))
     return created
@@ -361,6 +366,19 @@ def record_event(
     )
     event.save()
     return event
+
+
+def record_events(notes: Sequence[tuple[models.Model, str, Any, dict]]) -> list:
+    """``record_event`` for many objects of one model in one INSERT: ``(obj, kind, actor,
+    data)`` each, at the object's current status."""
+    if not notes:
+        return []
+    moment = clock.now()
+    rows = [
+        _event_row(obj, kind, actor, "", data, obj.status, obj.status, moment)
+        for obj, kind, actor, data in notes
+    ]
+    return type(rows[0]).objects.bulk_create(rows)
 
 
 def _move(action: Action, obj: models.Model) -> tuple:

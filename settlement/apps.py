@@ -11,4 +11,4 @@ class SettlementConfig(AppConfig):
         from settlement import reconcile, services
 
         reconcile.register_checks()
-        registry.on_integrated(services.CONTRACT_SUBJECT, services.attach_certificate)
+        registry.on_integrated(services.CONTRACT_SUBJECT, services.attach_certificates)

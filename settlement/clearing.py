@@ -116,7 +116,10 @@ def subsidised(organisation: Organisation) -> bool:
 def assessor_of(order: Order) -> Organisation | None:
     """The third-party firm whose reviewer approved the product's compliance assessment, if the
     exchange's own staff did not."""
-    version_id = order.contract.terms["product"]["version"]
+    return _assessor_of_version(order.contract.terms["product"]["version"])
+
+
+def _assessor_of_version(version_id: int) -> Organisation | None:
     review = (
         Review.objects.filter(
             version_id=version_id, stage=ReviewStage.COMPLIANCE, decision="approve"
@@ -143,21 +146,71 @@ class Line:
     rule: str
 
 
-def lines_for(order: Order) -> list[Line]:
-    """The clearing lines of an accepted order, by the rules in settings (nothing written)."""
+class Lookups:
+    """What clearing reads besides the order, read once for all the orders cleared together
+    (accounts, assessors, subsidy eligibility) and kept as their lines spend it: what is left in
+    the subsidy fund, and each merchant's listing subsidies so far."""
+
+    def __init__(self):
+        self.account = ledger.Accounts()
+        self._assessors: dict[int, Organisation | None] = {}
+        self._subsidised: dict[int, bool] = {}
+        self._fund_left: dict[str, Money] = {}
+        self._listing_subsidies: dict[int, tuple[Money, set[int]]] = {}
+
+    def assessor(self, order: Order) -> Organisation | None:
+        version_id = order.contract.terms["product"]["version"]
+        if version_id not in self._assessors:
+            self._assessors[version_id] = _assessor_of_version(version_id)
+        return self._assessors[version_id]
+
+    def subsidised(self, party: Organisation) -> bool:
+        if party.pk not in self._subsidised:
+            self._subsidised[party.pk] = subsidised(party)
+        return self._subsidised[party.pk]
+
+    def fund_left(self, currency: str) -> Money:
+        if currency not in self._fund_left:
+            fund = self.account(None, AccountPurpose.SUBSIDY_FUND, currency)
+            self._fund_left[currency] = ledger.balances_of(fund).available
+        return self._fund_left[currency]
+
+    def spend_fund(self, amount: Money) -> None:
+        self._fund_left[amount.currency] = self.fund_left(amount.currency) - amount
+
+    def listing_subsidies(self, merchant_org: Organisation, currency: str):
+        """What the merchant's listing subsidies came to so far, and the products they were for
+        (the caller holds the merchant's row lock)."""
+        if merchant_org.pk not in self._listing_subsidies:
+            paid = ClearingLine.objects.filter(kind=LineKind.LISTING_SUBSIDY, party=merchant_org)
+            total = paid.aggregate(total=Sum("amount"))["total"] or 0
+            products = set(paid.values_list("order__listing__product_id", flat=True))
+            self._listing_subsidies[merchant_org.pk] = (Money(total, currency), products)
+        return self._listing_subsidies[merchant_org.pk]
+
+    def pay_listing_subsidy(self, merchant_org: Organisation, product_id: int, amount: Money):
+        so_far, products = self.listing_subsidies(merchant_org, amount.currency)
+        products.add(product_id)
+        self._listing_subsidies[merchant_org.pk] = (so_far + amount, products)
+
+
+def lines_for(order: Order, lookups: Lookups | None = None) -> list[Line]:
+    """The clearing lines of an accepted order, by the rules in settings (nothing written).
+    ``lookups`` carries what earlier orders cleared with it have spent (a batch's)."""
+    lookups = lookups or Lookups()
     currency = order.currency
     merchant_org = order.merchant.organisation
     buyer = order.buyer
-    exchange_fees = ledger.account_for(None, AccountPurpose.FEE_INCOME, currency)
-    fund = ledger.account_for(None, AccountPurpose.SUBSIDY_FUND, currency)
-    escrow = ledger.account_for(buyer, AccountPurpose.ESCROW, currency)
-    payouts = ledger.account_for(merchant_org, AccountPurpose.PAYOUTS_IN_TRANSIT, currency)
+    exchange_fees = lookups.account(None, AccountPurpose.FEE_INCOME, currency)
+    fund = lookups.account(None, AccountPurpose.SUBSIDY_FUND, currency)
+    escrow = lookups.account(buyer, AccountPurpose.ESCROW, currency)
+    available = lookups.account(buyer, AccountPurpose.AVAILABLE, currency)
+    payouts = lookups.account(merchant_org, AccountPurpose.PAYOUTS_IN_TRANSIT, currency)
     lines = []
     refund = refund_of(order)
     if refund:
         lines.append(
-            Line(LineKind.REFUND, buyer, refund, escrow,
-                 ledger.account_for(buyer, AccountPurpose.AVAILABLE, currency), "refund",
+            Line(LineKind.REFUND, buyer, refund, escrow, available, "refund",
                  _("the arbitrator's decision: %(amount)s of the trade value back to the buyer")
                  % {"amount": refund})
         )  # fmt: skip
@@ -179,23 +232,20 @@ def lines_for(order: Order) -> list[Line]:
             Line(LineKind.MERCHANT_FEE, merchant_org, fee, payouts, exchange_fees, "service_fee",
                  _("%(rate)s of the trade value") % {"rate": _percent(rate)})
         )  # fmt: skip
-    firm = assessor_of(order)
+    firm = lookups.assessor(order)
     assessor_fee = value * settings.ASSESSOR_FEE_RATE
     if firm is not None and assessor_fee:
-        payable = ledger.account_for(firm, AccountPurpose.SERVICE_FEES_PAYABLE, currency)
+        payable = lookups.account(firm, AccountPurpose.SERVICE_FEES_PAYABLE, currency)
         lines.append(
             Line(LineKind.ASSESSOR_FEE, firm, assessor_fee, payouts, payable, "fee",
                  _("%(rate)s of the trade value, to %(firm)s for the compliance assessment")
                  % {"rate": _percent(settings.ASSESSOR_FEE_RATE), "firm": firm.name})
         )  # fmt: skip
-    left = ledger.balances_of(fund).available
     share = settings.TRADING_FEE_SUBSIDY_RATE
-    for party, charged, to in (
-        (merchant_org, fee, payouts),
-        (buyer, order.buyer_fee, ledger.account_for(buyer, AccountPurpose.AVAILABLE, currency)),
-    ):
-        if not charged or not subsidised(party):
+    for party, charged, to in ((merchant_org, fee, payouts), (buyer, order.buyer_fee, available)):
+        if not charged or not lookups.subsidised(party):
             continue
+        left = lookups.fund_left(currency)
         amount = min(charged * share, left)
         rule = _("%(rate)s of the service fee, without application (免申即享)") % {
             "rate": _percent(share)
@@ -204,9 +254,11 @@ def lines_for(order: Order) -> list[Line]:
             rule += _("; the fund held only %(left)s") % {"left": left}
         if amount:
             lines.append(Line(LineKind.TRADING_SUBSIDY, party, amount, fund, to, "subsidy", rule))
-            left -= amount
-    listing_subsidy = _listing_subsidy_due(order, left)
+            lookups.spend_fund(amount)
+    listing_subsidy = _listing_subsidy_due(order, lookups)
     if listing_subsidy:
+        lookups.spend_fund(listing_subsidy)
+        lookups.pay_listing_subsidy(merchant_org, order.listing.product_id, listing_subsidy)
         lines.append(
             Line(LineKind.LISTING_SUBSIDY, merchant_org, listing_subsidy, fund, payouts, "subsidy",
                  _("the product's first cleared order; %(amount)s per product, up to %(cap)s "
@@ -227,21 +279,18 @@ def refund_of(order: Order) -> Money:
     return dispute.refund
 
 
-def _listing_subsidy_due(order: Order, left: Money) -> Money:
+def _listing_subsidy_due(order: Order, lookups: Lookups) -> Money:
     """The first registration and listing subsidy this order brings: with the product's first
     cleared order, up to what remains of the merchant's cap and of the fund."""
     zero = Money.zero(order.currency)
     per_product = Money(settings.FIRST_LISTING_SUBSIDY, order.currency)
     if not per_product:
         return zero
-    paid = ClearingLine.objects.filter(
-        kind=LineKind.LISTING_SUBSIDY, party=order.merchant.organisation
-    )
-    if paid.filter(order__listing__product_id=order.listing.product_id).exists():
+    so_far, products = lookups.listing_subsidies(order.merchant.organisation, order.currency)
+    if order.listing.product_id in products:
         return zero
-    so_far = Money(paid.aggregate(total=Sum("amount"))["total"] or 0, order.currency)
     room = Money(settings.FIRST_LISTING_SUBSIDY_CAP, order.currency) - so_far
-    return max(min(per_product, room, left), zero)
+    return max(min(per_product, room, lookups.fund_left(order.currency)), zero)
 
 
 def _percent(rate: Decimal) -> str:
@@ -261,10 +310,18 @@ def clear_order(order: Order) -> Order:
     """Clear an accepted order: its hold posted, its fees and subsidies paid, in one linked chain;
     its lines recorded; the order cleared. Clearing it again does nothing (the worker may run a
     task twice)."""
+    return clear_orders([order.pk])[0]
+
+
+def clear_orders(order_ids) -> list[Order]:
+    """Clear each of the orders (as ``clear_order`` does, by the same rules, each its own linked
+    chain) in one transaction and one ledger write: the batch path. Orders not waiting to clear
+    are left as they are. Returns the orders, by id."""
+    ids = sorted(set(order_ids))
     for attempt in range(2):
         try:
             with transaction.atomic():
-                return _clear(order)
+                return _clear(ids)
         except InsufficientFunds:
             # The subsidy fund was spent by another clearing between the read and the write:
             # the lines are worked out again from what it holds now.
@@ -273,11 +330,18 @@ def clear_order(order: Order) -> Order:
     raise AssertionError("unreachable")
 
 
-def _clear(order: Order) -> Order:
-    # The merchant's row first: its listing subsidy's cap is read and spent under this lock.
-    Merchant.objects.select_for_update().get(pk=order.merchant_id)
-    # Locks the order's row alone; what the lines read of it comes in the same query.
-    order = (
+def _clear(ids: list[int]) -> list[Order]:
+    # The merchants' rows first, in id order: their listing subsidies' caps are read and spent
+    # under these locks.
+    merchants = Order.objects.filter(pk__in=ids).values_list("merchant_id", flat=True)
+    list(
+        Merchant.objects.select_for_update()
+        .filter(pk__in=set(merchants))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    # Locks the orders' rows alone; what the lines read of them comes in the same query.
+    orders = list(
         Order.objects.select_for_update(of=("self",))
         .select_related(
             "merchant__organisation",
@@ -286,29 +350,40 @@ def _clear(order: Order) -> Order:
             "listing__product__registered_version__board",
             "dispute",
         )
-        .get(pk=order.pk)
+        .filter(pk__in=ids)
+        .order_by("pk")
     )
-    if order.status not in CLEARABLE:
-        return order  # cleared already, or not accepted (the task came too early or late)
-    payment = Payment.objects.select_related("hold__debit_account", "hold__credit_account").get(
-        order=order
-    )
-    lines = lines_for(order)
-    transfers = ledger.post_pending_linked(
-        payment.hold,
-        key=f"order:{order.pk}:clear",
-        moves=[
-            ledger.Move(
-                key=f"order:{order.pk}:{line.kind}:{line.party.pk}",
-                debit=line.debit,
-                credit=line.credit,
-                amount=line.amount,
-                code=line.code,
-                memo=f"{_('Order %(order)s') % {'order': order.pk}} · {line.rule}"[:200],
-                reference=f"order:{order.pk}",
+    due = [order for order in orders if order.status in CLEARABLE]
+    if not due:
+        return orders  # cleared already, or not accepted (the task came too early or late)
+    holds = {
+        payment.order_id: payment.hold
+        for payment in Payment.objects.select_related(
+            "hold__debit_account", "hold__credit_account"
+        ).filter(order__in=due)
+    }
+    lookups = Lookups()
+    lines = [lines_for(order, lookups) for order in due]
+    chains = ledger.post_pending_each(
+        [
+            ledger.Posting(
+                holds[order.pk],
+                key=f"order:{order.pk}:clear",
+                moves=[
+                    ledger.Move(
+                        key=f"order:{order.pk}:{line.kind}:{line.party.pk}",
+                        debit=line.debit,
+                        credit=line.credit,
+                        amount=line.amount,
+                        code=line.code,
+                        memo=f"{_('Order %(order)s') % {'order': order.pk}} · {line.rule}"[:200],
+                        reference=f"order:{order.pk}",
+                    )
+                    for line in order_lines
+                ],
             )
-            for line in lines
-        ],
+            for order, order_lines in zip(due, lines, strict=True)
+        ]
     )
     ClearingLine.objects.bulk_create(
         ClearingLine(
@@ -320,22 +395,25 @@ def _clear(order: Order) -> Order:
             transfer=transfer,
             rule=line.rule[:200],
         )
-        for line, transfer in zip(lines, transfers[1:], strict=True)
+        for order, order_lines, chain in zip(due, lines, chains, strict=True)
+        for line, transfer in zip(order_lines, chain[1:], strict=True)
     )
-    order.cleared_at = clock.now()
-    order.save(update_fields=["cleared_at", "updated_at"])
-    lifecycle.take(order, ORDER_LIFECYCLE["clear"], actor=None, locked=True)
-    return order
+    now = clock.now()
+    for order in due:
+        order.cleared_at = now
+    lifecycle.take_many(due, ORDER_LIFECYCLE["clear"], actor=None, also_save=("cleared_at",))
+    return orders
 
 
 def clear_accepted() -> int:
-    """Clear every accepted or decided order still waiting (beat, and before each batch); how
-    many."""
+    """Clear every accepted or decided order still waiting (beat, and before each batch), in
+    batches of ``CLEARING_BATCH``; how many."""
     waiting = Order.objects.filter(status__in=sorted(CLEARABLE)).order_by("id")
+    ids = list(waiting.values_list("id", flat=True))
     count = 0
-    for order in waiting.only("pk"):
-        if clear_order(order).status == OrderStatus.CLEARED:
-            count += 1
+    for start in range(0, len(ids), settings.CLEARING_BATCH):
+        cleared = clear_orders(ids[start : start + settings.CLEARING_BATCH])
+        count += sum(order.status == OrderStatus.CLEARED for order in cleared)
     return count
 
 

@@ -34,7 +34,7 @@ from exchange.errors import PermissionDeniedError, RuleViolation
 from exchange.uploads import check_upload
 from listings.models import DeliveryMode, PlanKind, ProductVersion
 from listings.samples import read_sample
-from settlement import contracts, permissions, privacy, subscriptions
+from settlement import contracts, permissions, privacy, services, subscriptions
 from settlement.errors import (
     GatewayExpired,
     GatewayKeyInvalid,
@@ -68,7 +68,6 @@ def modes_offered(order: Order) -> list[str]:
     return modes or [DeliveryMode.FILE]
 
 
-@transaction.atomic
 def deliver(order: Order, *, actor, upload, mode: str | None = None) -> Delivery:
     """The merchant delivers ``upload`` (CSV, or a JSON array of objects, checked like a sample)
     by ``mode``: one its product offers, by default file if offered, else the first offered.
@@ -78,19 +77,37 @@ def deliver(order: Order, *, actor, upload, mode: str | None = None) -> Delivery
         PermissionDeniedError; InvalidTransition (409); ModeNotDeclared on ``mode``;
         RuleViolation ``file_type``, ``file_*``, ``sample_*`` on ``file``.
     """
-    order = Order.objects.select_for_update().get(pk=order.pk)
+    return deliver_orders([order], actor=actor, upload=upload, mode=mode)[0]
+
+
+@transaction.atomic
+def deliver_orders(orders, *, actor, upload, mode: str | None = None) -> list[Delivery]:
+    """Deliver one package to each of ``orders`` as ``deliver`` does, by the same checks, in one
+    transaction (the batch path: the package is checked and stored once). All or none."""
+    ids = [order.pk for order in orders]
+    if len(set(ids)) != len(ids):
+        raise ValueError("each order is delivered once")
+    locked = {order.pk: order for order in services.locked_orders(ids, "contract")}
+    orders = [locked[pk] for pk in ids]
     action = ORDER_LIFECYCLE["deliver"]
-    lifecycle.check(order, action, actor=actor)
-    offered = modes_offered(order)
-    mode = mode or offered[0]
-    if mode not in offered:
-        label = dict(DeliveryMode.choices)
-        raise ModeNotDeclared(
-            params={
-                "mode": label.get(mode, mode),
-                "declared": "、".join(str(label[m]) for m in offered),
-            }
-        )
+    offered_by_version: dict[int, list[str]] = {}
+    modes = []
+    for order in orders:
+        lifecycle.check(order, action, actor=actor)
+        version_id = order.contract.terms["product"]["version"]
+        if version_id not in offered_by_version:
+            offered_by_version[version_id] = modes_offered(order)
+        offered = offered_by_version[version_id]
+        chosen = mode or offered[0]
+        if chosen not in offered:
+            label = dict(DeliveryMode.choices)
+            raise ModeNotDeclared(
+                params={
+                    "mode": label.get(chosen, chosen),
+                    "declared": "、".join(str(label[m]) for m in offered),
+                }
+            )
+        modes.append(chosen)
     name = upload.name or ""
     if not name.lower().endswith(SUFFIXES):
         raise RuleViolation(
@@ -105,39 +122,52 @@ def deliver(order: Order, *, actor, upload, mode: str | None = None) -> Delivery
         error.field = "file"
         raise
     upload.seek(0)
-    delivery = Delivery(
-        order=order,
-        mode=mode,
-        original_name=checked.original_name,
-        size=checked.size,
-        rows=len(data.rows),
-        sha256=checked.sha256,
-        columns=_engine_columns(content, name) if mode == DeliveryMode.PRIVACY_COMPUTING else [],
-        delivered_by=actor,
-        delivered_at=clock.now(),
+    columns = [{"name": c, "type": ""} for c in data.columns]
+    engine_columns = (
+        _engine_columns(content, name) if DeliveryMode.PRIVACY_COMPUTING in modes else []
     )
-    if not delivery.columns:
-        delivery.columns = [{"name": c, "type": ""} for c in data.columns]
-    delivery.file.save(checked.original_name, upload, save=False)
-    delivery.save()
-    order.delivered_at = delivery.delivered_at
-    subscriptions.open_period(order, delivery.delivered_at)
-    order.save(update_fields=["delivered_at", "period_start", "period_end", "updated_at"])
-    if mode == DeliveryMode.API:
-        _grant_gateway(delivery)
-    lifecycle.take(
-        order,
+    now = clock.now()
+    deliveries = [
+        Delivery(
+            order=order,
+            mode=chosen,
+            original_name=checked.original_name,
+            size=checked.size,
+            rows=len(data.rows),
+            sha256=checked.sha256,
+            columns=(engine_columns or columns)
+            if chosen == DeliveryMode.PRIVACY_COMPUTING
+            else columns,
+            delivered_by=actor,
+            delivered_at=now,
+        )
+        for order, chosen in zip(orders, modes, strict=True)
+    ]
+    # The package is stored once; every delivery of it names the same file.
+    deliveries[0].file.save(checked.original_name, upload, save=False)
+    for delivery in deliveries[1:]:
+        delivery.file.name = deliveries[0].file.name
+    deliveries = Delivery.objects.bulk_create(deliveries)
+    made = {delivery.order_id: delivery for delivery in deliveries}
+    for order in orders:
+        order.delivered_at = now
+        subscriptions.open_period(order, now)
+    GatewayAccess.objects.bulk_create(
+        _gateway_access(delivery) for delivery in deliveries if delivery.mode == DeliveryMode.API
+    )
+    lifecycle.take_many(
+        orders,
         action,
         actor=actor,
-        locked=True,
-        data={
-            "mode": mode,
-            "file": delivery.original_name,
-            "sha256": delivery.sha256,
-            "rows": delivery.rows,
+        also_save=("delivered_at", "period_start", "period_end"),
+        data=lambda order: {
+            "mode": made[order.pk].mode,
+            "file": made[order.pk].original_name,
+            "sha256": made[order.pk].sha256,
+            "rows": made[order.pk].rows,
         },
     )
-    return delivery
+    return deliveries
 
 
 def _engine_columns(content: bytes, name: str) -> list[dict]:
@@ -158,16 +188,14 @@ def _engine_columns(content: bytes, name: str) -> list[dict]:
     return [{"name": column, "type": kind} for column, kind in described]
 
 
-def _grant_gateway(delivery: Delivery) -> GatewayAccess:
+def _gateway_access(delivery: Delivery) -> GatewayAccess:
     """A subscription's access lasts its period; any other plan's ``GATEWAY_VALIDITY_DAYS``."""
     order = delivery.order
     quota = order.quantity if order.plan_kind == PlanKind.PER_CALL else settings.GATEWAY_CALL_QUOTA
     until = order.period_end or delivery.delivered_at + timedelta(
         days=settings.GATEWAY_VALIDITY_DAYS
     )
-    return GatewayAccess.objects.create(
-        delivery=delivery, order=order, quota=quota, valid_until=until
-    )
+    return GatewayAccess(delivery=delivery, order=order, quota=quota, valid_until=until)
 
 
 def may_reach_data(user, order: Order) -> bool:

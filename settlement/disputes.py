@@ -167,7 +167,7 @@ def decide_dispute(
             data={"refund": amount.to_api(), "certificate": record.certificate.number},
         )
         if outcome != DisputeOutcome.REFUND_IN_FULL:
-            services.clear_after_commit(order)
+            services.clear_after_commit([order])
     return record
 
 

@@ -3,6 +3,8 @@ certificate log), paying it into escrow and cancelling it. Views and the API cal
 state change is one transaction, and money moves only through the ledger.
 """
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -11,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from exchange import clock, lifecycle
+from exchange import bulk, clock, lifecycle
 from exchange.accounts.models import Organisation
 from exchange.api.idempotency import HEADER
 from exchange.creditcode import validate_credit_code
@@ -88,7 +90,17 @@ def may_order(organisation: Organisation) -> bool:
 # --- orders ----------------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class OrderRequest:
+    """One order to place: ``place_order``'s arguments."""
+
+    actor: object
+    listing: Listing
+    plan: ListingPlan
+    scenario: Scenario
+    quantity: int = 1
+
+
 def place_order(
     *, actor, listing: Listing, plan: ListingPlan, scenario: Scenario, quantity: int = 1
 ) -> Order:
@@ -99,19 +111,45 @@ def place_order(
         NotAVerifiedBuyer, OwnProduct (403); NotOnSale (409); PlanNotOffered, NegotiatedPlan,
         ScenarioNotDeclared, TotalTooSmall (400).
     """
-    listing = check_offer(actor=actor, listing=listing, plan=plan, scenario=scenario)
-    if plan.kind == PlanKind.NEGOTIATED:
-        raise NegotiatedPlan(params={"plan": plan.pk})
-    if not isinstance(quantity, int) or quantity < 1:
-        raise RuleViolation(_("The quantity is a whole number, 1 or more."), field="quantity")
-    return form_contract(
-        placed_by=actor,
-        listing=listing,
-        plan=plan,
-        scenario=scenario,
-        quantity=quantity,
-        unit_price=plan.price_amount,
-    )
+    return place_orders([OrderRequest(actor, listing, plan, scenario, quantity)])[0]
+
+
+@transaction.atomic
+def place_orders(requests: Sequence[OrderRequest]) -> list[Order]:
+    """Place each of ``requests`` as ``place_order`` does, by the same checks, in one
+    transaction (the batch path: one insert of orders, of contracts, of their registrations).
+    All or none: the first refusal raises what ``place_order`` raises."""
+    offers: dict[tuple, Listing] = {}
+    drafts = []
+    for request in requests:
+        seen = (
+            request.actor.organisation_id,
+            request.listing.pk,
+            request.plan.pk,
+            request.scenario.pk,
+        )
+        if seen not in offers:
+            offers[seen] = check_offer(
+                actor=request.actor,
+                listing=request.listing,
+                plan=request.plan,
+                scenario=request.scenario,
+            )
+        if request.plan.kind == PlanKind.NEGOTIATED:
+            raise NegotiatedPlan(params={"plan": request.plan.pk})
+        if not isinstance(request.quantity, int) or request.quantity < 1:
+            raise RuleViolation(_("The quantity is a whole number, 1 or more."), field="quantity")
+        drafts.append(
+            ContractDraft(
+                placed_by=request.actor,
+                listing=offers[seen],
+                plan=request.plan,
+                scenario=request.scenario,
+                quantity=request.quantity,
+                unit_price=request.plan.price_amount,
+            )
+        )
+    return form_contracts(drafts)
 
 
 def check_offer(*, actor, listing: Listing, plan: ListingPlan, scenario: Scenario) -> Listing:
@@ -141,74 +179,132 @@ def check_offer(*, actor, listing: Listing, plan: ListingPlan, scenario: Scenari
     return listing
 
 
-def form_contract(
-    *,
-    placed_by,
-    listing,
-    plan,
-    scenario,
-    quantity: int,
-    unit_price,
-    actor=None,
-    extra_terms: dict | None = None,
-) -> Order:
-    """The order of ``placed_by``'s organisation and its contract at ``unit_price`` ×
-    ``quantity``, registered as a TX trade certificate (``extra_terms`` adds to its terms how a
-    negotiated price was agreed, or which contract a renewal renews); inside the caller's transaction, after the caller's checks.
-    ``actor`` forms it (the buyer who placed it, unless the merchant accepted a counter-offer)."""
-    actor = actor or placed_by
-    version = listing.product.registered_version
-    merchant = listing.product.merchant
-    organisation = placed_by.organisation
-    value = (unit_price * quantity).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    if value <= 0:
-        raise TotalTooSmall(params={"quantity": quantity, "price": unit_price})
+@dataclass(frozen=True)
+class ContractDraft:
+    """A contract the caller has checked, to form: ``placed_by``'s organisation buys
+    ``quantity`` of ``plan`` at ``unit_price``. ``actor`` forms it (the buyer who placed it,
+    unless the merchant accepted a counter-offer); ``extra_terms`` adds to its terms how a
+    negotiated price was agreed, or which contract a renewal renews."""
+
+    placed_by: object
+    listing: Listing
+    plan: ListingPlan
+    scenario: Scenario
+    quantity: int
+    unit_price: Decimal
+    actor: object = None
+    extra_terms: dict | None = None
+
+
+def form_contract(**draft) -> Order:
+    """The order and its contract of one ``ContractDraft`` (its fields as arguments)."""
+    return form_contracts([ContractDraft(**draft)])[0]
+
+
+def form_contracts(drafts: Sequence[ContractDraft]) -> list[Order]:
+    """The orders and their contracts, each at its unit price × quantity, registered as TX trade
+    certificates; inside the caller's transaction, after the caller's checks."""
     now = clock.now()
-    # The buyer's row lock: its orders placed at once agree on which carries the buyer's fee.
-    Organisation.objects.select_for_update().get(pk=organisation.pk)
-    buyer_fee = clearing.buyer_fee_due(organisation, now, plan.currency)
-    order = Order.objects.create(
-        buyer=organisation,
-        merchant=merchant,
-        listing=listing,
-        plan=plan,
-        product_name=version.name,
-        plan_kind=plan.kind,
-        unit_price=unit_price,
-        quantity=quantity,
-        value_amount=value,
-        buyer_fee_amount=buyer_fee.amount,
-        total_amount=value + buyer_fee.amount,
-        currency=plan.currency,
-        scenario=scenario,
-        placed_by=placed_by,
-        placed_at=now,
+    # The buyers' row locks, in id order: their orders placed at once agree on which carries
+    # the buyer's fee.
+    buyers = sorted({draft.placed_by.organisation_id for draft in drafts})
+    list(
+        Organisation.objects.select_for_update()
+        .filter(pk__in=buyers)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
-    terms = contract_terms(order, version) | (extra_terms or {})
-    contract = Contract.objects.create(order=order, terms=terms, formed_at=now)
-    # Sequenced here, without the log's lock; the integrator issues the certificate in a batch
-    # once this commits and attaches it to the contract (attach_certificate).
-    sequenced = registry.sequence(
-        registry.Registration(
-            kind=CertificateKind.TRADE,
-            registrant_name=settings.EXCHANGE_NAME,
-            registrant_credit_code=settings.EXCHANGE_CREDIT_CODE,
-            subject_type=CONTRACT_SUBJECT,
-            subject_id=order.pk,
-            subject_label=_("Contract of order %(order)s: %(product)s")
-            % {"order": order.pk, "product": version.name},
-            rights=[],
-            content=terms,
+    carried: set[int] = set()  # buyers whose fee this year is carried (before or in this batch)
+    orders = []
+    for draft in drafts:
+        version = draft.listing.product.registered_version
+        organisation = draft.placed_by.organisation
+        value = (draft.unit_price * draft.quantity).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        if value <= 0:
+            raise TotalTooSmall(params={"quantity": draft.quantity, "price": draft.unit_price})
+        currency = draft.plan.currency
+        if organisation.pk in carried:
+            buyer_fee = Money.zero(currency)
+        else:
+            buyer_fee = clearing.buyer_fee_due(organisation, now, currency)
+            if settings.BUYER_SERVICE_FEE_PERIOD == "year":
+                carried.add(organisation.pk)
+        orders.append(
+            Order(
+                buyer=organisation,
+                merchant=draft.listing.product.merchant,
+                listing=draft.listing,
+                plan=draft.plan,
+                product_name=version.name,
+                plan_kind=draft.plan.kind,
+                unit_price=draft.unit_price,
+                quantity=draft.quantity,
+                value_amount=value,
+                buyer_fee_amount=buyer_fee.amount,
+                total_amount=value + buyer_fee.amount,
+                currency=currency,
+                scenario=draft.scenario,
+                placed_by=draft.placed_by,
+                placed_at=now,
+            )
         )
+    orders = Order.objects.bulk_create(orders)
+    codes: dict[int, str] = {}
+    for order in orders:
+        if order.buyer_id not in codes:
+            codes[order.buyer_id] = clearing.credit_code_of(order.buyer)
+    contracts = Contract.objects.bulk_create(
+        Contract(
+            order=order,
+            terms=contract_terms(
+                order,
+                draft.listing.product.registered_version,
+                buyer_credit_code=codes[order.buyer_id],
+            )
+            | (draft.extra_terms or {}),
+            formed_at=now,
+        )
+        for order, draft in zip(orders, drafts, strict=True)
     )
-    contract.refresh_from_db(fields=["certificate"])
-    lifecycle.record_event(
-        order,
-        kind="contract_formed",
-        actor=actor,
-        data={"registration": sequenced.pk, "certificate": contract.number},
+    # Sequenced here, without the log's lock; the integrator issues the certificates in a batch
+    # once this commits and attaches them to the contracts (attach_certificates).
+    sequenced = registry.sequence_many(
+        [
+            registry.Registration(
+                kind=CertificateKind.TRADE,
+                registrant_name=settings.EXCHANGE_NAME,
+                registrant_credit_code=settings.EXCHANGE_CREDIT_CODE,
+                subject_type=CONTRACT_SUBJECT,
+                subject_id=order.pk,
+                subject_label=_("Contract of order %(order)s: %(product)s")
+                % {"order": order.pk, "product": order.product_name},
+                rights=[],
+                content=contract.terms,
+            )
+            for order, contract in zip(orders, contracts, strict=True)
+        ]
     )
-    return order
+    issued = dict(  # at once where the log integrates immediately; else empty for now
+        Contract.objects.filter(
+            pk__in=[c.pk for c in contracts], certificate__isnull=False
+        ).values_list("pk", "certificate_id")
+    )
+    for contract in contracts:
+        contract.certificate_id = issued.get(contract.pk)
+    lifecycle.record_events(
+        [
+            (
+                order,
+                "contract_formed",
+                draft.actor or draft.placed_by,
+                {"registration": row.pk, "certificate": contract.number},
+            )
+            for order, draft, contract, row in zip(
+                orders, drafts, contracts, sequenced, strict=True
+            )
+        ]
+    )
+    return orders
 
 
 def contract_certificate(order: Order):
@@ -221,21 +317,27 @@ def contract_certificate(order: Order):
     return contract.certificate
 
 
-def attach_certificate(order_id: int, certificate) -> None:
-    """The log integrated a contract's registration: the contract carries its certificate."""
-    Contract.objects.filter(order_id=order_id, certificate__isnull=True).update(
-        certificate=certificate
+def attach_certificates(pairs) -> None:
+    """The log integrated contracts' registrations (``(order_id, certificate)`` pairs): each
+    contract carries its certificate."""
+    bulk.link_each(
+        Contract,
+        "certificate",
+        {order_id: certificate.pk for order_id, certificate in pairs},
+        key="order",
     )
 
 
-def contract_terms(order: Order, version) -> dict:
+def contract_terms(order: Order, version, *, buyer_credit_code: str | None = None) -> dict:
     """What the parties agreed, as the trade certificate registers it (amounts as strings)."""
     seller = order.merchant
     buyer = order.buyer
+    if buyer_credit_code is None:
+        buyer_credit_code = clearing.credit_code_of(buyer)
     return {
         "order": order.pk,
         "seller": {"name": seller.company_name, "credit_code": seller.credit_code},
-        "buyer": {"name": buyer.name, "credit_code": clearing.credit_code_of(buyer)},
+        "buyer": {"name": buyer.name, "credit_code": buyer_credit_code},
         "product": {
             "id": version.product_id,
             "version": version.pk,
@@ -257,7 +359,15 @@ def contract_terms(order: Order, version) -> dict:
     }
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class PaymentRequest:
+    """One order to pay: ``pay_order``'s arguments."""
+
+    order: Order
+    actor: object
+    key: str
+
+
 def pay_order(order: Order, *, actor, key: str, respond) -> tuple[Payment, bool]:
     """Hold the order's total from the buyer's available funds in its escrow account.
 
@@ -269,45 +379,81 @@ def pay_order(order: Order, *, actor, key: str, respond) -> tuple[Payment, bool]
         AlreadyPaid (409) when the order was paid under another key; InsufficientFunds (409);
         InvalidTransition (409) when the order is not awaiting payment; PermissionDeniedError.
     """
-    if not is_idempotency_key(key):
-        raise RuleViolation(
-            _(
-                "Send an Idempotency-Key header: 1–255 visible ASCII characters, the same on a retry."
-            ),
-            code="invalid_idempotency_key" if key else "required",
-            field=HEADER,
-        )
-    order = Order.objects.select_for_update().get(pk=order.pk)
+    return pay_orders([PaymentRequest(order, actor, key)], respond=respond)[0]
+
+
+@transaction.atomic
+def pay_orders(requests: Sequence[PaymentRequest], *, respond) -> list[tuple[Payment, bool]]:
+    """Pay each of ``requests`` as ``pay_order`` does, by the same rules, in one transaction and
+    one ledger write (the batch path). All or none: the first refusal raises what ``pay_order``
+    raises. Returns each request's payment and whether this call made it."""
+    for request in requests:
+        if not is_idempotency_key(request.key):
+            raise RuleViolation(
+                _(
+                    "Send an Idempotency-Key header: 1–255 visible ASCII characters, the same on a retry."
+                ),
+                code="invalid_idempotency_key" if request.key else "required",
+                field=HEADER,
+            )
+    ids = sorted({request.order.pk for request in requests})
+    locked = {order.pk: order for order in locked_orders(ids)}
+    if len(locked) != len(ids):
+        raise Order.DoesNotExist("No such order.")
+    paid = {payment.order_id: payment for payment in Payment.objects.filter(order_id__in=ids)}
     pay = ORDER_LIFECYCLE["pay"]
-    if not pay.permits(actor, order):
-        lifecycle.check(order, pay, actor=actor)  # says who may pay
-    existing = Payment.objects.filter(order=order).first()
-    if existing is not None:
-        if existing.idempotency_key == key:
-            return existing, False
-        raise AlreadyPaid(params={"order": order.pk})
-    lifecycle.check(order, pay, actor=actor)
-    buyer = order.buyer
-    hold = ledger.transfer(
-        ledger.Move(
-            key=f"order:{order.pk}:pay",
-            debit=ledger.account_for(buyer, AccountPurpose.AVAILABLE, order.currency),
-            credit=ledger.account_for(buyer, AccountPurpose.ESCROW, order.currency),
-            amount=order.total,
-            code="order_payment",
-            pending=True,
-            memo=_("Order %(order)s held in escrow") % {"order": order.pk},
-            reference=f"order:{order.pk}",
-        ),
-        actor=actor,
+    todo: dict[int, tuple[Order, object, str]] = {}  # order id → (order, actor, key)
+    for request in requests:
+        order = locked[request.order.pk]
+        if not pay.permits(request.actor, order):
+            lifecycle.check(order, pay, actor=request.actor)  # says who may pay
+        first = paid.get(order.pk) or todo.get(order.pk)
+        if first is not None:
+            first_key = first.idempotency_key if isinstance(first, Payment) else first[2]
+            if first_key != request.key:
+                raise AlreadyPaid(params={"order": order.pk})
+            continue  # a replay: the first payment's
+        lifecycle.check(order, pay, actor=request.actor)
+        todo[order.pk] = (order, request.actor, request.key)
+    planned = list(todo.values())
+    orders = [order for order, _actor, _key in planned]
+    actors = [actor for _order, actor, _key in planned]
+    account = ledger.Accounts()
+    holds = ledger.transfer_each(
+        [
+            ledger.Move(
+                key=f"order:{order.pk}:pay",
+                debit=account(order.buyer, AccountPurpose.AVAILABLE, order.currency),
+                credit=account(order.buyer, AccountPurpose.ESCROW, order.currency),
+                amount=order.total,
+                code="order_payment",
+                pending=True,
+                memo=_("Order %(order)s held in escrow") % {"order": order.pk},
+                reference=f"order:{order.pk}",
+            )
+            for order in orders
+        ],
+        actors=actors,
     )
-    lifecycle.take(order, ORDER_LIFECYCLE["pay"], actor=actor, locked=True)
-    payment = Payment.objects.create(
-        order=order, idempotency_key=key, hold=hold, paid_by=actor, paid_at=clock.now()
+    lifecycle.take_many(orders, pay, actors=actors)
+    now = clock.now()
+    made = Payment.objects.bulk_create(
+        Payment(order=order, idempotency_key=key, hold=hold, paid_by=actor, paid_at=now)
+        for (order, actor, key), hold in zip(planned, holds, strict=True)
     )
-    payment.response = respond(order)
-    payment.save(update_fields=["response", "updated_at"])
-    return payment, True
+    for payment, order in zip(made, orders, strict=True):
+        order.payment = payment
+        payment.response = respond(order)
+        paid[order.pk] = payment
+    if any(payment.response for payment in made):
+        Payment.objects.bulk_update(made, ["response", "updated_at"])
+    fresh = {payment.pk for payment in made}
+    results = []
+    for request in requests:
+        payment = paid[request.order.pk]
+        results.append((payment, payment.pk in fresh))
+        fresh.discard(payment.pk)  # a request repeated in the batch did not make it again
+    return results
 
 
 @transaction.atomic
@@ -367,32 +513,61 @@ def acceptance_due_at(order: Order):
     return order.delivered_at + timedelta(days=settings.ACCEPTANCE_WINDOW_DAYS)
 
 
-@transaction.atomic
 def accept_order(order: Order, *, actor) -> Order:
     """The buyer accepts the delivery; a worker clears the order once this commits."""
-    order = Order.objects.select_for_update().get(pk=order.pk)
-    lifecycle.take(order, ORDER_LIFECYCLE["accept"], actor=actor, locked=True)
-    clear_after_commit(order)
-    return order
+    return accept_orders([(order, actor)])[0]
 
 
-def clear_after_commit(order: Order) -> None:
-    from settlement.tasks import clear_order
+@transaction.atomic
+def accept_orders(acceptances: Sequence[tuple[Order, object]]) -> list[Order]:
+    """Accept each ``(order, actor)`` as ``accept_order`` does, in one transaction (the batch
+    path); a worker clears them together once this commits. All or none."""
+    return _accept(acceptances, ORDER_LIFECYCLE["accept"])
 
-    enqueue_on_commit(clear_order, order_id=order.pk)
+
+def _accept(acceptances, action) -> list[Order]:
+    ids = [order.pk for order, _actor in acceptances]
+    if len(set(ids)) != len(ids):
+        raise ValueError("each order is accepted once")
+    locked = {order.pk: order for order in locked_orders(ids)}
+    orders = [locked[pk] for pk in ids]
+    lifecycle.take_many(orders, action, actors=[actor for _order, actor in acceptances])
+    clear_after_commit(orders)
+    return orders
+
+
+def clear_after_commit(orders: Sequence[Order]) -> None:
+    from settlement.tasks import clear_order, clear_orders
+
+    if len(orders) == 1:
+        enqueue_on_commit(clear_order, order_id=orders[0].pk)
+    elif orders:
+        enqueue_on_commit(clear_orders, order_ids=[order.pk for order in orders])
 
 
 def accept_due() -> int:
-    """Accept, for their buyers, the delivered orders whose acceptance window has ended (beat)."""
+    """Accept, for their buyers, the delivered orders whose acceptance window has ended (beat),
+    ``CLEARING_BATCH`` at a time."""
     cutoff = clock.now() - timedelta(days=settings.ACCEPTANCE_WINDOW_DAYS)
     due = Order.objects.filter(status=OrderStatus.DELIVERED, delivered_at__lte=cutoff)
+    ids = list(due.order_by("delivered_at", "id").values_list("id", flat=True))
     count = 0
-    for order_id in due.order_by("delivered_at", "id").values_list("id", flat=True):
+    for start in range(0, len(ids), settings.CLEARING_BATCH):
         with transaction.atomic():
-            order = Order.objects.select_for_update().get(pk=order_id)
-            if order.status != OrderStatus.DELIVERED:
-                continue  # accepted by the buyer a moment ago
-            lifecycle.take(order, ORDER_LIFECYCLE["auto_accept"], actor=None, locked=True)
-            clear_after_commit(order)
-            count += 1
+            # Accepted by the buyer a moment ago: left out (the state is read under the lock).
+            batch = locked_orders(ids[start : start + settings.CLEARING_BATCH])
+            still = [order for order in batch if order.status == OrderStatus.DELIVERED]
+            _accept([(order, None) for order in still], ORDER_LIFECYCLE["auto_accept"])
+            count += len(still)
     return count
+
+
+def locked_orders(ids, *related: str) -> list[Order]:
+    """The orders of ``ids`` with their row locks, in id order (so that batches never deadlock),
+    with their parties (what the lifecycle's permissions read) and ``related``."""
+    return list(
+        Order.objects.select_for_update(of=("self",))
+        .select_related("buyer", "merchant", *related)
+        .filter(pk__in=ids)
+        .order_by("pk")
+    )

@@ -42,6 +42,15 @@ def clear_order(order_id: int) -> str:
     return clear(Order.objects.get(pk=order_id)).status
 
 
+@shared_task(name="settlement.clear_orders", **TASK_DEFAULTS)
+def clear_orders(order_ids: list[int]) -> int:
+    """Clear orders accepted together once their acceptance has committed; how many cleared."""
+    from settlement.clearing import clear_orders as clear
+    from settlement.states import OrderStatus
+
+    return sum(order.status == OrderStatus.CLEARED for order in clear(order_ids))
+
+
 # A batch pays many payees; each payout is its own transaction, so a retry resumes it.
 @shared_task(
     name="settlement.settle", **{**TASK_DEFAULTS, "soft_time_limit": 600, "time_limit": 660}

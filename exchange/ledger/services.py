@@ -156,6 +156,19 @@ def account_for(owner, purpose: str, currency: str = "CNY") -> Account:
         return Account.objects.get(owner=owner, purpose=purpose, currency=currency)
 
 
+class Accounts:
+    """``account_for``, each account looked up once: a batch path's accounts."""
+
+    def __init__(self):
+        self._found: dict[tuple, Account] = {}
+
+    def __call__(self, owner, purpose: str, currency: str = "CNY") -> Account:
+        key = (owner.pk if owner is not None else None, purpose, currency)
+        if key not in self._found:
+            self._found[key] = account_for(owner, purpose, currency)
+        return self._found[key]
+
+
 # --- what callers ask for --------------------------------------------------------------------------
 
 
@@ -192,6 +205,7 @@ class _Row:
     expires_at: datetime | None = None
     chain: str = ""
     balances: tuple = ()
+    actor: object = None  # who asked, where a batch's rows have different actors
 
     @property
     def money(self) -> Money:
@@ -267,12 +281,59 @@ def post_pending_linked(
     """Post a hold and make ``moves`` with it, all or none, as one linked chain: the posting
     first, so the moves may spend what it brings (an order's clearing). Raises what
     ``post_pending`` and ``transfer`` raise."""
-    money = pending.money if amount is None else amount
-    posting = _resolution(pending, key, TransferKind.POST, money)
-    if posting.amount > pending.amount:
-        raise ExceedsPending(params={"key": pending.key, "held": pending.money, "amount": money})
-    posting.chain = posting.key if moves else ""
-    return _record([posting, *(_row_of(move, posting.chain) for move in moves)], actor)
+    return post_pending_each([Posting(pending, key, tuple(moves), amount)], actor=actor)[0]
+
+
+# --- many at once: the batch paths over many orders ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Posting:
+    """One hold to post, with the moves linked to it (``post_pending_linked``'s arguments)."""
+
+    pending: Transfer
+    key: str
+    moves: Sequence[Move] = ()
+    amount: Money | None = None
+
+
+def transfer_each(
+    moves: Sequence[Move], *, actor=None, actors: Sequence | None = None
+) -> list[Transfer]:
+    """Make each of ``moves`` as its own transfer, not linked to the others, in one write (one
+    lock round trip, one insert): a batch path over many orders. ``actors`` gives each move's
+    actor. The caller's transaction makes them all or none. Raises what ``transfer`` raises, for
+    the first move that fails."""
+    if not moves:
+        return []
+    rows = [_row_of(move, "") for move in moves]
+    if actors is not None:
+        for row, asked in zip(rows, actors, strict=True):
+            row.actor = asked
+    return _record(rows, actor)
+
+
+def post_pending_each(postings: Sequence[Posting], *, actor=None) -> list[list[Transfer]]:
+    """Post each hold with its linked moves (each as ``post_pending_linked`` does, its own
+    chain) in one write; the transfers of each posting, in order."""
+    rows, sizes = [], []
+    for posting in postings:
+        money = posting.pending.money if posting.amount is None else posting.amount
+        post = _resolution(posting.pending, posting.key, TransferKind.POST, money)
+        if post.amount > posting.pending.amount:
+            raise ExceedsPending(
+                params={"key": posting.pending.key, "held": posting.pending.money, "amount": money}
+            )
+        post.chain = post.key if posting.moves else ""
+        rows += [post, *(_row_of(move, post.chain) for move in posting.moves)]
+        sizes.append(1 + len(posting.moves))
+    if not rows:
+        return []
+    made, chains, start = _record(rows, actor), [], 0
+    for size in sizes:
+        chains.append(made[start : start + size])
+        start += size
+    return chains
 
 
 def void_pending(pending: Transfer, *, key: str, actor=None) -> Transfer:
@@ -598,9 +659,10 @@ def _insert(rows: list[_Row], ids: list[int], actor, now) -> list[Transfer]:
     Raw SQL: the ORM's bulk_create cost more than the database's own work."""
     recorded = timezone.now()
     business_date = timezone.localdate(now)
-    actor_id = actor.pk if actor is not None else None
     records, transfers = [], []
     for row, transfer_id in zip(rows, ids, strict=True):
+        asked = row.actor if row.actor is not None else actor
+        actor_id = asked.pk if asked is not None else None
         record = (  # in the order of Transfer's fields
             transfer_id,
             row.key,
@@ -628,8 +690,8 @@ def _insert(rows: list[_Row], ids: list[int], actor, now) -> list[Transfer]:
         cache = made._state.fields_cache
         cache["debit_account"], cache["credit_account"] = row.debit, row.credit
         cache["pending"], cache["reverses"] = row.pending, row.reverses
-        if actor is not None:
-            cache["actor"] = actor
+        if asked is not None:
+            cache["actor"] = asked
         records.append(record)
         transfers.append(made)
     with connection.cursor() as cursor:
@@ -669,16 +731,20 @@ def _insert(rows: list[_Row], ids: list[int], actor, now) -> list[Transfer]:
 
 __all__ = [
     "RESOLVING_KINDS",
+    "Accounts",
     "Balances",
     "Move",
+    "Posting",
     "account_for",
     "balances",
     "balances_of",
     "expire_due",
     "expire_pending",
     "post_pending",
+    "post_pending_each",
     "reverse",
     "transfer",
+    "transfer_each",
     "transfer_linked",
     "void_pending",
 ]

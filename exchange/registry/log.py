@@ -261,6 +261,14 @@ def inclusion_proof(index: int, size: int) -> list[bytes]:
     return nodes.rehash(node_hashes(nodes.ids))
 
 
+def inclusion_proofs(indices: Sequence[int], size: int) -> list[list[bytes]]:
+    """``inclusion_proof`` of each of ``indices`` in the tree of ``size``, its tiles read once."""
+    walks = [merkle.inclusion_nodes(index, size) for index in indices]
+    ids = sorted({node for walk in walks for node in walk.ids})
+    hashes = dict(zip(ids, node_hashes(ids), strict=True))
+    return [walk.rehash([hashes[node] for node in walk.ids]) for walk in walks]
+
+
 def consistency_proof(first: int, second: int) -> list[bytes]:
     """RFC 9162 consistency proof between the trees of ``first`` and ``second`` entries."""
     nodes = merkle.consistency_nodes(first, second)

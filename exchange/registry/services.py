@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
-from exchange import clock, lifecycle
+from exchange import bulk, clock, lifecycle
 from exchange.creditcode import normalize_credit_code, validate_credit_code
 from exchange.errors import ConflictError, DuplicateError, RuleViolation
 from exchange.registry import log, notes
@@ -62,11 +62,17 @@ def digest_of(content: dict) -> str:
 
 def draw_number(kind: str, year: int) -> str:
     """The next certificate number of ``kind`` in ``year``: gap-free under concurrent issuing."""
+    return draw_numbers(kind, year, 1)[0]
+
+
+def draw_numbers(kind: str, year: int, count: int) -> list[str]:
+    """The next ``count`` certificate numbers of ``kind`` in ``year``, under one row lock."""
     CertificateSequence.objects.get_or_create(kind=kind, year=year)
     sequence = CertificateSequence.objects.select_for_update().get(kind=kind, year=year)
-    sequence.last += 1
+    first = sequence.last + 1
+    sequence.last += count
     sequence.save(update_fields=["last"])
-    return certificate_number(kind, year, sequence.last)
+    return [certificate_number(kind, year, number) for number in range(first, sequence.last + 1)]
 
 
 @dataclass
@@ -147,14 +153,20 @@ def _issue(registrations: Sequence[Registration]) -> tuple[int, list[Certificate
     if not registrations:
         return 0, []
     now = clock.now()
-    certificates = []
     for registration in registrations:
         if registration.original is not None:
             _check_amendable(registration.original, registration.action, registration.actor)
+    # Numbers per kind, in the order the registrations came.
+    wanted: dict[str, int] = {}
+    for registration in registrations:
+        wanted[registration.kind] = wanted.get(registration.kind, 0) + 1
+    numbers = {kind: iter(draw_numbers(kind, now.year, n)) for kind, n in sorted(wanted.items())}
+    certificates = []
+    for registration in registrations:
         text = canonical_json(registration.content)
         certificates.append(
             Certificate(
-                number=draw_number(registration.kind, now.year),
+                number=next(numbers[registration.kind]),
                 kind=registration.kind,
                 action=registration.action,
                 original=registration.original,
@@ -174,26 +186,31 @@ def _issue(registrations: Sequence[Registration]) -> tuple[int, list[Certificate
         )
     appended = log.append([canonical_json(log_record(c)) for c in certificates])
     size = appended.checkpoint.size
-    for offset, certificate in enumerate(certificates):
-        index = appended.first_index + offset
+    indices = [appended.first_index + offset for offset in range(len(certificates))]
+    proofs = log.inclusion_proofs(indices, size)
+    for certificate, index, proof in zip(certificates, indices, proofs, strict=True):
         certificate.log_index = index
         certificate.checkpoint = appended.checkpoint
-        certificate.proof = notes.format_proof(
-            index, log.inclusion_proof(index, size), appended.checkpoint.note
-        )
-        try:
-            with transaction.atomic():
-                certificate.save()
-        except IntegrityError as error:
-            raise DuplicateError(
-                _("This subject is already registered."), code="already_registered"
-            ) from error
+        certificate.proof = notes.format_proof(index, proof, appended.checkpoint.note)
+    try:
+        with transaction.atomic():
+            certificates = Certificate.objects.bulk_create(certificates)
+    except IntegrityError as error:
+        raise DuplicateError(
+            _("This subject is already registered."), code="already_registered"
+        ) from error
+    integrated: dict[str, list] = {}
     for row, certificate in zip(queued, certificates, strict=False):
         row.certificate = certificate
-        for handler in _INTEGRATED.get(row.subject_type, ()):
-            handler(row.subject_id, certificate)
-    if queued:
-        SequencedRegistration.objects.bulk_update(queued, ["certificate"])
+        integrated.setdefault(row.subject_type, []).append((row.subject_id, certificate))
+    for subject_type, pairs in integrated.items():
+        for handler in _INTEGRATED.get(subject_type, ()):
+            handler(pairs)
+    bulk.link_each(
+        SequencedRegistration,
+        "certificate",
+        {row.pk: row.certificate.pk for row in queued},
+    )
     return len(queued), certificates[len(queued) :]
 
 
@@ -205,8 +222,9 @@ _INTEGRATED: dict[str, list] = {}
 
 
 def on_integrated(subject_type: str, handler) -> None:
-    """Call ``handler(subject_id, certificate)`` when a sequenced registration of
-    ``subject_type`` gets its certificate (the domain apps attach it to their subject)."""
+    """Call ``handler(pairs)`` with the ``(subject_id, certificate)`` of the sequenced
+    registrations of ``subject_type`` an integration issued (the domain apps attach each
+    certificate to its subject)."""
     _INTEGRATED.setdefault(subject_type, []).append(handler)
 
 
@@ -220,36 +238,50 @@ def sequence(registration: Registration) -> SequencedRegistration:
     Raises:
         RuleViolation ``control_character``; DuplicateError ``already_registered``.
     """
+    return sequence_many([registration])[0]
+
+
+def sequence_many(registrations: Sequence[Registration]) -> list[SequencedRegistration]:
+    """Queue each of ``registrations`` as ``sequence`` does, in one insert (a batch path)."""
     from exchange.registry.tasks import integrate
     from exchange.tasks import enqueue_on_commit
 
-    if registration.original is not None:
-        raise ValueError("only first registrations are sequenced; amendments append at once")
-    _check_names(registration)
+    if not registrations:
+        return []
+    for registration in registrations:
+        if registration.original is not None:
+            raise ValueError("only first registrations are sequenced; amendments append at once")
+        _check_names(registration)
+    now = clock.now()
     try:
         with transaction.atomic():
-            row = SequencedRegistration.objects.create(
-                kind=registration.kind,
-                registrant_name=registration.registrant_name,
-                registrant_credit_code=registration.registrant_credit_code,
-                subject_type=registration.subject_type,
-                subject_id=registration.subject_id,
-                subject_label=registration.subject_label,
-                rights=list(registration.rights),
-                content=registration.content,
-                valid_until=registration.valid_until,
-                sequenced_at=clock.now(),
+            rows = SequencedRegistration.objects.bulk_create(
+                SequencedRegistration(
+                    kind=registration.kind,
+                    registrant_name=registration.registrant_name,
+                    registrant_credit_code=registration.registrant_credit_code,
+                    subject_type=registration.subject_type,
+                    subject_id=registration.subject_id,
+                    subject_label=registration.subject_label,
+                    rights=list(registration.rights),
+                    content=registration.content,
+                    valid_until=registration.valid_until,
+                    sequenced_at=now,
+                )
+                for registration in registrations
             )
     except IntegrityError as error:
         raise DuplicateError(
             _("This subject is already registered."), code="already_registered"
         ) from error
     if settings.REGISTRY_INTEGRATION == "immediate":
-        integrate_pending()
-        row.refresh_from_db()
+        while integrate_pending():
+            pass
+        issued = SequencedRegistration.objects.in_bulk([row.pk for row in rows])
+        rows = [issued[row.pk] for row in rows]
     else:
         enqueue_on_commit(integrate)
-    return row
+    return rows
 
 
 def integrate_pending() -> int:

@@ -222,6 +222,7 @@ CELERY_TASK_ROUTES = {
     "accounts.send_invitation": {"queue": "notifications"},
     "listings.run_automated_checks": {"queue": "checks"},
     "settlement.clear_order": {"queue": "settlement"},
+    "settlement.clear_orders": {"queue": "settlement"},
     "settlement.settle": {"queue": "settlement"},
 }
 CELERY_TASK_ACKS_LATE = True
@@ -412,6 +413,9 @@ LEDGER_AUTO_CONFIRM_DEPOSITS = env.bool("LEDGER_AUTO_CONFIRM_DEPOSITS", default=
 ACCEPTANCE_WINDOW_DAYS = env.int("ACCEPTANCE_WINDOW_DAYS", default=7)
 DELIVERY_DEADLINE_DAYS = env.int("DELIVERY_DEADLINE_DAYS", default=10)
 DELIVERY_LINK_SECONDS = env.int("DELIVERY_LINK_SECONDS", default=15 * 60)
+# Accepted orders the clearing beat (and each settlement batch) clears together, in one
+# transaction and one ledger write.
+CLEARING_BATCH = env.int("CLEARING_BATCH", default=500)
 # API delivery: the gateway's calls per order (a per-call plan buys its quantity of calls instead)
 # and how long a one-off or per-call order's access lasts from the delivery (days on the business
 # clock); a subscription's lasts its period.
