@@ -66,12 +66,14 @@ END $$"""
 # its accounts locked in id order and, under the locks (so that nothing committed is missed): the
 # business clock's setting (exchange.clock's row: NULL for real time), the last sealed day, each
 # account's balances (five numbers each, as ledger_latest_balances) and ``count`` new transfer
-# ids (drawn under the locks, so that each account's ids ascend).
+# ids (drawn under the locks, so that each account's ids ascend). Planned afresh on each call
+# (plan_cache_mode): a plan the session kept from when the table was small scans it whole for each
+# of a batch's keys, and batches slow down as the ledger grows.
 _PG_BEGIN = f"""CREATE OR REPLACE FUNCTION ledger_begin(
     keys text[], accounts bigint[], count integer,
     OUT replayed boolean, OUT clock_setting timestamptz, OUT last_sealed date,
     OUT balances bigint[], OUT ids bigint[]
-) LANGUAGE plpgsql AS $$
+) LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
 DECLARE
     account bigint;
 BEGIN
@@ -393,6 +395,12 @@ def sqlite_statements() -> list[str]:
         ]
     statements.append(_sqlite_check())
     return statements
+
+
+def create_begin(schema_editor) -> None:
+    """(Re)create ledger_begin alone, on PostgreSQL (migration 0004)."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(_PG_BEGIN, params=None)
 
 
 def create(schema_editor) -> None:
