@@ -1,6 +1,6 @@
 """Set-based writes the ORM lacks: the batch paths' one statement for many rows."""
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from django.db import connection, models
 
@@ -24,3 +24,32 @@ def link_each(model: type[models.Model], field: str, links: Mapping[int, int], *
             [number for pair in links.items() for number in pair],
         )
         return cursor.rowcount
+
+
+def insert(model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple]) -> None:
+    """Insert ``rows`` (each the values of ``fields``, in order, prepared by each field as the ORM
+    prepares them) into ``model``'s table without making model instances: PostgreSQL's COPY, else
+    one ``executemany``. For append-only rows written by the thousand whose ids no caller needs
+    (events, clearing lines); give every field the ORM would fill in (``created_at`` …)."""
+    meta = model._meta
+    prepared = [meta.get_field(name) for name in fields]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in prepared)
+    table = connection.ops.quote_name(meta.db_table)
+    values = (
+        tuple(
+            field.get_db_prep_save(value, connection)
+            for field, value in zip(prepared, row, strict=True)
+        )
+        for row in rows
+    )
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with (
+                connection.wrap_database_errors,
+                cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+            ):
+                for row in values:
+                    copy.write_row(row)
+            return
+        marks = ", ".join(["%s"] * len(prepared))
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(values))

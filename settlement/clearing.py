@@ -28,7 +28,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from exchange import clock, lifecycle
+from exchange import bulk, clock, lifecycle
 from exchange.accounts.models import Organisation
 from exchange.accounts.roles import OrganisationKind
 from exchange.errors import RuleViolation
@@ -38,7 +38,7 @@ from exchange.ledger.models import Account, AccountPurpose, Transfer
 from exchange.money import Money
 from exchange.registry import services as registry
 from exchange.registry.models import CertificateKind
-from listings.models import Review
+from listings.models import Listing, Review
 from listings.states import ReviewStage
 from merchants.models import Merchant
 from merchants.states import MerchantStatus
@@ -98,10 +98,10 @@ def buyer_fee_due(organisation: Organisation, at: datetime, currency: str = "CNY
     return Money.zero(currency) if carried else fee
 
 
-def merchant_fee_rate(order: Order) -> Decimal:
-    board = order.listing.product.registered_version.board
+def merchant_fee_rate(board_code: str) -> Decimal:
+    """The exchange's service fee on the merchant's side for a product on ``board_code``."""
     rates = settings.MERCHANT_SERVICE_FEE_RATES_BY_BOARD
-    return Decimal(str(rates.get(board.code, settings.MERCHANT_SERVICE_FEE_RATE)))
+    return Decimal(str(rates.get(board_code, settings.MERCHANT_SERVICE_FEE_RATE)))
 
 
 def subsidised(organisation: Organisation) -> bool:
@@ -153,10 +153,27 @@ class Lookups:
 
     def __init__(self):
         self.account = ledger.Accounts()
+        self._listings: dict[int, tuple[int, Decimal]] = {}
         self._assessors: dict[int, Organisation | None] = {}
         self._subsidised: dict[int, bool] = {}
         self._fund_left: dict[str, Money] = {}
         self._listing_subsidies: dict[int, tuple[Money, set[int]]] = {}
+
+    def _listing(self, order: Order) -> tuple[int, Decimal]:
+        if order.listing_id not in self._listings:
+            product, board = (
+                Listing.objects.filter(pk=order.listing_id)
+                .values_list("product_id", "product__registered_version__board__code")
+                .get()
+            )
+            self._listings[order.listing_id] = (product, merchant_fee_rate(board))
+        return self._listings[order.listing_id]
+
+    def product_of(self, order: Order) -> int:
+        return self._listing(order)[0]
+
+    def fee_rate(self, order: Order) -> Decimal:
+        return self._listing(order)[1]
 
     def assessor(self, order: Order) -> Organisation | None:
         version_id = order.contract.terms["product"]["version"]
@@ -225,7 +242,7 @@ def lines_for(order: Order, lookups: Lookups | None = None) -> list[Line]:
              _("the order's trade value") if not refund
              else _("the trade value less the refund"))
     )  # fmt: skip
-    rate = merchant_fee_rate(order)
+    rate = lookups.fee_rate(order)
     fee = value * rate
     if fee:
         lines.append(
@@ -258,7 +275,7 @@ def lines_for(order: Order, lookups: Lookups | None = None) -> list[Line]:
     listing_subsidy = _listing_subsidy_due(order, lookups)
     if listing_subsidy:
         lookups.spend_fund(listing_subsidy)
-        lookups.pay_listing_subsidy(merchant_org, order.listing.product_id, listing_subsidy)
+        lookups.pay_listing_subsidy(merchant_org, lookups.product_of(order), listing_subsidy)
         lines.append(
             Line(LineKind.LISTING_SUBSIDY, merchant_org, listing_subsidy, fund, payouts, "subsidy",
                  _("the product's first cleared order; %(amount)s per product, up to %(cap)s "
@@ -287,7 +304,7 @@ def _listing_subsidy_due(order: Order, lookups: Lookups) -> Money:
     if not per_product:
         return zero
     so_far, products = lookups.listing_subsidies(order.merchant.organisation, order.currency)
-    if order.listing.product_id in products:
+    if lookups.product_of(order) in products:
         return zero
     room = Money(settings.FIRST_LISTING_SUBSIDY_CAP, order.currency) - so_far
     return max(min(per_product, room, lookups.fund_left(order.currency)), zero)
@@ -343,13 +360,7 @@ def _clear(ids: list[int]) -> list[Order]:
     # Locks the orders' rows alone; what the lines read of them comes in the same query.
     orders = list(
         Order.objects.select_for_update(of=("self",))
-        .select_related(
-            "merchant__organisation",
-            "buyer__buyer",
-            "contract",
-            "listing__product__registered_version__board",
-            "dispute",
-        )
+        .select_related("merchant__organisation", "buyer__buyer", "contract", "dispute")
         .filter(pk__in=ids)
         .order_by("pk")
     )
@@ -358,10 +369,15 @@ def _clear(ids: list[int]) -> list[Order]:
         return orders  # cleared already, or not accepted (the task came too early or late)
     holds = {
         payment.order_id: payment.hold
-        for payment in Payment.objects.select_related(
-            "hold__debit_account", "hold__credit_account"
-        ).filter(order__in=due)
+        for payment in Payment.objects.select_related("hold").filter(order__in=due)
     }
+    accounts = Account.objects.in_bulk(
+        {hold.debit_account_id for hold in holds.values()}
+        | {hold.credit_account_id for hold in holds.values()}
+    )
+    for hold in holds.values():
+        hold.debit_account = accounts[hold.debit_account_id]
+        hold.credit_account = accounts[hold.credit_account_id]
     lookups = Lookups()
     lines = [lines_for(order, lookups) for order in due]
     chains = ledger.post_pending_each(
@@ -385,18 +401,22 @@ def _clear(ids: list[int]) -> list[Order]:
             for order, order_lines in zip(due, lines, strict=True)
         ]
     )
-    ClearingLine.objects.bulk_create(
-        ClearingLine(
-            order=order,
-            kind=line.kind,
-            party=line.party,
-            amount=line.amount.amount,
-            currency=line.amount.currency,
-            transfer=transfer,
-            rule=line.rule[:200],
-        )
-        for order, order_lines, chain in zip(due, lines, chains, strict=True)
-        for line, transfer in zip(order_lines, chain[1:], strict=True)
+    bulk.insert(
+        ClearingLine,
+        ("order", "kind", "party", "amount", "currency", "transfer", "rule"),
+        (
+            (
+                order.pk,
+                line.kind,
+                line.party.pk,
+                line.amount.amount,
+                line.amount.currency,
+                transfer.pk,
+                line.rule[:200],
+            )
+            for order, order_lines, chain in zip(due, lines, chains, strict=True)
+            for line, transfer in zip(order_lines, chain[1:], strict=True)
+        ),
     )
     now = clock.now()
     for order in due:

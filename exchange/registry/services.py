@@ -7,6 +7,7 @@ certificates that reference the original; nothing is ever edited.
 """
 
 import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -40,20 +41,40 @@ from exchange.validators import is_idempotency_key, refused_character
 
 
 def canonical_json(content: dict) -> bytes:
-    """RFC 8785 canonical JSON (UTF-8). Floats are refused: decimals travel as strings."""
-    _refuse_floats(content)
+    """RFC 8785 canonical JSON (UTF-8). Floats are refused: decimals travel as strings.
+
+    Content whose keys are all ASCII and whose integers are exact in an IEEE double (what the
+    exchange registers) has the same canonical form as Python's sorted, compact JSON, which is
+    written in C: key order by UTF-16 code units is then code-point order, and both escape the
+    same characters the same way. Anything else goes through the RFC 8785 implementation."""
+    if _plain(content):
+        return json.dumps(
+            content, ensure_ascii=False, sort_keys=True, separators=(",", ":")
+        ).encode()
     return rfc8785.dumps(content)
 
 
-def _refuse_floats(value, path: str = "$") -> None:
+_EXACT = 2**53  # integers beyond ±(2^53 − 1) are not exact in a double: RFC 8785 refuses them
+
+
+def _plain(value, path: str = "$") -> bool:
+    """Refuse floats; whether ``value`` is plain (ASCII keys, exact integers)."""
     if isinstance(value, float):
         raise TypeError(f"{path} is a float; registered content carries decimals as strings")
     if isinstance(value, dict):
+        plain = True
         for key, item in value.items():
-            _refuse_floats(item, f"{path}.{key}")
-    elif isinstance(value, list):
+            plain &= _plain(item, f"{path}.{key}")
+            plain = plain and isinstance(key, str) and key.isascii()
+        return plain
+    if isinstance(value, list):
+        plain = True
         for position, item in enumerate(value):
-            _refuse_floats(item, f"{path}[{position}]")
+            plain &= _plain(item, f"{path}[{position}]")
+        return plain
+    if isinstance(value, int):
+        return -_EXACT < value < _EXACT
+    return True
 
 
 def digest_of(content: dict) -> str:
