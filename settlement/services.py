@@ -312,7 +312,7 @@ def contract_certificate(order: Order):
     (for a decision, a change or a renewal that registers against the contract)."""
     contract = Contract.objects.select_related("certificate").get(order=order)
     if contract.certificate is None:
-        registry.integrate_pending()
+        registry.integrate_all()
         contract.refresh_from_db(fields=["certificate"])
     return contract.certificate
 

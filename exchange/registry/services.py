@@ -251,7 +251,7 @@ def on_integrated(subject_type: str, handler) -> None:
 
 def sequence(registration: Registration) -> SequencedRegistration:
     """Queue a first registration for the log inside the caller's transaction, without the log's
-    head lock: the integrator (``integrate_pending``, sent when the transaction commits, and beat
+    head lock: the integrator (``integrate_all``, sent when the transaction commits, and beat
     each minute) issues its certificate with the others queued since, in one append under one
     checkpoint, usually within a second. ``REGISTRY_INTEGRATION = "immediate"`` integrates it at
     once instead (the log's lock is then held until the caller commits).
@@ -296,8 +296,7 @@ def sequence_many(registrations: Sequence[Registration]) -> list[SequencedRegist
             _("This subject is already registered."), code="already_registered"
         ) from error
     if settings.REGISTRY_INTEGRATION == "immediate":
-        while integrate_pending():
-            pass
+        integrate_all()
         issued = SequencedRegistration.objects.in_bulk([row.pk for row in rows])
         rows = [issued[row.pk] for row in rows]
     else:
@@ -311,6 +310,17 @@ def integrate_pending() -> int:
     if not SequencedRegistration.objects.filter(certificate__isnull=True).exists():
         return 0
     return _issue([])[0]
+
+
+def integrate_all() -> int:
+    """Integrate everything queued, ``INTEGRATION_BATCH`` at a time (each its own append and
+    checkpoint); how many."""
+    total = 0
+    while True:
+        done = integrate_pending()
+        total += done
+        if done < INTEGRATION_BATCH:
+            return total
 
 
 def _registration_of(row: SequencedRegistration) -> Registration:

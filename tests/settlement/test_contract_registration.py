@@ -45,6 +45,19 @@ def test_a_contract_is_sequenced_in_the_order_and_integrated_once_it_commits(lis
     assert 'data-testid="certificate"' in page and certificates[0].number in page
 
 
+def test_a_batch_larger_than_one_integration_goes_in_whole(listed, funded_buyer, monkeypatch):
+    monkeypatch.setattr(registry, "INTEGRATION_BATCH", 2)
+    version = listed.product.registered_version
+    request = services.OrderRequest(
+        funded_buyer, listed, listed.plans.get(kind="monthly"), version.scenarios.first()
+    )
+    orders = services.place_orders([request] * 5)  # the integrator runs once this commits
+    contracts = Contract.objects.filter(order__in=orders).select_related("certificate")
+    assert all(contract.certificate is not None for contract in contracts)
+    # Two, two and one: three appends, three checkpoints.
+    assert len({contract.certificate.checkpoint_id for contract in contracts}) == 3
+
+
 def test_an_amendment_waits_for_its_contract_in_the_log(listed, funded_buyer):
     with transaction.atomic():
         order = place(funded_buyer, listed)
