@@ -266,15 +266,15 @@ class SeedReport:
 def seed_demo(*, progress=lambda message: None) -> SeedReport:
     report = SeedReport(password_hash=make_password(DEMO_PASSWORD))
     missing = [c for c in COMPANIES if not Organisation.objects.filter(name=c.name).exists()]
-    exchange = _organisation(EXCHANGE_NAME, OrganisationKind.EXCHANGE)
+    exchange = organisation_named(EXCHANGE_NAME, OrganisationKind.EXCHANGE)
     for account in EXCHANGE_STAFF:
-        _account(exchange, account, report)
-    assessor_org = _organisation(ASSESSOR[0], OrganisationKind.SERVICE_PROVIDER)
+        account_named(exchange, account, report)
+    assessor_org = organisation_named(ASSESSOR[0], OrganisationKind.SERVICE_PROVIDER)
     for account in ASSESSOR[1]:
-        _account(assessor_org, account, report)
-    commission = _organisation(ARBITRATION[0], OrganisationKind.SERVICE_PROVIDER)
+        account_named(assessor_org, account, report)
+    commission = organisation_named(ARBITRATION[0], OrganisationKind.SERVICE_PROVIDER)
     for account in ARBITRATION[1]:
-        _account(commission, account, report)
+        account_named(commission, account, report)
     _make_senior("compliance")
     _buyer(report)
     specs = products.missing_specs()
@@ -301,7 +301,7 @@ def seed_demo(*, progress=lambda message: None) -> SeedReport:
         report.created_transfers = seed_funds()  # the buyer's money comes first
         for number, company in enumerate(missing, start=1):
             progress(f"[{number}/{len(missing)}] {company.name} → {company.target.label}")
-            _company(company, operator, report, tick)
+            onboard(company, operator, report, tick)
             tick(timedelta(days=1, hours=3))
         report.created_products = products.seed_products(
             specs,
@@ -322,12 +322,12 @@ def _make_senior(username: str) -> None:
     User.objects.filter(username=username, is_senior_reviewer=False).update(is_senior_reviewer=True)
 
 
-def _organisation(name: str, kind: OrganisationKind) -> Organisation:
+def organisation_named(name: str, kind: OrganisationKind) -> Organisation:
     existing = Organisation.objects.filter(name=name).first()
     return existing or accounts.create_organisation(name=name, kind=kind, actor=None)
 
 
-def _account(organisation: Organisation, account: Account, report: SeedReport) -> User:
+def account_named(organisation: Organisation, account: Account, report: SeedReport) -> User:
     existing = User.objects.filter(username=account.username).first()
     if existing:
         return existing
@@ -346,20 +346,21 @@ def _buyer(report: SeedReport) -> None:
     name, account = BUYER
     if User.objects.filter(username=account.username).exists():
         return
-    organisation = _organisation(name, OrganisationKind.BUYER)
-    _account(organisation, account, report)
+    organisation = organisation_named(name, OrganisationKind.BUYER)
+    account_named(organisation, account, report)
 
 
 @transaction.atomic
-def _company(company: Company, operator: User, report: SeedReport, tick) -> Merchant:
-    organisation = _organisation(company.name, OrganisationKind.MERCHANT)
-    admin = _account(
+def onboard(company: Company, operator: User, report: SeedReport, tick) -> Merchant:
+    """Take ``company`` from an application to its target state, through the services."""
+    organisation = organisation_named(company.name, OrganisationKind.MERCHANT)
+    admin = account_named(
         organisation,
         Account(company.username, Role.MERCHANT_ADMIN, f"{company.name[2:4]}管理员"),
         report,
     )
     for account in company.staff:
-        _account(admin.organisation, account, report)
+        account_named(admin.organisation, account, report)
     credit_code = build_credit_code(
         authority_type="91", region=company.region, organisation_base=company.organisation_base
     )

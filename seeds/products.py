@@ -164,7 +164,7 @@ def seed_products(specs: list[Spec], *, tick, progress, then=lambda: None) -> li
     versions = {}
     for number, spec in enumerate(early, start=1):
         progress(f"  product [{number}/{len(specs)}] {spec.name} → {spec.target}")
-        versions[spec.name] = _walk(spec, staff, tick)
+        versions[spec.name] = walk(spec, staff, tick)
     for spec in early:
         if spec.target == OBJECTION_UPHELD:
             _uphold_an_objection(versions[spec.name], staff, tick)
@@ -173,7 +173,7 @@ def seed_products(specs: list[Spec], *, tick, progress, then=lambda: None) -> li
         tick(timedelta(days=3, hours=2))
         services.close_public_notices()
         for spec in early:
-            _after_registration(spec, versions[spec.name], staff, tick)
+            after_registration(spec, versions[spec.name], staff, tick)
         if any(spec.target == SUPERSEDED for spec in early):
             tick(timedelta(days=3, hours=2))
             services.close_public_notices()
@@ -183,7 +183,7 @@ def seed_products(specs: list[Spec], *, tick, progress, then=lambda: None) -> li
         clock.set_simulated_time(at=clock.real_now() - timedelta(hours=2))
     for number, spec in enumerate(late, start=len(early) + 1):
         progress(f"  product [{number}/{len(specs)}] {spec.name} → {spec.target}")
-        versions[spec.name] = _walk(spec, staff, tick)
+        versions[spec.name] = walk(spec, staff, tick)
         if spec.target == NOTICE_WITH_OBJECTION:
             services.file_objection(
                 version=versions[spec.name],
@@ -193,7 +193,7 @@ def seed_products(specs: list[Spec], *, tick, progress, then=lambda: None) -> li
     return [spec.name for spec in specs]
 
 
-def _walk(spec: Spec, staff: dict, tick) -> ProductVersion:
+def walk(spec: Spec, staff: dict, tick) -> ProductVersion:
     seller = User.objects.get(username=spec.merchant)
     version = _draft(spec, seller)
     if spec.target == V.DRAFT:
@@ -226,7 +226,7 @@ def _walk(spec: Spec, staff: dict, tick) -> ProductVersion:
     return version
 
 
-def _after_registration(spec: Spec, version: ProductVersion, staff: dict, tick) -> None:
+def after_registration(spec: Spec, version: ProductVersion, staff: dict, tick) -> None:
     version.refresh_from_db()
     seller = User.objects.get(username=spec.merchant)
     if version.status != V.REGISTERED:
@@ -342,7 +342,7 @@ def _draft(spec: Spec, seller: User) -> ProductVersion:
             for kind, price in spec.plans
         ],
     )
-    sample = _pi_sample() if spec.personal_sample else _sample(spec.fields)
+    sample = _pi_sample() if spec.personal_sample else sample_csv(spec.fields)
     services.attach_sample(
         version=version, actor=seller, upload=SimpleUploadedFile("sample.csv", sample)
     )
@@ -362,7 +362,7 @@ def _draft(spec: Spec, seller: User) -> ProductVersion:
     return version
 
 
-def _sample(fields) -> bytes:
+def sample_csv(fields) -> bytes:
     """Twelve plausible rows for the declared fields (no personal information)."""
     places = ["浦东新区", "黄浦区", "徐汇区", "苏州工业园区", "杭州滨江区", "宁波北仑区"]
     out = io.StringIO()
