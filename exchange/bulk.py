@@ -53,3 +53,42 @@ def insert(model: type[models.Model], fields: Sequence[str], rows: Iterable[tupl
             return
         marks = ", ".join(["%s"] * len(prepared))
         cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(values))
+
+
+def create(objs: Sequence[models.Model]) -> list[models.Model]:
+    """``bulk_create`` for thousands of new rows of one model: on PostgreSQL their ids are drawn
+    from the table's sequence in one query and the rows streamed in by COPY (no statement of tens
+    of thousands of parameters to build and parse); elsewhere ``bulk_create`` itself. The
+    instances come back saved, ids set."""
+    objs = list(objs)
+    if not objs:
+        return objs
+    model = type(objs[0])
+    if connection.vendor != "postgresql" or len(objs) < 50:
+        return model.objects.bulk_create(objs)
+    meta = model._meta
+    fields = meta.concrete_fields
+    table = connection.ops.quote_name(meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, len(objs)],
+        )
+        ids = sorted(row[0] for row in cursor.fetchall())
+        for obj, pk in zip(objs, ids, strict=True):
+            obj.pk = pk
+        with (
+            connection.wrap_database_errors,
+            cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+        ):
+            for obj in objs:
+                copy.write_row(
+                    [
+                        field.get_db_prep_save(field.pre_save(obj, True), connection)
+                        for field in fields
+                    ]
+                )
+    for obj in objs:
+        obj._state.adding, obj._state.db = False, connection.alias
+    return objs

@@ -360,17 +360,24 @@ def _clear(ids: list[int]) -> list[Order]:
     # Locks the orders' rows alone; what the lines read of them comes in the same query.
     orders = list(
         Order.objects.select_for_update(of=("self",))
-        .select_related("merchant__organisation", "buyer__buyer", "contract", "dispute")
+        .select_related("contract", "dispute")
         .filter(pk__in=ids)
         .order_by("pk")
     )
     due = [order for order in orders if order.status in CLEARABLE]
     if not due:
         return orders  # cleared already, or not accepted (the task came too early or late)
-    holds = {
-        payment.order_id: payment.hold
-        for payment in Payment.objects.select_related("hold").filter(order__in=due)
-    }
+    # The parties and the holds' accounts, one instance each for the batch.
+    merchants = Merchant.objects.select_related("organisation").in_bulk(
+        {order.merchant_id for order in due}
+    )
+    buyers = Organisation.objects.select_related("buyer").in_bulk({order.buyer_id for order in due})
+    hold_of = dict(
+        Payment.objects.filter(order_id__in=[order.pk for order in due]).values_list(
+            "order_id", "hold_id"
+        )
+    )
+    holds = Transfer.objects.in_bulk(hold_of.values())
     accounts = Account.objects.in_bulk(
         {hold.debit_account_id for hold in holds.values()}
         | {hold.credit_account_id for hold in holds.values()}
@@ -378,6 +385,9 @@ def _clear(ids: list[int]) -> list[Order]:
     for hold in holds.values():
         hold.debit_account = accounts[hold.debit_account_id]
         hold.credit_account = accounts[hold.credit_account_id]
+    holds = {order_id: holds[hold_id] for order_id, hold_id in hold_of.items()}
+    for order in due:
+        order.merchant, order.buyer = merchants[order.merchant_id], buyers[order.buyer_id]
     lookups = Lookups()
     lines = [lines_for(order, lookups) for order in due]
     chains = ledger.post_pending_each(

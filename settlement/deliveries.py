@@ -29,7 +29,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from exchange import clock, lifecycle
+from exchange import bulk, clock, lifecycle
 from exchange.errors import PermissionDeniedError, RuleViolation
 from exchange.uploads import check_upload
 from listings.models import DeliveryMode, PlanKind, ProductVersion
@@ -147,7 +147,7 @@ def deliver_orders(orders, *, actor, upload, mode: str | None = None) -> list[De
     deliveries[0].file.save(checked.original_name, upload, save=False)
     for delivery in deliveries[1:]:
         delivery.file.name = deliveries[0].file.name
-    deliveries = Delivery.objects.bulk_create(deliveries)
+    deliveries = bulk.create(deliveries)
     made = {delivery.order_id: delivery for delivery in deliveries}
     for order in orders:
         order.delivered_at = now

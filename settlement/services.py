@@ -248,12 +248,12 @@ def form_contracts(drafts: Sequence[ContractDraft]) -> list[Order]:
                 placed_at=now,
             )
         )
-    orders = Order.objects.bulk_create(orders)
+    orders = bulk.create(orders)
     codes: dict[int, str] = {}
     for order in orders:
         if order.buyer_id not in codes:
             codes[order.buyer_id] = clearing.credit_code_of(order.buyer)
-    contracts = Contract.objects.bulk_create(
+    contracts = bulk.create(
         Contract(
             order=order,
             terms=contract_terms(
@@ -437,7 +437,7 @@ def pay_orders(requests: Sequence[PaymentRequest], *, respond) -> list[tuple[Pay
     )
     lifecycle.take_many(orders, pay, actors=actors)
     now = clock.now()
-    made = Payment.objects.bulk_create(
+    made = bulk.create(
         Payment(order=order, idempotency_key=key, hold=hold, paid_by=actor, paid_at=now)
         for (order, actor, key), hold in zip(planned, holds, strict=True)
     )

@@ -215,7 +215,7 @@ def _issue(registrations: Sequence[Registration]) -> tuple[int, list[Certificate
         certificate.proof = notes.format_proof(index, proof, appended.checkpoint.note)
     try:
         with transaction.atomic():
-            certificates = Certificate.objects.bulk_create(certificates)
+            certificates = bulk.create(certificates)
     except IntegrityError as error:
         raise DuplicateError(
             _("This subject is already registered."), code="already_registered"
@@ -276,7 +276,7 @@ def sequence_many(registrations: Sequence[Registration]) -> list[SequencedRegist
     now = clock.now()
     try:
         with transaction.atomic():
-            rows = SequencedRegistration.objects.bulk_create(
+            rows = bulk.create(
                 SequencedRegistration(
                     kind=registration.kind,
                     registrant_name=registration.registrant_name,
