@@ -42,7 +42,7 @@ from listings import services as listing_services
 from listings.models import Listing, PlanKind
 from listings.states import ListingStatus, VersionStatus
 from merchants.states import MerchantStatus
-from seeds import demo, products
+from seeds import demo, products, report
 from seeds.documents import pdf_upload
 from settlement import clearing, deliveries, disputes, services, subscriptions
 from settlement.models import Order, PayoutBatch
@@ -151,6 +151,11 @@ class Result:
     log_size: int = 0
     log_root: bytes = b""
     days: list[dict] = field(default_factory=list)  # one row per simulated day
+    figures: dict = field(default_factory=dict)  # what the report charts (report.figures_of)
+
+    @property
+    def order_count(self) -> int:
+        return sum(self.orders.values())
 
     @property
     def line(self) -> str:
@@ -161,7 +166,7 @@ class Result:
         return (
             f"simulated {o.days} days from {o.start.isoformat()} (seed {o.seed}): "
             f"{self.merchants} merchants, {self.listed} listed products, {self.buyers} buyers, "
-            f"{sum(self.orders.values())} orders, turnover {self.turnover.to_api()} CNY, "
+            f"{self.order_count} orders, turnover {self.turnover.to_api()} CNY, "
             f"{self.batches} batches, log {self.log_size} {root}"
         )
 
@@ -498,4 +503,5 @@ class Simulation:
         r.batches = PayoutBatch.objects.filter(orders__in=settled).distinct().count()
         checkpoint = log.latest_checkpoint()
         r.log_size, r.log_root = checkpoint.size, bytes(checkpoint.root)
+        r.figures = report.figures_of(orders, self.listings, r.days)
         return r

@@ -75,7 +75,7 @@ def test_the_same_options_on_empty_databases_print_the_same_last_line(empty_data
     command = ("simulate", "--seed", "7", "--days", "30")
     runs = [
         subprocess.Popen(
-            [sys.executable, "manage.py", *command],
+            [sys.executable, "manage.py", *command, "--report", str(tmp_path / f"{number}.html")],
             cwd=ROOT,
             env=environment(url, tmp_path / f"media{number}"),
             stdout=subprocess.PIPE,
@@ -92,6 +92,11 @@ def test_the_same_options_on_empty_databases_print_the_same_last_line(empty_data
     assert lines[0].startswith("simulated 30 days from 2026-03-02 (seed 7): ")
     words = lines[0].split()
     assert words[-3] == "log" and int(words[-2]) > 100  # the log's size, then its root
+    # The report: the same figures, charted by the vendored ECharts inside the one file.
+    report = (tmp_path / "0.html").read_text(encoding="utf-8")
+    assert '<script id="figures" type="application/json">' in report and "echarts.init" in report
+    assert report == (tmp_path / "1.html").read_text(encoding="utf-8")
+    assert f"report: {tmp_path / '0.html'}" in outputs[0][0]
     # A second run on a database that holds a simulated market is refused, by name.
     again = manage(empty_databases[0], tmp_path / "media0", *command)
     assert again.returncode != 0 and "simulated market already" in again.stderr

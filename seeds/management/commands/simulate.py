@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
@@ -6,6 +8,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from exchange.accounts.models import User
+from seeds import report
 from seeds.management.commands.seed_demo import QUIET_MAIL
 from seeds.simulation import START, Options, Simulation
 
@@ -28,6 +31,11 @@ class Command(BaseCommand):
         parser.add_argument("--rejection-rate", type=float, default=defaults.rejection_rate)
         parser.add_argument(
             "--start", default=START.isoformat(), help="the first market day (YYYY-MM-DD)"
+        )
+        parser.add_argument(
+            "--report",
+            default="simulation-report.html",
+            help="where to write the HTML report with its charts (default: %(default)s)",
         )
 
     def handle(self, *args, **o):
@@ -93,4 +101,6 @@ class Command(BaseCommand):
         ):
             table.add_row(label, str(value))
         console.print(table)
+        written = report.write(result, Path(o["report"]))
+        self.stdout.write(f"report: {written.resolve()}")
         self.stdout.write(result.line)
