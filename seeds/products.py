@@ -208,7 +208,7 @@ def walk(spec: Spec, staff: dict, tick) -> ProductVersion:
     compliance = staff["compliance"] if version.is_senior_compliance else staff["assessor"]
     if stop in ("return_compliance", "reject_compliance"):
         decision = Decision.RETURN if stop == "return_compliance" else Decision.REJECT
-        comment = (
+        comment = spec.extra.get("comment") or (
             "请补充去标识化处理的方法说明与再识别风险评估"
             if decision == Decision.RETURN
             else "数据来源为未经授权的网络爬取，不符合数据来源合法要求"

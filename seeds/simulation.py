@@ -42,7 +42,7 @@ from listings import services as listing_services
 from listings.models import Listing, PlanKind
 from listings.states import ListingStatus, VersionStatus
 from merchants.states import MerchantStatus
-from seeds import demo, products, report
+from seeds import demo, products, report, scenarios
 from seeds.documents import pdf_upload
 from settlement import clearing, deliveries, disputes, services, subscriptions
 from settlement.models import Order, PayoutBatch
@@ -174,8 +174,9 @@ class Result:
 class Simulation:
     """One run: ``run()`` builds the market, then steps through ``options.days`` days."""
 
-    def __init__(self, options: Options, *, progress=lambda step, total, note: None):
+    def __init__(self, options: Options, *, scenario=None, progress=lambda s, t, note: None):
         self.options = options
+        self.scenario = scenario
         self.rng = random.Random(options.seed)
         self.progress = progress
         self.report = demo.SeedReport(password_hash=make_password(PASSWORD))
@@ -188,6 +189,11 @@ class Simulation:
         self.popularity: dict[int, float] = {}
         self.delivered: list[int] = []  # orders waiting for their buyers' acceptance
         self.disputed: list[int] = []  # orders waiting for an arbitrator
+        # What a scenario's steps did, for its checks (seeds.scenarios).
+        self.forced_disputes: dict[int, dict] = {}  # order id → the step that disputed it
+        self.personal_version_id: int | None = None
+        self.tamper_reports: dict[int, tuple[str, str]] = {}
+        self.order_ids: list[int] = []
 
     # --- the run ------------------------------------------------------------------------------
 
@@ -207,7 +213,13 @@ class Simulation:
             day = o.start + timedelta(days=number)
             self._day(day)
             self.progress(4 + number, total, day.isoformat())
-        return self._finish()
+        result = self._finish()
+        for step in self._steps("tamper"):  # an insider, after the fact, in a copy
+            self.tamper_reports[step["entry"]] = scenarios.tamper(step["entry"])
+        return result
+
+    def _steps(self, action: str) -> list[dict]:
+        return self.scenario.steps_of(action) if self.scenario else []
 
     def _at(self, day: date, *, hour: int, minute: int = 0) -> None:
         moment = timezone.make_aware(datetime.combine(day, time(hour, minute)))
@@ -308,9 +320,36 @@ class Simulation:
                     source="网络爬取" if rejected else "企业自有业务系统采集",
                 )
             )
+        if self._steps("personal_sample"):
+            # A sample with resident ID and mobile numbers the sheet does not declare: the
+            # automated checks find them and send it to senior compliance, which rejects it.
+            specs.append(
+                products.Spec(
+                    f"零售客户联系信息数据集（{self.sellers[0].organisation.name[2:4]}）",
+                    self.sellers[0].username,
+                    "trade_logistics",
+                    VersionStatus.REJECTED,
+                    "dataset",
+                    ("brand_marketing",),
+                    (
+                        ("客户编号", "text"),
+                        ("身份证号", "text"),
+                        ("手机", "text"),
+                        ("城市", "text"),
+                    ),
+                    (("monthly", "9000.00"),),
+                    "零售客户的联系信息，用于精准营销。",
+                    personal_sample=True,
+                    extra={
+                        "comment": "样本含未声明的个人信息（居民身份证号、手机号），且无个人同意与去标识化说明，不予登记。"
+                    },
+                )
+            )
         versions = {}
         for spec in specs:
             versions[spec.name] = products.walk(spec, self.staff, self._tick)
+            if spec.personal_sample:
+                self.personal_version_id = versions[spec.name].pk
         # The notices run their three days; then the registered products apply to list.
         self._tick(timedelta(days=3, hours=2))
         listing_services.close_public_notices()
@@ -380,7 +419,8 @@ class Simulation:
             self._decide_disputes()
             self._accept_or_dispute()
             row["orders"] = self._trade()
-        services.accept_due()  # beat: windows that ended without the buyer
+        self._at(day, hour=23)  # the beats' work of the day: windows and deadlines that ended
+        services.accept_due()
         services.refund_undelivered()
         self.result.days.append(row)
 
@@ -450,8 +490,12 @@ class Simulation:
         self.delivered = []
         accepted = []
         self._at(clock.today(), hour=11)
+        forced = [step for step in self._steps("dispute") if step["day"] == clock.today()]
         for order in waiting:
-            if self.rng.random() < self.options.dispute_rate:
+            step = forced.pop(0) if forced else None
+            if step is not None:
+                self.forced_disputes[order.pk] = step
+            if step is not None or self.rng.random() < self.options.dispute_rate:
                 disputes.open_dispute(
                     order,
                     actor=order.placed_by,
@@ -476,9 +520,11 @@ class Simulation:
         outcomes, weights = zip(*DECISIONS, strict=True)
         for order_id in self.disputed:
             order = Order.objects.get(pk=order_id)
-            outcome = self.rng.choices(outcomes, weights)[0]
+            step = self.forced_disputes.get(order_id)
+            outcome = step["outcome"] if step else self.rng.choices(outcomes, weights)[0]
+            share = step.get("refund_share", Decimal("0.5")) if step else Decimal("0.5")
             refund = (
-                (order.value_amount / 2).quantize(Decimal("0.01"))
+                (order.value_amount * share).quantize(Decimal("0.01"))
                 if outcome == "refund_in_part"
                 else None
             )
@@ -497,6 +543,7 @@ class Simulation:
         r = self.result
         sellers = [s.organisation_id for s in self.sellers]
         orders = Order.objects.filter(merchant__organisation__in=sellers)
+        self.order_ids = list(orders.values_list("pk", flat=True))
         r.orders = Counter(dict(orders.values_list("status").annotate(n=Count("id")).order_by()))
         settled = orders.filter(status__in=(OrderStatus.CLEARED, OrderStatus.SETTLED))
         r.turnover = Money(settled.aggregate(total=Sum("value_amount"))["total"] or 0)

@@ -1,3 +1,5 @@
+from dataclasses import asdict, fields
+from datetime import date
 from pathlib import Path
 
 from django.conf import settings
@@ -8,9 +10,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from exchange.accounts.models import User
-from seeds import report
+from seeds import report, scenarios
 from seeds.management.commands.seed_demo import QUIET_MAIL
-from seeds.simulation import START, Options, Simulation
+from seeds.simulation import Options, Simulation
+
+COUNTS = ("days", "merchants", "buyers", "products", "orders_per_day")
+SHARES = ("dispute_rate", "rejection_rate")
 
 
 class Command(BaseCommand):
@@ -20,17 +25,17 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        defaults = Options()
-        parser.add_argument("--seed", type=int, default=defaults.seed)
-        parser.add_argument("--days", type=int, default=defaults.days)
-        parser.add_argument("--merchants", type=int, default=defaults.merchants)
-        parser.add_argument("--buyers", type=int, default=defaults.buyers)
-        parser.add_argument("--products", type=int, default=defaults.products)
-        parser.add_argument("--orders-per-day", type=int, default=defaults.orders_per_day)
-        parser.add_argument("--dispute-rate", type=float, default=defaults.dispute_rate)
-        parser.add_argument("--rejection-rate", type=float, default=defaults.rejection_rate)
+        defaults = asdict(Options())
+        for option in fields(Options):
+            flag = f"--{option.name.replace('_', '-')}"
+            kind = {int: int, float: float}.get(type(defaults[option.name]), str)
+            parser.add_argument(
+                flag, type=kind, default=None, help=f"default: {defaults[option.name]}"
+            )
         parser.add_argument(
-            "--start", default=START.isoformat(), help="the first market day (YYYY-MM-DD)"
+            "--scenario",
+            help="a classroom story: a YAML file, or the name of one in seeds/scenarios/ "
+            "(its options apply unless a flag says otherwise; its outcomes are checked)",
         )
         parser.add_argument(
             "--report",
@@ -38,40 +43,24 @@ class Command(BaseCommand):
             help="where to write the HTML report with its charts (default: %(default)s)",
         )
 
-    def handle(self, *args, **o):
-        from datetime import date
-
-        try:
-            start = date.fromisoformat(o["start"])
-        except ValueError as error:
-            raise CommandError(f"--start: {o['start']!r} is not a date (YYYY-MM-DD).") from error
-        for name in ("days", "merchants", "buyers", "products", "orders_per_day"):
-            if o[name] < 1:
-                raise CommandError(f"--{name.replace('_', '-')}: give 1 or more, not {o[name]}.")
-        for name in ("dispute_rate", "rejection_rate"):
-            if not 0 <= o[name] <= 1:
-                raise CommandError(
-                    f"--{name.replace('_', '-')}: a share from 0 to 1, not {o[name]}."
-                )
+    def handle(self, *args, **given):
+        scenario = None
+        if given["scenario"]:
+            try:
+                scenario = scenarios.load(given["scenario"])
+            except scenarios.ScenarioError as error:
+                raise CommandError(f"--scenario: {error}") from error
+        options = self._options(given, scenario.options if scenario else {})
         if User.objects.filter(username__startswith="sim_").exists():
             raise CommandError(
                 "This database holds a simulated market already: simulate runs on a database "
                 f"without one ({connection.settings_dict['NAME']}); start from an empty one."
             )
-        options = Options(
-            seed=o["seed"],
-            days=o["days"],
-            merchants=o["merchants"],
-            buyers=o["buyers"],
-            products=o["products"],
-            orders_per_day=o["orders_per_day"],
-            dispute_rate=o["dispute_rate"],
-            rejection_rate=o["rejection_rate"],
-            start=start,
-        )
         # Made-up addresses: the simulation's e-mails stay in memory.
         settings.MAILERS = {**settings.MAILERS, "default": {"BACKEND": QUIET_MAIL}}
         console = Console(file=self.stdout, highlight=False)
+        if scenario:
+            console.print(f"[bold]{scenario.title}[/bold]\n{scenario.story}".rstrip())
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -86,8 +75,47 @@ class Command(BaseCommand):
             def progress(step, total, note):
                 bar.update(task, completed=step, total=total, note=note)
 
-            result = Simulation(options, progress=progress).run()
+            simulation = Simulation(options, scenario=scenario, progress=progress)
+            result = simulation.run()
             bar.update(task, completed=3 + options.days, note="done")
+        self._summary(console, result)
+        outcomes = scenarios.check_all(scenario, simulation) if scenario else []
+        for outcome in outcomes:
+            self.stdout.write(outcome.line)
+        written = report.write(result, Path(given["report"]))
+        self.stdout.write(f"report: {written.resolve()}")
+        self.stdout.write(result.line)
+        failed = [outcome for outcome in outcomes if not outcome.ok]
+        if failed:
+            raise CommandError(
+                f"{len(failed)} of the scenario's {len(outcomes)} outcomes did not come true"
+            )
+
+    def _options(self, given: dict, from_scenario: dict) -> Options:
+        values = asdict(Options()) | from_scenario
+        values |= {
+            name: value for name, value in given.items() if name in values and value is not None
+        }
+        if isinstance(values["start"], str):
+            try:
+                values["start"] = date.fromisoformat(values["start"])
+            except ValueError as error:
+                raise CommandError(
+                    f"--start: {values['start']!r} is not a date (YYYY-MM-DD)."
+                ) from error
+        for name in COUNTS:
+            if values[name] < 1:
+                raise CommandError(
+                    f"--{name.replace('_', '-')}: give 1 or more, not {values[name]}."
+                )
+        for name in SHARES:
+            if not 0 <= values[name] <= 1:
+                raise CommandError(
+                    f"--{name.replace('_', '-')}: a share from 0 to 1, not {values[name]}."
+                )
+        return Options(**values)
+
+    def _summary(self, console, result) -> None:
         table = Table(title="Simulated market", show_header=False)
         for label, value in (
             ("merchants signed", result.merchants),
@@ -101,6 +129,3 @@ class Command(BaseCommand):
         ):
             table.add_row(label, str(value))
         console.print(table)
-        written = report.write(result, Path(o["report"]))
-        self.stdout.write(f"report: {written.resolve()}")
-        self.stdout.write(result.line)
