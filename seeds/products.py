@@ -337,6 +337,7 @@ def _draft(spec: Spec, seller: User) -> ProductVersion:
         delivery_modes=list(spec.delivery),
         usage_restrictions="仅限合同约定的应用场景使用，不得转售。",
         scenarios=list(Scenario.objects.filter(code__in=spec.scenarios)),
+        **spec.extra.get("sheet", {}),
         plans=[
             {"kind": kind, "price_amount": Decimal(price) if price else None}
             for kind, price in spec.plans
@@ -357,6 +358,13 @@ def _draft(spec: Spec, seller: User) -> ProductVersion:
             actor=seller,
             kind=kind,
             upload=pdf_upload(filename, f"Demo: {kind.value}"),
+        )
+    if spec.extra.get("export_evidence"):
+        services.add_product_document(
+            version=version,
+            actor=seller,
+            kind=ProductDocumentKind.EXPORT_EVIDENCE,
+            upload=pdf_upload("个人信息出境标准合同及备案回执.pdf", "Demo: export evidence"),
         )
     version.refresh_from_db()
     return version

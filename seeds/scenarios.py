@@ -35,8 +35,8 @@ from django.utils import timezone
 
 FOLDER = Path(__file__).resolve().parent / "scenarios"
 OPTIONS = ("seed", "days", "merchants", "buyers", "products", "orders_per_day", "dispute_rate", "rejection_rate", "start")  # fmt: skip
-ACTIONS = ("dispute", "personal_sample", "tamper")
-CHECKS = ("settled_in_batch", "dispute_decided", "product_rejected", "tamper_caught", "reconciled")
+ACTIONS = ("dispute", "personal_sample", "cross_border", "tamper")
+CHECKS = ("settled_in_batch", "dispute_decided", "product_rejected", "export_route", "tamper_caught", "reconciled")  # fmt: skip
 OUTCOMES = ("refund_in_full", "refund_in_part", "dismiss")
 
 
@@ -104,6 +104,10 @@ def load(path: str | Path) -> Scenario:
         if step["do"] == "dispute":
             step["day"] = _day(path, f"{where}.day", step.get("day"))
             _outcome(path, where, step)
+        if step["do"] == "cross_border" and not isinstance(step.get("people"), int):
+            raise ScenarioError(
+                f"{path}: {where}: people is how many people's personal information leaves China"
+            )
         if step["do"] == "tamper" and not isinstance(step.get("entry"), int):
             raise ScenarioError(
                 f"{path}: {where}: entry is the log index to alter (a whole number)"
@@ -238,6 +242,32 @@ def _product_rejected(item, simulation) -> Outcome:
     )
 
 
+def _export_route(item, simulation) -> Outcome:
+    from listings.models import ProductVersion
+    from listings.states import ListingStatus
+
+    version = (
+        ProductVersion.objects.filter(pk=simulation.cross_border_version_id)
+        .select_related("check_report", "product")
+        .first()
+    )
+    if version is None:
+        return Outcome(item, False, "the scenario's cross-border product was never submitted")
+    route = (
+        getattr(version, "check_report", None) and version.check_report.cross_border_route
+    ) or {}
+    listed = version.product.listings.filter(
+        status=ListingStatus.LISTED, boards__code="international"
+    ).exists()
+    ok = route.get("code") == item.get("route") and listed == bool(item.get("listed", True))
+    return Outcome(
+        item,
+        ok,
+        f"「{version.name}」: route {route.get('code', '—')} ({route.get('label', '')}); "
+        f"listed on the International Board: {'yes' if listed else 'no'}",
+    )
+
+
 def _tamper_caught(item, simulation) -> Outcome:
     entry = item.get("entry")
     found = simulation.tamper_reports.get(entry)
@@ -266,6 +296,7 @@ CHECKERS = {
     "settled_in_batch": _settled_in_batch,
     "dispute_decided": _dispute_decided,
     "product_rejected": _product_rejected,
+    "export_route": _export_route,
     "tamper_caught": _tamper_caught,
     "reconciled": _reconciled,
 }

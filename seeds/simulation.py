@@ -192,6 +192,7 @@ class Simulation:
         # What a scenario's steps did, for its checks (seeds.scenarios).
         self.forced_disputes: dict[int, dict] = {}  # order id → the step that disputed it
         self.personal_version_id: int | None = None
+        self.cross_border_version_id: int | None = None
         self.tamper_reports: dict[int, tuple[str, str]] = {}
         self.order_ids: list[int] = []
 
@@ -345,11 +346,40 @@ class Simulation:
                     },
                 )
             )
+        for step in self._steps("cross_border"):
+            # Personal information of this many people leaves China: the route its count takes
+            # (a standard contract from 100,000) and the evidence the International Board asks.
+            specs.append(
+                products.Spec(
+                    f"跨境电商买家行为数据（国际版·{self.sellers[-1].organisation.name[2:4]}）",
+                    self.sellers[-1].username,
+                    "international",
+                    products.LISTED,
+                    "dataset",
+                    ("trade_distribution",),
+                    (
+                        ("买家编号", "text"),
+                        ("国家", "text"),
+                        ("品类", "text"),
+                        ("月消费额", "decimal"),
+                    ),
+                    (("yearly", "96000.00"),),
+                    "跨境电商平台境外买家的去标识化行为数据，面向境外采购方。",
+                    is_cross_border=True,
+                    extra={
+                        "sheet": {"personal_information_people": step["people"]},
+                        "export_evidence": True,
+                        "cross_border": True,
+                    },
+                )
+            )
         versions = {}
         for spec in specs:
             versions[spec.name] = products.walk(spec, self.staff, self._tick)
             if spec.personal_sample:
                 self.personal_version_id = versions[spec.name].pk
+            if spec.extra.get("cross_border"):
+                self.cross_border_version_id = versions[spec.name].pk
         # The notices run their three days; then the registered products apply to list.
         self._tick(timedelta(days=3, hours=2))
         listing_services.close_public_notices()
