@@ -8,11 +8,13 @@ simulation's options, adds steps on given days, and says what should come of the
     steps:
       - {day: 2026-09-29, do: dispute, outcome: refund_in_part, refund_share: "0.4"}
       - {do: personal_sample}          # a product whose sample holds personal information
+      - {do: cross_border, people: 200000}   # personal information leaving China
       - {do: tamper, entry: 40}        # after the run, in a copy of the database
     expect:
       - {check: settled_in_batch, cleared_on: 2026-09-30, batch: 2026-10-08}
       - {check: dispute_decided, outcome: refund_in_part, refund_share: "0.4"}
       - {check: product_rejected, personal_information: true}
+      - {check: export_route, route: standard_contract, listed: true}
       - {check: tamper_caught, entry: 40}
       - {check: reconciled}
 """

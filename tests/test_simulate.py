@@ -130,9 +130,13 @@ def test_each_classroom_scenario_tells_its_story_and_its_outcomes_come_true(
     fresh_databases, tmp_path
 ):
     stories = sorted(path.stem for path in scenarios.FOLDER.glob("*.yaml"))
-    assert {"national-holiday", "partial-refund", "personal-information", "tampered-log"} <= set(
-        stories
-    )
+    assert {
+        "national-holiday",
+        "partial-refund",
+        "personal-information",
+        "cross-border",
+        "tampered-log",
+    } <= set(stories)
     # And one whose expected outcome is wrong: the check says so, and the run fails.
     wrong = tmp_path / "wrong.yaml"
     wrong.write_text(
