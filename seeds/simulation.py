@@ -42,7 +42,7 @@ from listings import services as listing_services
 from listings.models import Listing, PlanKind
 from listings.states import ListingStatus, VersionStatus
 from merchants.states import MerchantStatus
-from seeds import demo, products, report, scenarios
+from seeds import demo, products, report, scenario
 from seeds.documents import pdf_upload
 from settlement import clearing, deliveries, disputes, services, subscriptions
 from settlement.models import Order, PayoutBatch
@@ -189,7 +189,7 @@ class Simulation:
         self.popularity: dict[int, float] = {}
         self.delivered: list[int] = []  # orders waiting for their buyers' acceptance
         self.disputed: list[int] = []  # orders waiting for an arbitrator
-        # What a scenario's steps did, for its checks (seeds.scenarios).
+        # What a scenario's steps did, for its checks (seeds.scenario).
         self.forced_disputes: dict[int, dict] = {}  # order id → the step that disputed it
         self.personal_version_id: int | None = None
         self.cross_border_version_id: int | None = None
@@ -216,7 +216,7 @@ class Simulation:
             self.progress(4 + number, total, day.isoformat())
         result = self._finish()
         for step in self._steps("tamper"):  # an insider, after the fact, in a copy
-            self.tamper_reports[step["entry"]] = scenarios.tamper(step["entry"])
+            self.tamper_reports[step["entry"]] = scenario.tamper(step["entry"])
         return result
 
     def _steps(self, action: str) -> list[dict]:

@@ -14,7 +14,7 @@ import psycopg
 import pytest
 from django.conf import settings
 
-from seeds import scenarios
+from seeds import scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -129,7 +129,7 @@ def test_the_same_options_on_empty_databases_print_the_same_last_line(fresh_data
 def test_each_classroom_scenario_tells_its_story_and_its_outcomes_come_true(
     fresh_databases, tmp_path
 ):
-    stories = sorted(path.stem for path in scenarios.FOLDER.glob("*.yaml"))
+    stories = sorted(path.stem for path in scenario.FOLDER.glob("*.yaml"))
     assert {
         "national-holiday",
         "partial-refund",
@@ -173,14 +173,14 @@ def test_a_scenario_file_that_cannot_run_is_refused_by_place_and_rule(tmp_path):
         encoding="utf-8",
     )
     with pytest.raises(
-        scenarios.ScenarioError, match=r"steps\[1\]\.day: a date \(YYYY-MM-DD\), not None"
+        scenario.ScenarioError, match=r"steps\[1\]\.day: a date \(YYYY-MM-DD\), not None"
     ):
-        scenarios.load(bad)
+        scenario.load(bad)
     bad.write_text(
         "title: bad\noptions: {speed: 2}\nexpect: [{check: reconciled}]\n", encoding="utf-8"
     )
-    with pytest.raises(scenarios.ScenarioError, match="options: unknown speed"):
-        scenarios.load(bad)
+    with pytest.raises(scenario.ScenarioError, match="options: unknown speed"):
+        scenario.load(bad)
 
 
 def test_bad_options_are_refused_by_name(tmp_path):

@@ -10,8 +10,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from exchange.accounts.models import User
-from seeds import report, scenarios
+from seeds import report
 from seeds.management.commands.seed_demo import QUIET_MAIL
+from seeds.scenario import ScenarioError, check_all, load
 from seeds.simulation import Options, Simulation
 
 COUNTS = ("days", "merchants", "buyers", "products", "orders_per_day")
@@ -47,8 +48,8 @@ class Command(BaseCommand):
         scenario = None
         if given["scenario"]:
             try:
-                scenario = scenarios.load(given["scenario"])
-            except scenarios.ScenarioError as error:
+                scenario = load(given["scenario"])
+            except ScenarioError as error:
                 raise CommandError(f"--scenario: {error}") from error
         options = self._options(given, scenario.options if scenario else {})
         if User.objects.filter(username__startswith="sim_").exists():
@@ -79,7 +80,7 @@ class Command(BaseCommand):
             result = simulation.run()
             bar.update(task, completed=3 + options.days, note="done")
         self._summary(console, result)
-        outcomes = scenarios.check_all(scenario, simulation) if scenario else []
+        outcomes = check_all(scenario, simulation) if scenario else []
         for outcome in outcomes:
             self.stdout.write(outcome.line)
         written = report.write(result, Path(given["report"]))
