@@ -213,7 +213,8 @@ class Simulation:
         for number in range(o.days):
             day = o.start + timedelta(days=number)
             self._day(day)
-            self.progress(4 + number, total, day.isoformat())
+            placed = sum(row["orders"] for row in self.result.days)
+            self.progress(4 + number, total, f"{day.isoformat()} · {placed:,} orders")
         result = self._finish()
         for step in self._steps("tamper"):  # an insider, after the fact, in a copy
             self.tamper_reports[step["entry"]] = scenario.tamper(step["entry"])

@@ -1,3 +1,4 @@
+import time
 from dataclasses import asdict, fields
 from datetime import date
 from pathlib import Path
@@ -73,12 +74,21 @@ class Command(BaseCommand):
         ) as bar:
             task = bar.add_task("simulating", total=3 + options.days, note="")
 
+            started = time.monotonic()
+
             def progress(step, total, note):
-                bar.update(task, completed=step, total=total, note=note)
+                rate = step / max(time.monotonic() - started, 1e-9)
+                bar.update(task, completed=step, total=total, note=f"{note} · {rate:.1f} steps/s")
 
             simulation = Simulation(options, scenario=scenario, progress=progress)
             result = simulation.run()
-            bar.update(task, completed=3 + options.days, note="done")
+            elapsed = time.monotonic() - started
+            bar.update(
+                task,
+                completed=3 + options.days,
+                note=f"done · {result.order_count:,} orders in {elapsed:.1f} s "
+                f"({result.order_count / max(elapsed, 1e-9):,.1f} orders/s)",
+            )
         self._summary(console, result)
         outcomes = check_all(scenario, simulation) if scenario else []
         for outcome in outcomes:
