@@ -319,19 +319,7 @@ def take_where(queryset: models.QuerySet, action: Action, *, data: dict | None =
     table, subject = events._meta.db_table, events._meta.get_field("subject").column
     now, moment = timezone.now(), clock.now()
     target = str(action.target)
-    columns = [
-        subject,
-        "kind",
-        "from_status",
-        "to_status",
-        "actor_id",
-        "actor_name",
-        "reason",
-        "data",
-        "occurred_at",
-        "created_at",
-        "updated_at",
-    ]
+    columns = [subject, *(events._meta.get_field(name).column for name in _EVENT_FIELDS)]
     payload = events._meta.get_field("data").get_db_prep_save(data or {}, connection)
     stamp = connection.ops.adapt_datetimefield_value
     with connection.cursor() as cursor:

@@ -186,6 +186,7 @@ class Simulation:
         self.buyers: list[User] = []
         self.listings: list[Listing] = []
         self.packages: dict[int, bytes] = {}  # listing id → its delivery package
+        self.offers: dict[int, tuple[list, list]] = {}  # listing id → (its plans, scenarios)
         self.popularity: dict[int, float] = {}
         self.delivered: list[int] = []  # orders waiting for their buyers' acceptance
         self.disputed: list[int] = []  # orders waiting for an arbitrator
@@ -398,6 +399,10 @@ class Simulation:
             version = listing.product.registered_version
             fields = [(f["name"], f["type"]) for f in version.fields_schema]
             self.packages[listing.pk] = products.sample_csv(fields)
+            self.offers[listing.pk] = (
+                [p for p in listing.plans.order_by("pk") if p.kind != PlanKind.NEGOTIATED],
+                list(version.scenarios.order_by("pk")),
+            )
             self.popularity[listing.pk] = self.rng.paretovariate(1.5)  # a few sell most
         self.result.listed = len(self.listings)
         self.result.rejected = sum(spec.target == VersionStatus.REJECTED for spec in specs)
@@ -461,14 +466,13 @@ class Simulation:
         requests = []
         for _ in range(count):
             listing = self.rng.choices(self.listings, weights)[0]
-            plans = [p for p in listing.plans.order_by("pk") if p.kind != PlanKind.NEGOTIATED]
-            version = listing.product.registered_version
+            plans, scenarios = self.offers[listing.pk]
             requests.append(
                 services.OrderRequest(
                     self.rng.choice(self.buyers),
                     listing,
                     self.rng.choice(plans),
-                    self.rng.choice(list(version.scenarios.order_by("pk"))),
+                    self.rng.choice(scenarios),
                 )
             )
         self._at(clock.today(), hour=10)

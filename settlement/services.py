@@ -401,19 +401,19 @@ def pay_orders(requests: Sequence[PaymentRequest], *, respond) -> list[tuple[Pay
     if len(locked) != len(ids):
         raise Order.DoesNotExist("No such order.")
     paid = {payment.order_id: payment for payment in Payment.objects.filter(order_id__in=ids)}
+    first_key = {order_id: payment.idempotency_key for order_id, payment in paid.items()}
     pay = ORDER_LIFECYCLE["pay"]
     todo: dict[int, tuple[Order, object, str]] = {}  # order id → (order, actor, key)
     for request in requests:
         order = locked[request.order.pk]
         if not pay.permits(request.actor, order):
             lifecycle.check(order, pay, actor=request.actor)  # says who may pay
-        first = paid.get(order.pk) or todo.get(order.pk)
-        if first is not None:
-            first_key = first.idempotency_key if isinstance(first, Payment) else first[2]
-            if first_key != request.key:
+        if order.pk in first_key:
+            if first_key[order.pk] != request.key:
                 raise AlreadyPaid(params={"order": order.pk})
             continue  # a replay: the first payment's
         lifecycle.check(order, pay, actor=request.actor)
+        first_key[order.pk] = request.key
         todo[order.pk] = (order, request.actor, request.key)
     planned = list(todo.values())
     orders = [order for order, _actor, _key in planned]
